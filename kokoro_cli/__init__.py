@@ -1,0 +1,6 @@
+"""kokoro-cli: a command-line speech synthesizer built on Kokoro-82M."""
+
+__version__ = "0.1.0"
+
+SAMPLE_RATE = 24_000  # Kokoro v1.0 output rate (config.json "sample_rate")
+MAX_TOKENS = 510  # phoneme tokens per forward: 512 ALBERT positions minus the two pad tokens

@@ -1,0 +1,3 @@
+from kokoro_cli.cli import main
+
+main()
