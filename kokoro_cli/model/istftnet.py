@@ -1,0 +1,158 @@
+"""ISTFTNet decoder with a harmonic-plus-noise source (StyleTTS2 / Kokoro v1.0).
+
+The generator predicts magnitude and phase of a 20-point STFT and inverts it, instead of
+upsampling all the way to samples; the source module feeds it sines at the predicted F0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .config import ISTFTNetConfig
+from .modules import AdaIN1d, AdainResBlk1d, WNConv1d
+
+
+def _padding(kernel: int, dilation: int = 1) -> int:
+    return (kernel * dilation - dilation) // 2
+
+
+class AdaINResBlock1(nn.Module):
+    """HiFi-GAN resblock with AdaIN and Snake activations: x + 1/a * sin(a x)^2."""
+
+    def __init__(self, channels: int, kernel: int, dilation: tuple[int, ...], style_dim: int):
+        super().__init__()
+        self.convs1 = nn.ModuleList(
+            WNConv1d(channels, channels, kernel, dilation=d, padding=_padding(kernel, d)) for d in dilation
+        )
+        self.convs2 = nn.ModuleList(
+            WNConv1d(channels, channels, kernel, padding=_padding(kernel)) for _ in dilation
+        )
+        self.adain1 = nn.ModuleList(AdaIN1d(style_dim, channels) for _ in dilation)
+        self.adain2 = nn.ModuleList(AdaIN1d(style_dim, channels) for _ in dilation)
+        self.alpha1 = nn.ParameterList(nn.Parameter(torch.ones(1, channels, 1)) for _ in dilation)
+        self.alpha2 = nn.ParameterList(nn.Parameter(torch.ones(1, channels, 1)) for _ in dilation)
+
+    def forward(self, x: Tensor, s: Tensor) -> Tensor:
+        for c1, c2, n1, n2, a1, a2 in zip(
+            self.convs1, self.convs2, self.adain1, self.adain2, self.alpha1, self.alpha2
+        ):
+            xt = n1(x, s)
+            xt = c1(xt + torch.sin(a1 * xt).pow(2) / a1)
+            xt = n2(xt, s)
+            xt = c2(xt + torch.sin(a2 * xt).pow(2) / a2)
+            x = x + xt
+        return x
+
+
+class SourceModuleHnNSF(nn.Module):
+    """Harmonic source: 9 sines at k * F0 merged by a linear layer + tanh (neural source filter)."""
+
+    def __init__(self, sample_rate: int, upsample_scale: int, harmonic_num: int = 8):
+        super().__init__()
+        self.sample_rate, self.upsample_scale = sample_rate, upsample_scale
+        self.harmonics = harmonic_num + 1
+        self.sine_amp, self.noise_std, self.voiced_threshold = 0.1, 0.003, 10.0
+        self.l_linear = nn.Linear(self.harmonics, 1)
+
+    def forward(self, f0: Tensor, generator: torch.Generator | None, noise: bool) -> Tensor:
+        """f0 (B, N) at the sample rate -> source (B, N)."""
+        k = torch.arange(1, self.harmonics + 1, device=f0.device, dtype=f0.dtype)
+        rad = (f0.unsqueeze(-1) * k / self.sample_rate) % 1  # (B, N, H) cycles per sample
+        if noise:  # random initial phase per overtone (the fundamental starts at 0)
+            ini = torch.rand(rad.shape[0], rad.shape[2], generator=generator, device=f0.device)
+            ini[:, 0] = 0
+            rad[:, 0, :] += ini
+        # integrate phase at frame rate, then interpolate back: cheaper and smoother than per sample
+        rad = F.interpolate(rad.transpose(1, 2), scale_factor=1 / self.upsample_scale, mode="linear")
+        phase = torch.cumsum(rad, dim=2) * 2 * math.pi
+        phase = F.interpolate(phase * self.upsample_scale, scale_factor=self.upsample_scale, mode="linear")
+        sines = torch.sin(phase).transpose(1, 2) * self.sine_amp  # (B, N, H)
+        uv = (f0 > self.voiced_threshold).to(f0.dtype).unsqueeze(-1)
+        sines = sines * uv
+        if noise:
+            amp = uv * self.noise_std + (1 - uv) * self.sine_amp / 3
+            sines = sines + amp * torch.randn(sines.shape, generator=generator, device=f0.device)
+        return torch.tanh(self.l_linear(sines)).squeeze(-1)
+
+
+class Generator(nn.Module):
+    def __init__(self, style_dim: int, c: ISTFTNetConfig, sample_rate: int):
+        super().__init__()
+        self.num_kernels = len(c.resblock_kernel_sizes)
+        self.n_fft, self.hop = c.gen_istft_n_fft, c.gen_istft_hop_size
+        self.f0_scale = math.prod(c.upsample_rates) * self.hop  # F0 frames -> samples (300)
+        self.m_source = SourceModuleHnNSF(sample_rate, self.f0_scale)
+        self.ups = nn.ModuleList()
+        self.resblocks = nn.ModuleList()
+        self.noise_convs = nn.ModuleList()
+        self.noise_res = nn.ModuleList()
+        for i, (u, k) in enumerate(zip(c.upsample_rates, c.upsample_kernel_sizes)):
+            ch_in = c.upsample_initial_channel // 2**i
+            ch = ch_in // 2
+            self.ups.append(WNConv1d(ch_in, ch, k, stride=u, padding=(k - u) // 2, transpose=True))
+            for rk, rd in zip(c.resblock_kernel_sizes, c.resblock_dilation_sizes):
+                self.resblocks.append(AdaINResBlock1(ch, rk, rd, style_dim))
+            if i + 1 < len(c.upsample_rates):  # bring the source's STFT frames to this stage's rate
+                stride = math.prod(c.upsample_rates[i + 1 :])
+                self.noise_convs.append(nn.Conv1d(self.n_fft + 2, ch, stride * 2, stride, (stride + 1) // 2))
+                self.noise_res.append(AdaINResBlock1(ch, 7, (1, 3, 5), style_dim))
+            else:
+                self.noise_convs.append(nn.Conv1d(self.n_fft + 2, ch, 1))
+                self.noise_res.append(AdaINResBlock1(ch, 11, (1, 3, 5), style_dim))
+        self.conv_post = WNConv1d(ch, self.n_fft + 2, 7, padding=3)
+        self.register_buffer("window", torch.hann_window(self.n_fft), persistent=False)
+
+    def stft(self, x: Tensor) -> Tensor:
+        """x (B, N) -> magnitude and phase stacked (B, n_fft + 2, frames)."""
+        spec = torch.stft(x, self.n_fft, self.hop, self.n_fft, self.window, return_complex=True)
+        return torch.cat([spec.abs(), spec.angle()], dim=1)
+
+    def forward(self, x: Tensor, s: Tensor, f0: Tensor, generator=None, noise: bool = True) -> Tensor:
+        """x (B, C, T), f0 (B, T') -> audio (B, samples)."""
+        f0 = F.interpolate(f0.unsqueeze(1), scale_factor=float(self.f0_scale), mode="nearest").squeeze(1)
+        har = self.stft(self.m_source(f0, generator, noise))
+        for i, up in enumerate(self.ups):
+            x = up(F.leaky_relu(x, 0.1))
+            if i == len(self.ups) - 1:
+                x = F.pad(x, (1, 0), mode="reflect")
+            x = x + self.noise_res[i](self.noise_convs[i](har), s)
+            blocks = self.resblocks[i * self.num_kernels : (i + 1) * self.num_kernels]
+            x = sum(block(x, s) for block in blocks) / self.num_kernels
+        x = self.conv_post(F.leaky_relu(x, 0.01))
+        half = self.n_fft // 2 + 1
+        spec = torch.polar(torch.exp(x[:, :half]), torch.sin(x[:, half:]))
+        return torch.istft(spec, self.n_fft, self.hop, self.n_fft, self.window)
+
+
+class Decoder(nn.Module):
+    def __init__(self, dim_in: int, style_dim: int, c: ISTFTNetConfig, sample_rate: int):
+        super().__init__()
+        self.encode = AdainResBlk1d(dim_in + 2, 1024, style_dim)
+        self.decode = nn.ModuleList([
+            AdainResBlk1d(1024 + 2 + 64, 1024, style_dim),
+            AdainResBlk1d(1024 + 2 + 64, 1024, style_dim),
+            AdainResBlk1d(1024 + 2 + 64, 1024, style_dim),
+            AdainResBlk1d(1024 + 2 + 64, 512, style_dim, upsample=True),
+        ])
+        self.F0_conv = WNConv1d(1, 1, 3, stride=2, padding=1)
+        self.N_conv = WNConv1d(1, 1, 3, stride=2, padding=1)
+        self.asr_res = nn.Sequential(WNConv1d(512, 64, 1))
+        self.generator = Generator(style_dim, c, sample_rate)
+
+    def forward(self, asr: Tensor, F0_curve: Tensor, N: Tensor, s: Tensor, generator=None, noise=True) -> Tensor:
+        """asr (B, 512, frames), F0/N (B, 2 * frames), s (B, 128) timbre -> audio (B, 600 * frames)."""
+        F0 = self.F0_conv(F0_curve.unsqueeze(1))
+        N = self.N_conv(N.unsqueeze(1))
+        x = self.encode(torch.cat([asr, F0, N], dim=1), s)
+        asr_res = self.asr_res(asr)
+        res = True
+        for block in self.decode:
+            if res:  # skip connections feed every block up to and including the upsampling one
+                x = torch.cat([x, asr_res, F0, N], dim=1)
+            x = block(x, s)
+            res = res and not block.upsample
+        return self.generator(x, s, F0_curve, generator, noise)

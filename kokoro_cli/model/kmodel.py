@@ -1,0 +1,89 @@
+"""Kokoro-82M: PL-BERT -> prosody predictor -> text encoder -> ISTFTNet, wired as in the paper's figure.
+
+Inference only. The five sub-modules carry the names of the official checkpoint's five state
+dicts (`bert`, `bert_encoder`, `predictor`, `text_encoder`, `decoder`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from .config import ModelConfig, default_config
+from .istftnet import Decoder
+from .modules import WNConv1d
+from .plbert import PLBERT
+from .prosody import ProsodyPredictor
+from .text_encoder import TextEncoder
+
+MAX_TOKENS = 510  # 512 ALBERT positions minus the two pad tokens around every utterance
+PACK_SHAPE = (MAX_TOKENS, 1, 256)  # a voicepack: one style vector per utterance length
+STYLE_DIM = 128  # ref_s[:, :128] conditions the decoder (timbre), ref_s[:, 128:] the predictor
+
+
+class KModel(nn.Module):
+    def __init__(self, config: ModelConfig | None = None):
+        super().__init__()
+        c = config or default_config()
+        self.config = c
+        self.bert = PLBERT(c.plbert)
+        self.bert_encoder = nn.Linear(c.plbert.hidden_size, c.hidden_dim)
+        self.predictor = ProsodyPredictor(c.style_dim, c.hidden_dim, c.n_layer, c.max_dur)
+        self.text_encoder = TextEncoder(c.hidden_dim, c.text_encoder_kernel_size, c.n_layer, c.n_token)
+        self.decoder = Decoder(c.hidden_dim, c.style_dim, c.istftnet, c.sample_rate)
+        self.noise = True  # the source's random phase and noise; off = deterministic
+        self.generator: torch.Generator | None = None
+
+    def fold_weight_norm(self) -> None:
+        """Compute every weight-normed conv's weight once (inference needs no g/v split)."""
+        for m in self.modules():
+            if isinstance(m, WNConv1d) and m.weight is None:
+                m.fold()
+
+    @torch.inference_mode()
+    def forward(
+        self,
+        input_ids: Tensor,
+        ref_s: Tensor,
+        speed: float = 1.0,
+        durations: Tensor | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        """input_ids (1, T) with 0 pads at both ends, ref_s (1, 256) -> audio (N,), frames per token (T,).
+
+        `durations` forces the alignment (for comparisons against another implementation).
+        """
+        bert_dur = self.bert(input_ids)
+        d_en = self.bert_encoder(bert_dur)  # (1, T, 512)
+        s = ref_s[:, STYLE_DIM:]
+        d = self.predictor.text_encoder(d_en, s)  # (1, T, 640)
+        if durations is None:
+            dur = self.predictor.durations(d) / speed
+            durations = torch.round(dur).clamp(min=1).long().squeeze(0)
+        durations = durations.to(input_ids.device)
+        # alignment: token t covers `durations[t]` frames; a gather instead of a one-hot matmul
+        idx = torch.repeat_interleave(torch.arange(input_ids.shape[1], device=input_ids.device), durations)
+        en = d[:, idx].transpose(1, 2)  # (1, 640, frames)
+        F0, N = self.predictor.F0Ntrain(en, s)
+        asr = self.text_encoder(input_ids)[:, :, idx]  # (1, 512, frames)
+        audio = self.decoder(asr, F0, N, ref_s[:, :STYLE_DIM], self.generator, self.noise)
+        return audio.squeeze(0), durations
+
+    def speak(self, tokens: list[int], pack: Tensor, speed: float = 1.0) -> np.ndarray:
+        """Phoneme token ids (no pads) and a [510, 1, 256] voicepack -> float32 mono audio."""
+        from kokoro_cli.errors import UsageError
+
+        n = len(tokens)
+        if n == 0:
+            raise UsageError("nothing to synthesize: the token list is empty — give some text")
+        if n > MAX_TOKENS:
+            raise UsageError(
+                f"{n} phoneme tokens exceed the model's limit of {MAX_TOKENS} — split the text into chunks"
+            )
+        if tuple(pack.shape) != PACK_SHAPE:
+            raise UsageError(f"voicepack has shape {list(pack.shape)}, expected {list(PACK_SHAPE)}")
+        device = next(self.parameters()).device
+        ids = torch.tensor([[0, *tokens, 0]], dtype=torch.long, device=device)
+        ref_s = pack[n - 1].to(device=device, dtype=torch.float32)  # style chosen by utterance length
+        audio, _ = self.forward(ids, ref_s, speed)
+        return audio.float().cpu().numpy()

@@ -1,0 +1,138 @@
+"""Building blocks shared by the text encoder, prosody predictor and decoder (StyleTTS2)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+class WNConv1d(nn.Module):
+    """Conv1d (or ConvTranspose1d) with weight normalization, stored as weight_g / weight_v.
+
+    Same parameter names as torch's weight_norm so checkpoints load unchanged. `fold()` replaces
+    g and v by the plain weight once at load time: inference never needs the two factors.
+    """
+
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        dilation: int = 1,
+        groups: int = 1,
+        bias: bool = True,
+        transpose: bool = False,
+        output_padding: int = 0,
+    ):
+        super().__init__()
+        shape = (c_in, c_out // groups, kernel_size) if transpose else (c_out, c_in // groups, kernel_size)
+        self.weight_g = nn.Parameter(torch.ones(shape[0], 1, 1))
+        self.weight_v = nn.Parameter(torch.randn(shape) * 0.01)
+        self.bias = nn.Parameter(torch.zeros(c_out)) if bias else None
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.transpose, self.output_padding = transpose, output_padding
+        self.weight: Tensor | None = None
+
+    def compute_weight(self) -> Tensor:
+        v = self.weight_v
+        return self.weight_g * v / v.norm(dim=(1, 2), keepdim=True)
+
+    def fold(self) -> None:
+        w = self.compute_weight().detach()
+        del self.weight_g, self.weight_v
+        self.weight = nn.Parameter(w, requires_grad=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        w = self.weight if self.weight is not None else self.compute_weight()
+        if self.transpose:
+            return F.conv_transpose1d(
+                x, w, self.bias, self.stride, self.padding, self.output_padding, self.groups
+            )
+        return F.conv1d(x, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class LayerNorm(nn.Module):
+    """Layer norm over channels of a (B, C, T) tensor; parameters named gamma/beta as in StyleTTS2."""
+
+    def __init__(self, channels: int, eps: float = 1e-5):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(channels))
+        self.beta = nn.Parameter(torch.zeros(channels))
+        self.eps = eps
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.layer_norm(x.transpose(1, -1), self.gamma.shape, self.gamma, self.beta, self.eps)
+        return x.transpose(1, -1)
+
+
+class LinearNorm(nn.Module):
+    def __init__(self, d_in: int, d_out: int):
+        super().__init__()
+        self.linear_layer = nn.Linear(d_in, d_out)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.linear_layer(x)
+
+
+class AdaIN1d(nn.Module):
+    """Instance norm whose scale and shift come from the style vector: (1 + gamma) * IN(x) + beta."""
+
+    def __init__(self, style_dim: int, channels: int):
+        super().__init__()
+        self.fc = nn.Linear(style_dim, channels * 2)
+
+    def forward(self, x: Tensor, s: Tensor) -> Tensor:  # x (B, C, T), s (B, S)
+        gamma, beta = self.fc(s).unsqueeze(-1).chunk(2, dim=1)
+        return (1 + gamma) * F.instance_norm(x, eps=1e-5) + beta
+
+
+class AdaLayerNorm(nn.Module):
+    """Layer norm over channels of a (B, T, C) tensor, scaled and shifted by the style."""
+
+    def __init__(self, style_dim: int, channels: int):
+        super().__init__()
+        self.fc = nn.Linear(style_dim, channels * 2)
+        self.channels = channels
+
+    def forward(self, x: Tensor, s: Tensor) -> Tensor:  # x (B, T, C), s (B, S)
+        gamma, beta = self.fc(s).unsqueeze(1).chunk(2, dim=-1)
+        return (1 + gamma) * F.layer_norm(x, (self.channels,), eps=1e-5) + beta
+
+
+class AdainResBlk1d(nn.Module):
+    """Residual block with AdaIN; optionally doubles the time axis (nearest + depthwise conv)."""
+
+    def __init__(self, dim_in: int, dim_out: int, style_dim: int, upsample: bool = False):
+        super().__init__()
+        self.upsample = upsample
+        self.conv1 = WNConv1d(dim_in, dim_out, 3, padding=1)
+        self.conv2 = WNConv1d(dim_out, dim_out, 3, padding=1)
+        self.norm1 = AdaIN1d(style_dim, dim_in)
+        self.norm2 = AdaIN1d(style_dim, dim_out)
+        self.learned_sc = dim_in != dim_out
+        if self.learned_sc:
+            self.conv1x1 = WNConv1d(dim_in, dim_out, 1, bias=False)
+        if upsample:
+            self.pool = WNConv1d(
+                dim_in, dim_in, 3, stride=2, padding=1, groups=dim_in,
+                transpose=True, output_padding=1,
+            )
+
+    def _shortcut(self, x: Tensor) -> Tensor:
+        if self.upsample:
+            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        return self.conv1x1(x) if self.learned_sc else x
+
+    def _residual(self, x: Tensor, s: Tensor) -> Tensor:
+        x = F.leaky_relu(self.norm1(x, s), 0.2)
+        if self.upsample:
+            x = self.pool(x)
+        x = self.conv1(x)
+        x = F.leaky_relu(self.norm2(x, s), 0.2)
+        return self.conv2(x)
+
+    def forward(self, x: Tensor, s: Tensor) -> Tensor:
+        return (self._residual(x, s) + self._shortcut(x)) * 0.7071067811865476  # / sqrt(2)
