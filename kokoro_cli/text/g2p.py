@@ -1,0 +1,194 @@
+"""espeak-ng phonemes mapped onto Kokoro v1.0's symbol set.
+
+Kokoro v1.0 was trained on misaki-style phonemes, not raw espeak IPA. The mapping below follows the
+facts of misaki's espeak fallback (diphthongs and affricates as single letters, US vs GB vowels,
+flap and glottal stop as T and t for v1.0); the code is our own. Anything still outside the
+vocabulary is dropped with a debug log rather than failing synthesis.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+from typing import Any
+
+from kokoro_cli.errors import KokoroError
+from kokoro_cli.text.vocab import vocab
+
+log = logging.getLogger(__name__)
+
+# Our language codes -> espeak-ng voice names.
+ESPEAK_VOICES = {
+    "en-us": "en-us",
+    "en-gb": "en-gb",
+    "es": "es",
+    "fr-fr": "fr-fr",
+    "hi": "hi",
+    "it": "it",
+    "pt-br": "pt-br",
+}
+
+TIE = "^"  # phonemizer writes ties as this character; every tie sequence is folded below
+SYLLABIC = "\u0329"  # combining vertical line below: espeak's syllabic consonant mark
+NASAL = "\u0303"  # combining tilde
+
+# Shared by every language: tie sequences that Kokoro spells with one letter.
+_TIED = {
+    f"a{TIE}ɪ": "I",
+    f"a{TIE}ʊ": "W",
+    f"d{TIE}z": "ʣ",
+    f"d{TIE}ʒ": "ʤ",
+    f"e{TIE}ɪ": "A",
+    f"o{TIE}ʊ": "O",
+    f"ə{TIE}ʊ": "Q",
+    f"s{TIE}s": "S",
+    f"t{TIE}s": "ʦ",
+    f"t{TIE}ʃ": "ʧ",
+    f"ɔ{TIE}ɪ": "Y",
+}
+
+# English on top of the ties (misaki's fallback table): sounds Kokoro's English voices never saw
+# are folded into the nearest ones they did.
+_ENGLISH = {
+    f"ʔˌn{SYLLABIC}": "tᵊn",
+    f"ʔn{SYLLABIC}": "tᵊn",
+    f"ə{TIE}l": "ᵊl",
+    "ʲo": "jo",
+    "ʲə": "jə",
+    "ʲ": "",
+    "ɚ": "əɹ",
+    "r": "ɹ",
+    "x": "k",
+    "ç": "k",
+    "ɐ": "ə",
+    "ɬ": "l",
+    NASAL: "",
+    "e": "A",
+}
+# Applied before the shared table: the GB "square" vowel and schwa-glide diphthongs.
+_GB_FIRST = {f"e{TIE}ə": "ɛː", "iə": "ɪə", f"i{TIE}ə": "ɪə", f"ə{TIE}ʊ": "Q"}
+# US: no length marks, r-coloured "nurse" vowel, near-front "near" vowel.
+_US_AFTER = {"ɜːɹ": "ɜɹ", "ɜː": "ɜɹ", "ɪə": "iə", "ː": ""}
+# v1.0 spells the US flap and the glottal stop with these (misaki: not for its 2.0 model).
+_V1_AFTER = {"ɾ": "T", "ʔ": "t"}
+# Punctuation phonemizer keeps that Kokoro lacks, turned into the nearest symbols it has.
+_PUNCT = {"«": "“", "»": "”", "[": "(", "]": ")", "{": "(", "}": ")", "¡": "", "¿": "", "–": "—"}
+
+
+def _compile(table: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str]]:
+    # One regex alternation, longest keys first, replaces everything in a single linear pass.
+    keys = sorted(table, key=len, reverse=True)
+    return re.compile("|".join(re.escape(k) for k in keys)), table
+
+
+def _sub(compiled: tuple[re.Pattern[str], dict[str, str]], text: str) -> str:
+    pattern, table = compiled
+    return pattern.sub(lambda m: table[m.group(0)], text)
+
+
+_GB_FIRST_RE = _compile(_GB_FIRST)
+_EN_RE = _compile({**_TIED, **_ENGLISH})
+_TIED_RE = _compile(_TIED)
+_US_RE = _compile(_US_AFTER)
+_V1_RE = _compile(_V1_AFTER)
+_PUNCT_RE = _compile(_PUNCT)
+_SYLLABIC_RE = re.compile(rf"(\S){SYLLABIC}")
+_SPACES = re.compile(r"\s+")
+
+
+def map_espeak(ipa: str, lang: str) -> str:
+    """Map one espeak-ng IPA string to Kokoro symbols (dropping what has no counterpart)."""
+    ps = _sub(_PUNCT_RE, ipa)
+    if lang.startswith("en"):
+        if lang == "en-gb":
+            ps = _sub(_GB_FIRST_RE, ps)
+        ps = _sub(_EN_RE, ps)
+        # A syllabic consonant becomes schwa + consonant ("button" -> bˈʌtᵊn).
+        ps = _SYLLABIC_RE.sub(r"ᵊ\1", ps)
+        if lang == "en-us":
+            ps = ps.replace(TIE + "ɹ", "ɹ")  # "hair" hˈɛ^ɹ: the tie is a rhotic glide
+            ps = _sub(_US_RE, ps)
+        ps = ps.replace("o", "ɔ")  # espeak < 1.52 wrote the "thought" vowel as o
+        ps = _sub(_V1_RE, ps)
+    else:
+        ps = _sub(_TIED_RE, ps)
+        ps = ps.replace("-", "")  # espeak's clitic joiner (French "ʒə-"), not a sound
+    ps = ps.replace(TIE, "").replace(SYLLABIC, "")
+    return _drop_unknown(_SPACES.sub(" ", ps).strip())
+
+
+def _drop_unknown(ps: str) -> str:
+    known = vocab()
+    kept = "".join(ch for ch in ps if ch in known)
+    if len(kept) != len(ps):
+        dropped = sorted({ch for ch in ps if ch not in known})
+        log.debug("dropped symbols outside the Kokoro vocabulary: %s", dropped)
+    return kept
+
+
+_loaded = False
+
+
+def _load_library() -> None:
+    """Point phonemizer at espeakng_loader's bundled library, else a system espeak-ng."""
+    global _loaded
+    if _loaded:
+        return
+    from phonemizer.backend.espeak.wrapper import EspeakWrapper
+
+    try:
+        import espeakng_loader
+
+        EspeakWrapper.set_library(espeakng_loader.get_library_path())
+        EspeakWrapper.set_data_path(espeakng_loader.get_data_path())
+        EspeakWrapper()  # loads the library now, so a broken bundle falls through to the system
+    except Exception as exc:  # any failure here means "try the system install"
+        log.debug("bundled espeak-ng unusable (%s); trying the system one", exc)
+        EspeakWrapper.set_library(None)
+        EspeakWrapper.set_data_path(None)
+        try:
+            EspeakWrapper()
+        except Exception as exc2:
+            raise KokoroError(
+                f"espeak-ng could not be loaded ({exc2}) — reinstall kokoro-cli so the"
+                " espeakng-loader package is present, or install espeak-ng from your system"
+                " packages"
+            ) from exc2
+    _loaded = True
+
+
+@cache
+def backend(lang: str) -> Any:
+    """The espeak backend for `lang`, created once (creation loads voice data)."""
+    _load_library()
+    from phonemizer.backend import EspeakBackend
+
+    # phonemizer warns on stderr about language switches; we strip the flags ourselves.
+    quiet = logging.getLogger("kokoro_cli.phonemizer")
+    quiet.setLevel(logging.ERROR)
+    return EspeakBackend(
+        ESPEAK_VOICES[lang],
+        preserve_punctuation=True,
+        with_stress=True,
+        tie=TIE,
+        language_switch="remove-flags",
+        logger=quiet,
+    )
+
+
+def espeak_many(texts: list[str], lang: str) -> list[str]:
+    """Raw espeak IPA for each text, in one call (one call per batch keeps long input linear)."""
+    if not texts:
+        return []
+    # Newlines would be read as separate utterances; a space keeps the alignment 1:1.
+    cleaned = [t.replace("\n", " ").replace("\r", " ") for t in texts]
+    out = backend(lang).phonemize(cleaned, strip=True)
+    if len(out) != len(cleaned):  # never observed; guard so no text is silently misaligned
+        return [backend(lang).phonemize([t], strip=True)[0] for t in cleaned]
+    return list(out)
+
+
+def g2p_many(texts: list[str], lang: str) -> list[str]:
+    """Kokoro phonemes for each (already normalized) text."""
+    return [map_espeak(ipa, lang) for ipa in espeak_many(texts, lang)]
