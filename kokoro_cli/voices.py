@@ -261,13 +261,13 @@ def mix(names: Sequence[str | torch.Tensor], weights: Sequence[float] | None) ->
     if not names:
         raise VoiceError("nothing to mix; give at least one voice")
     ws = _check_weights(weights, len(names))
-    packs = [
-        _read_pack(_path_for(v)) if isinstance(v, str) else _check_pack(v, f"pack #{i + 1}")
-        for i, v in enumerate(names)
-    ]
-    shapes = {tuple(p.shape) for p in packs}
-    if len(shapes) > 1:
-        raise VoiceError(f"cannot mix packs of different shapes: {sorted(shapes)}")
+    # Files are fully checked on reading; in-memory packs are compared with each other first,
+    # so a mismatch is reported as such rather than as one odd pack.
+    loaded = [_read_pack(_path_for(v)) if isinstance(v, str) else v for v in names]
+    shapes = [list(getattr(p, "shape", [])) for p in loaded]
+    if any(s != shapes[0] for s in shapes):
+        raise VoiceError(f"cannot mix packs of different shapes: {shapes}")
+    packs = [_check_pack(p, f"pack #{i + 1}") for i, p in enumerate(loaded)]
     # float64 accumulation, one rounding to float32 at the end: an equal mix is then exactly the
     # element-wise mean (a 50/50 of a and b is bit-for-bit float32 (a + b) / 2).
     stack = torch.stack([p.to(torch.float64) for p in packs])
