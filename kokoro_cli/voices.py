@@ -98,6 +98,17 @@ def _read_sidecar(pack: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _user_meta(pack: Path) -> tuple[str, str, bool]:
+    """(lang, gender, is_mixed) of a user pack: its sidecar, else its Kokoro-style name."""
+    side = _read_sidecar(pack)
+    lang, gender = _meta_from_name(pack.stem) or ("unknown", "unknown")
+    if side.get("lang") in VOICE_LANG.values():
+        lang = side["lang"]
+    if side.get("gender") in _GENDER_VALUES:
+        gender = side["gender"]
+    return lang, gender, bool(side.get("mixed_from"))
+
+
 def list_voices() -> list[VoiceInfo]:
     """Every voice usable by name: bundled first, then the user's own and mixed ones."""
     folder = bundled_voices_dir()
@@ -112,12 +123,8 @@ def list_voices() -> list[VoiceInfo]:
             name = pack.stem
             if not _NAME_RE.match(name) or name in index:
                 continue  # a hand-placed file can't shadow a bundled voice
-            side = _read_sidecar(pack)
-            lang, gender = _meta_from_name(name) or ("unknown", "unknown")
-            lang = side.get("lang", lang)
-            gender = side.get("gender", gender)
-            source = "mixed" if side.get("mixed_from") else "user"
-            found.append(VoiceInfo(name, lang, gender, source, pack))
+            lang, gender, mixed = _user_meta(pack)
+            found.append(VoiceInfo(name, lang, gender, "mixed" if mixed else "user", pack))
     return found
 
 
@@ -129,7 +136,8 @@ def find_voice(name: str) -> VoiceInfo:
     lowered = {n.lower(): n for n in voices}
     close = [lowered[name.lower()]] if name.lower() in lowered else []
     close = close or difflib.get_close_matches(name, list(voices), n=3, cutoff=0.6)
-    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    listed = ", ".join(close[:-1]) + " or " + close[-1] if len(close) > 1 else "".join(close)
+    hint = f" (did you mean {listed}?)" if close else ""
     raise VoiceError(f"unknown voice '{name}'{hint}; {_HINT}")
 
 
@@ -184,12 +192,10 @@ def voice_lang(spec: str) -> str:
     """The language a voice speaks (a blend speaks its first voice's language)."""
     first = parse_blend(spec)[0][0]
     if _looks_like_path(first):
-        meta = _meta_from_name(Path(first).stem)
-        if meta is None:
-            raise VoiceError(
-                f"cannot tell the language of voice file '{first}' from its name; pass --lang"
-            )
-        return meta[0]
+        lang = _user_meta(Path(first).expanduser())[0]
+        if lang == "unknown":
+            raise VoiceError(f"cannot tell the language of voice file '{first}'; pass --lang")
+        return lang
     info = find_voice(first)
     if info.lang not in VOICE_LANG.values():
         raise VoiceError(f"voice '{first}' has no known language; pass --lang")

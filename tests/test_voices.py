@@ -117,7 +117,7 @@ def test_user_dir_from_env_or_xdg(user_dir: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_unknown_voice_suggests_close_names() -> None:
-    with pytest.raises(VoiceError, match=r"unknown voice 'af_bela' \(did you mean af_bella"):
+    with pytest.raises(VoiceError, match=r"unknown voice 'af_bela' \(did you mean af_bella, "):
         v.load_voice("af_bela")
     with pytest.raises(VoiceError, match="did you mean af_heart"):
         v.voice_lang("AF_HEART")
@@ -280,6 +280,7 @@ def test_mixed_voice_metadata_follows_its_sources() -> None:
     info = v.find_voice("duo")
     assert (info.lang, info.gender) == ("ja", "mixed")
     assert v.voice_lang("duo+af_heart") == "ja"
+    assert v.voice_lang(str(v.find_voice("duo").path)) == "ja"  # a path reads its sidecar
 
 
 def test_plain_user_voice_and_hand_placed_files(user_dir: Path) -> None:
