@@ -1,0 +1,244 @@
+"""Audio sinks: files (by format), stdout streams and subtitle files.
+
+Every sink takes float32 chunks through `write()` and either `commit()`s or `abort()`s. File
+sinks write chunk by chunk into a hidden temporary next to the target and rename it over the
+target only on success, so an interrupted or failed run never leaves a partial output file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+import numpy as np
+
+from kokoro_cli import SAMPLE_RATE
+from kokoro_cli.errors import KokoroError, UsageError
+
+
+@dataclass(frozen=True)
+class Format:
+    """How to write one output format: through libsndfile, or through an ffmpeg encoder."""
+
+    name: str
+    container: str  # libsndfile major format, or ffmpeg muxer when `ffmpeg` is set
+    subtype: str | None = None
+    ffmpeg: bool = False
+
+
+# libsndfile (bundled with soundfile) writes MP3 and Ogg natively; only AAC needs ffmpeg.
+FORMATS: dict[str, Format] = {
+    "wav": Format("wav", "WAV", "PCM_16"),
+    "flac": Format("flac", "FLAC", "PCM_16"),
+    "ogg": Format("ogg", "OGG", "VORBIS"),
+    "opus": Format("opus", "OGG", "OPUS"),
+    "mp3": Format("mp3", "MP3", "MPEG_LAYER_III"),
+    "raw": Format("raw", "RAW", "PCM_16"),  # headerless 16-bit little-endian PCM
+    "m4a": Format("m4a", "ipod", ffmpeg=True),
+    "aac": Format("aac", "adts", ffmpeg=True),
+}
+STREAM_FORMATS = ("wav", "raw")  # what `-o -` can write to a pipe
+
+
+def format_for(path: Path, override: str | None = None) -> Format:
+    """Pick the writer from `--format` or else the file extension."""
+    name = (override or path.suffix.lstrip(".")).lower()
+    if name not in FORMATS:
+        known = ", ".join(FORMATS)
+        what = f"format {name!r}" if name else f"no extension on {path}"
+        raise UsageError(f"unsupported output {what}; use one of: {known}")
+    return FORMATS[name]
+
+
+def to_pcm16(audio: np.ndarray) -> bytes:
+    """Float [-1, 1] to little-endian 16-bit PCM, clipping rather than wrapping around."""
+    return (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes()
+
+
+class Sink(Protocol):
+    def write(self, audio: np.ndarray) -> None: ...
+    def commit(self) -> None: ...
+    def abort(self) -> None: ...
+
+
+def temp_path(target: Path) -> Path:
+    """A hidden temporary beside `target`: same file system, so the final rename is atomic.
+
+    The name is fixed per target so that a run killed hard (no cleanup possible) leaves at most
+    one stale temporary, which the next run over the same target simply overwrites.
+    """
+    return target.with_name(f".{target.name}.part")
+
+
+class FileSink:
+    """Streams into a temporary through libsndfile (or ffmpeg) and renames it on commit."""
+
+    def __init__(self, path: Path, fmt: Format) -> None:
+        self.path = Path(path)
+        self.tmp = temp_path(self.path)
+        self.fmt = fmt
+        self.frames = 0
+        if not self.path.parent.is_dir():
+            raise UsageError(f"output folder {self.path.parent} does not exist; create it first")
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sf = None
+        if fmt.ffmpeg:
+            self._proc = _start_ffmpeg(self.tmp, fmt)
+        else:
+            import soundfile
+
+            self._sf = soundfile.SoundFile(
+                self.tmp, "w", SAMPLE_RATE, 1, fmt.subtype, format=fmt.container
+            )
+
+    def write(self, audio: np.ndarray) -> None:
+        if self._sf is not None:
+            self._sf.write(audio.astype(np.float32, copy=False))
+        elif self._proc is not None and self._proc.stdin is not None:
+            self._proc.stdin.write(to_pcm16(audio))
+        self.frames += len(audio)
+
+    def commit(self) -> None:
+        if self._sf is not None:
+            self._sf.close()
+        if self._proc is not None:
+            _, err = self._proc.communicate()
+            if self._proc.returncode != 0:
+                self.abort()
+                tail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+                raise KokoroError(f"ffmpeg failed to encode {self.path.name}: {tail[0]}")
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            if self._sf is not None and not self._sf.closed:
+                self._sf.close()
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.kill()
+                self._proc.wait()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _start_ffmpeg(tmp: Path, fmt: Format) -> subprocess.Popen[bytes]:
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        raise KokoroError(
+            f"writing .{fmt.name} needs ffmpeg, which is not installed; install it "
+            "(apt-get install ffmpeg) or pick another format: wav, flac, ogg, opus, mp3"
+        )
+    args = [exe, "-hide_banner", "-loglevel", "error", "-y"]
+    args += ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"]
+    args += ["-c:a", "aac", "-f", fmt.container, str(tmp)]
+    return subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wav_stream_header() -> bytes:
+    """A 16-bit mono WAV header for a stream whose length is not known yet.
+
+    The RIFF and data sizes are set to 0xFFFFFFFF, the convention streaming encoders (ffmpeg,
+    sox) use: players read until end of stream. We cannot seek back on a pipe to patch them.
+    """
+    unknown = 0xFFFFFFFF
+    block = 2  # bytes per frame: one 16-bit channel
+    fmt_chunk = struct.pack("<HHIIHH", 1, 1, SAMPLE_RATE, SAMPLE_RATE * block, block, 16)
+    return (
+        b"RIFF"
+        + struct.pack("<I", unknown)
+        + b"WAVEfmt "
+        + struct.pack("<I", len(fmt_chunk))
+        + fmt_chunk
+        + b"data"
+        + struct.pack("<I", unknown)
+    )
+
+
+class PipeClosed(Exception):
+    """The reader of stdout went away (`| head`, a closed player): stop quietly."""
+
+
+class StreamSink:
+    """Writes WAV (streaming header) or raw 16-bit PCM to a binary stream, flushing every chunk."""
+
+    def __init__(self, fmt: str, stream: BinaryIO | None = None) -> None:
+        if fmt not in STREAM_FORMATS:
+            raise UsageError(f"--format {fmt} cannot be streamed to stdout; use wav or raw")
+        self.stream = stream if stream is not None else sys.stdout.buffer
+        if self.stream.isatty():
+            raise UsageError(
+                "refusing to write binary audio to a terminal; "
+                "redirect it (> out.wav) or pipe it (| aplay)"
+            )
+        self.fmt = fmt
+        self._started = False
+
+    def _put(self, data: bytes) -> None:
+        try:
+            self.stream.write(data)
+            self.stream.flush()
+        except BrokenPipeError as exc:
+            raise PipeClosed from exc
+
+    def write(self, audio: np.ndarray) -> None:
+        if not self._started:
+            self._started = True
+            if self.fmt == "wav":
+                self._put(wav_stream_header())
+        self._put(to_pcm16(audio))
+
+    def commit(self) -> None:
+        if not self._started and self.fmt == "wav":  # empty output is still a valid WAV
+            self._put(wav_stream_header())
+
+    def abort(self) -> None:
+        """Nothing to undo: bytes already sent down a pipe cannot be taken back."""
+
+
+@dataclass
+class Cue:
+    start: float
+    end: float
+    text: str
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    ms = round(seconds * 1000)
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def render_subtitles(cues: list[Cue], kind: str) -> str:
+    """SubRip (.srt) or WebVTT (.vtt) text for sentence-level cues."""
+    lines: list[str] = ["WEBVTT", ""] if kind == "vtt" else []
+    sep = "." if kind == "vtt" else ","
+    for i, cue in enumerate(cues, 1):
+        if kind == "srt":
+            lines.append(str(i))
+        lines.append(f"{_stamp(cue.start, sep)} --> {_stamp(cue.end, sep)}")
+        lines += [cue.text.strip(), ""]
+    return "\n".join(lines)
+
+
+def subtitle_kind(path: Path) -> str:
+    kind = path.suffix.lower().lstrip(".")
+    if kind not in ("srt", "vtt"):
+        raise UsageError(f"subtitles must end in .srt or .vtt, not {path.name!r}")
+    return kind
+
+
+def write_text_atomic(path: Path, content: str) -> None:
+    """Write a small text file through a temporary + rename, like the audio sinks."""
+    tmp = temp_path(path)
+    try:
+        tmp.write_text(content, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,283 @@
+"""`kokoro batch`: many inputs to many files, resumable, with progress and a summary.
+
+Each item streams into a temporary beside its output and is renamed only when complete, so
+a re-run (which skips existing outputs) resumes exactly where an interrupted run stopped.
+With --jobs N, N spawned worker processes each load the model once and take items in turn.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from kokoro_cli.audio import FileSink, format_for, temp_path
+from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.pipeline import SynthesisConfig
+
+TEXT_SUFFIXES = (".txt", ".md")
+Report = Callable[[tuple], None]  # progress events: ("start", i, chars) / ("chunk", i, secs, chars)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One output to produce: from a file or from inline text (manifest), with overrides."""
+
+    label: str
+    output: Path
+    source: Path | None = None
+    text: str | None = None
+    voice: str | None = None
+    speed: float | None = None
+    error: str | None = None  # known bad before starting (e.g. a malformed manifest line)
+
+
+@dataclass
+class Result:
+    label: str
+    output: Path
+    status: str  # "done", "skipped" or "failed"
+    seconds: float = 0.0  # audio produced
+    wall: float = 0.0
+    message: str = ""
+
+
+# ---------------------------------------------------------------- collecting items
+
+
+def items_from_inputs(inputs: list[str], outdir: Path, fmt: str) -> list[Item]:
+    """Files, folders (recursing into .txt/.md) and globs, mirrored under `outdir`."""
+    items: list[Item] = []
+    for arg in inputs:
+        path = Path(arg)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES)
+            items += [_file_item(p, p.relative_to(path), outdir, fmt) for p in found if p.is_file()]
+        elif path.exists() or not glob.has_magic(arg):
+            items.append(_file_item(path, _mirror(path), outdir, fmt))  # a missing file fails later
+        else:
+            matches = sorted(Path(m) for m in glob.glob(arg, recursive=True))
+            if not matches:
+                raise UsageError(f"no files match {arg!r}; check the pattern")
+            items += [_file_item(m, _mirror(m), outdir, fmt) for m in matches if m.is_file()]
+    if not items:
+        raise UsageError("no .txt or .md files found in the given inputs")
+    return _check_unique(items)
+
+
+def _mirror(path: Path) -> Path:
+    """The relative path to keep under OUTDIR: as given if relative and inside, else the name."""
+    if path.is_absolute() or ".." in path.parts:
+        return Path(path.name)
+    return path
+
+
+def _file_item(path: Path, rel: Path, outdir: Path, fmt: str) -> Item:
+    return Item(label=str(path), output=outdir / rel.with_suffix(f".{fmt}"), source=path)
+
+
+def items_from_manifest(manifest: Path, outdir: Path, fmt: str) -> list[Item]:
+    """JSONL: one object a line with "text" or "file", and optional "output", "voice", "speed"."""
+    from kokoro_cli.cli import decode_text, read_bytes
+
+    lines = decode_text(read_bytes(manifest), str(manifest)).splitlines()
+    items = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        label = f"{manifest.name}:{n}"
+        default_out = outdir / f"{n:06d}.{fmt}"
+        try:
+            items.append(_manifest_item(json.loads(line), label, manifest.parent, outdir, fmt))
+        except (ValueError, UsageError) as exc:
+            items.append(Item(label=label, output=default_out, error=f"bad manifest line: {exc}"))
+        if not items[-1].output.name:
+            items[-1] = replace(items[-1], output=default_out)
+    return _check_unique(items)
+
+
+def _manifest_item(row: Any, label: str, base: Path, outdir: Path, fmt: str) -> Item:
+    if not isinstance(row, dict) or ("text" in row) == ("file" in row):
+        raise UsageError('each line needs exactly one of "text" or "file"')
+    n = label.rsplit(":", 1)[1]
+    out = Path(row.get("output") or f"{int(n):06d}.{fmt}")
+    if out.is_absolute() or ".." in out.parts:
+        raise UsageError(f'"output" {str(out)!r} must be a relative path inside the output folder')
+    if not out.suffix:
+        out = out.with_suffix(f".{fmt}")
+    format_for(out)  # an unsupported extension is this line's error, found before any work
+    speed = row.get("speed")
+    if speed is not None and not isinstance(speed, (int, float)):
+        raise UsageError(f'"speed" must be a number, not {speed!r}')
+    text = row.get("text")
+    if text is not None and not isinstance(text, str):
+        raise UsageError('"text" must be a string')
+    source = base / row["file"] if "file" in row else None
+    return Item(label, outdir / out, source, text, row.get("voice"), speed)
+
+
+def _check_unique(items: list[Item]) -> list[Item]:
+    seen: dict[Path, str] = {}
+    for item in items:
+        if item.output in seen:
+            raise UsageError(
+                f"{seen[item.output]} and {item.label} would both write {item.output}; "
+                "rename one of them"
+            )
+        seen[item.output] = item.label
+    return items
+
+
+# ---------------------------------------------------------------- doing one item
+
+
+def process(index: int, item: Item, base: SynthesisConfig, model: Any, report: Report) -> Result:
+    """Synthesize one item into its output file; failures become a Result, not an exception."""
+    from kokoro_cli.cli import check_not_empty, decode_text, read_bytes
+    from kokoro_cli.pipeline import synthesize
+
+    started = time.perf_counter()
+    result = Result(item.label, item.output, "failed")
+    sink = None
+    try:
+        if item.error:
+            raise UsageError(item.error)
+        if item.text is not None:
+            text = check_not_empty(item.text, item.label)
+        elif item.source is not None:
+            text = decode_text(read_bytes(item.source), item.label)
+        else:
+            raise UsageError("nothing to speak: no text and no file")
+        config = replace(base, voice=item.voice or base.voice, speed=item.speed or base.speed)
+        report(("start", index, len(text)))
+        item.output.parent.mkdir(parents=True, exist_ok=True)
+        sink = FileSink(item.output, format_for(item.output))
+        for chunk in synthesize(text, config, model):
+            sink.write(chunk.audio)
+            result.seconds += chunk.duration
+            report(("chunk", index, chunk.duration, len(chunk.text)))
+        sink.commit()
+        result.status = "done"
+    except KokoroError as exc:
+        result.message = str(exc)
+    except OSError as exc:
+        result.message = f"{exc.strerror or exc}: {exc.filename or item.output}"
+    except Exception as exc:  # a model or codec failure on one item must not stop the batch
+        result.message = f"unexpected {type(exc).__name__}: {exc}"
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
+    if result.status != "done" and sink is not None:
+        sink.abort()
+    result.wall = time.perf_counter() - started
+    return result
+
+
+# ---------------------------------------------------------------- running many
+
+
+def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opts: Any) -> int:
+    """Process every item (skipping finished ones unless `force`); returns the failure count."""
+    from kokoro_cli.batch_ui import BatchProgress
+
+    results: dict[int, Result] = {}
+    todo: list[int] = []
+    for i, item in enumerate(items):
+        if item.output.exists() and not force:
+            results[i] = Result(item.label, item.output, "skipped", message="exists")
+        else:
+            todo.append(i)
+    ui = BatchProgress(items, todo, quiet=opts.quiet)
+    started: set[int] = set()
+
+    def report(event: tuple) -> None:
+        if event[0] == "start":
+            started.add(event[1])
+        ui.event(event)
+
+    try:
+        with ui:
+            if todo and jobs == 1:
+                from kokoro_cli.cli import load_engine
+
+                model = load_engine()
+                for i in todo:
+                    results[i] = process(i, items[i], base, model, report)
+                    ui.finished(i, results[i])
+            elif todo:
+                _run_parallel(items, todo, base, jobs, opts, report, ui, results)
+    finally:
+        # Belt and braces after an interrupt: no temporary outlives an unfinished item.
+        for i in started - set(results):
+            temp_path(items[i].output).unlink(missing_ok=True)
+    ui.summary([results[i] for i in range(len(items))])
+    return sum(r.status == "failed" for r in results.values())
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(model: str | None, device: str, threads: int, events: Any) -> None:
+    import torch
+
+    from kokoro_cli.weights import load_model
+
+    # The parent coordinates Ctrl-C; SIGTERM (from pool.terminate) unwinds so sinks clean up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    torch.set_num_threads(threads)
+    _WORKER.update(model=load_model(model, device=device), events=events)
+
+
+def _work(args: tuple[int, Item, SynthesisConfig]) -> tuple[int, Result]:
+    index, item, base = args
+    return index, process(index, item, base, _WORKER["model"], _WORKER["events"].put)
+
+
+def _run_parallel(
+    items: list[Item], todo: list[int], base: SynthesisConfig, jobs: int, opts: Any,
+    report: Report, ui: Any, results: dict[int, Result],
+) -> None:  # fmt: skip
+    ctx = multiprocessing.get_context("spawn")  # fork after torch's threads start is unsafe
+    events = ctx.Queue()
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    init = (opts.model, opts.device, threads, events)
+    pool = ctx.Pool(min(jobs, len(todo)), initializer=_init_worker, initargs=init)
+    try:
+        pending = pool.imap_unordered(_work, [(i, items[i], base) for i in todo])
+        for _ in todo:
+            while True:
+                _drain(events, report)
+                try:
+                    index, result = pending.next(timeout=0.1)
+                    break
+                except multiprocessing.TimeoutError:
+                    continue
+            _drain(events, report)
+            results[index] = result
+            ui.finished(index, result)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _drain(events: Any, report: Report) -> None:
+    import queue
+
+    while True:
+        try:
+            report(events.get_nowait())
+        except queue.Empty:
+            return

