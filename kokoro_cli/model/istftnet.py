@@ -26,7 +26,8 @@ class AdaINResBlock1(nn.Module):
     def __init__(self, channels: int, kernel: int, dilation: tuple[int, ...], style_dim: int):
         super().__init__()
         self.convs1 = nn.ModuleList(
-            WNConv1d(channels, channels, kernel, dilation=d, padding=_padding(kernel, d)) for d in dilation
+            WNConv1d(channels, channels, kernel, dilation=d, padding=_padding(kernel, d))
+            for d in dilation
         )
         self.convs2 = nn.ModuleList(
             WNConv1d(channels, channels, kernel, padding=_padding(kernel)) for _ in dilation
@@ -38,7 +39,13 @@ class AdaINResBlock1(nn.Module):
 
     def forward(self, x: Tensor, s: Tensor) -> Tensor:
         for c1, c2, n1, n2, a1, a2 in zip(
-            self.convs1, self.convs2, self.adain1, self.adain2, self.alpha1, self.alpha2
+            self.convs1,
+            self.convs2,
+            self.adain1,
+            self.adain2,
+            self.alpha1,
+            self.alpha2,
+            strict=True,
         ):
             xt = n1(x, s)
             xt = c1(xt + torch.sin(a1 * xt).pow(2) / a1)
@@ -67,9 +74,13 @@ class SourceModuleHnNSF(nn.Module):
             ini[:, 0] = 0
             rad[:, 0, :] += ini
         # integrate phase at frame rate, then interpolate back: cheaper and smoother than per sample
-        rad = F.interpolate(rad.transpose(1, 2), scale_factor=1 / self.upsample_scale, mode="linear")
+        rad = F.interpolate(
+            rad.transpose(1, 2), scale_factor=1 / self.upsample_scale, mode="linear"
+        )
         phase = torch.cumsum(rad, dim=2) * 2 * math.pi
-        phase = F.interpolate(phase * self.upsample_scale, scale_factor=self.upsample_scale, mode="linear")
+        phase = F.interpolate(
+            phase * self.upsample_scale, scale_factor=self.upsample_scale, mode="linear"
+        )
         sines = torch.sin(phase).transpose(1, 2) * self.sine_amp  # (B, N, H)
         uv = (f0 > self.voiced_threshold).to(f0.dtype).unsqueeze(-1)
         sines = sines * uv
@@ -90,15 +101,17 @@ class Generator(nn.Module):
         self.resblocks = nn.ModuleList()
         self.noise_convs = nn.ModuleList()
         self.noise_res = nn.ModuleList()
-        for i, (u, k) in enumerate(zip(c.upsample_rates, c.upsample_kernel_sizes)):
+        for i, (u, k) in enumerate(zip(c.upsample_rates, c.upsample_kernel_sizes, strict=True)):
             ch_in = c.upsample_initial_channel // 2**i
             ch = ch_in // 2
             self.ups.append(WNConv1d(ch_in, ch, k, stride=u, padding=(k - u) // 2, transpose=True))
-            for rk, rd in zip(c.resblock_kernel_sizes, c.resblock_dilation_sizes):
+            for rk, rd in zip(c.resblock_kernel_sizes, c.resblock_dilation_sizes, strict=True):
                 self.resblocks.append(AdaINResBlock1(ch, rk, rd, style_dim))
             if i + 1 < len(c.upsample_rates):  # bring the source's STFT frames to this stage's rate
                 stride = math.prod(c.upsample_rates[i + 1 :])
-                self.noise_convs.append(nn.Conv1d(self.n_fft + 2, ch, stride * 2, stride, (stride + 1) // 2))
+                self.noise_convs.append(
+                    nn.Conv1d(self.n_fft + 2, ch, stride * 2, stride, (stride + 1) // 2)
+                )
                 self.noise_res.append(AdaINResBlock1(ch, 7, (1, 3, 5), style_dim))
             else:
                 self.noise_convs.append(nn.Conv1d(self.n_fft + 2, ch, 1))
@@ -111,9 +124,13 @@ class Generator(nn.Module):
         spec = torch.stft(x, self.n_fft, self.hop, self.n_fft, self.window, return_complex=True)
         return torch.cat([spec.abs(), spec.angle()], dim=1)
 
-    def forward(self, x: Tensor, s: Tensor, f0: Tensor, generator=None, noise: bool = True) -> Tensor:
+    def forward(
+        self, x: Tensor, s: Tensor, f0: Tensor, generator=None, noise: bool = True
+    ) -> Tensor:
         """x (B, C, T), f0 (B, T') -> audio (B, samples)."""
-        f0 = F.interpolate(f0.unsqueeze(1), scale_factor=float(self.f0_scale), mode="nearest").squeeze(1)
+        f0 = F.interpolate(
+            f0.unsqueeze(1), scale_factor=float(self.f0_scale), mode="nearest"
+        ).squeeze(1)
         har = self.stft(self.m_source(f0, generator, noise))
         for i, up in enumerate(self.ups):
             x = up(F.leaky_relu(x, 0.1))
@@ -132,18 +149,22 @@ class Decoder(nn.Module):
     def __init__(self, dim_in: int, style_dim: int, c: ISTFTNetConfig, sample_rate: int):
         super().__init__()
         self.encode = AdainResBlk1d(dim_in + 2, 1024, style_dim)
-        self.decode = nn.ModuleList([
-            AdainResBlk1d(1024 + 2 + 64, 1024, style_dim),
-            AdainResBlk1d(1024 + 2 + 64, 1024, style_dim),
-            AdainResBlk1d(1024 + 2 + 64, 1024, style_dim),
-            AdainResBlk1d(1024 + 2 + 64, 512, style_dim, upsample=True),
-        ])
+        self.decode = nn.ModuleList(
+            [
+                AdainResBlk1d(1024 + 2 + 64, 1024, style_dim),
+                AdainResBlk1d(1024 + 2 + 64, 1024, style_dim),
+                AdainResBlk1d(1024 + 2 + 64, 1024, style_dim),
+                AdainResBlk1d(1024 + 2 + 64, 512, style_dim, upsample=True),
+            ]
+        )
         self.F0_conv = WNConv1d(1, 1, 3, stride=2, padding=1)
         self.N_conv = WNConv1d(1, 1, 3, stride=2, padding=1)
         self.asr_res = nn.Sequential(WNConv1d(512, 64, 1))
         self.generator = Generator(style_dim, c, sample_rate)
 
-    def forward(self, asr: Tensor, F0_curve: Tensor, N: Tensor, s: Tensor, generator=None, noise=True) -> Tensor:
+    def forward(
+        self, asr: Tensor, F0_curve: Tensor, N: Tensor, s: Tensor, generator=None, noise=True
+    ) -> Tensor:
         """asr (B, 512, frames), F0/N (B, 2 * frames), s (B, 128) timbre -> audio (B, 600 * frames)."""
         F0 = self.F0_conv(F0_curve.unsqueeze(1))
         N = self.N_conv(N.unsqueeze(1))

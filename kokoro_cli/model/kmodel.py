@@ -30,7 +30,9 @@ class KModel(nn.Module):
         self.bert = PLBERT(c.plbert)
         self.bert_encoder = nn.Linear(c.plbert.hidden_size, c.hidden_dim)
         self.predictor = ProsodyPredictor(c.style_dim, c.hidden_dim, c.n_layer, c.max_dur)
-        self.text_encoder = TextEncoder(c.hidden_dim, c.text_encoder_kernel_size, c.n_layer, c.n_token)
+        self.text_encoder = TextEncoder(
+            c.hidden_dim, c.text_encoder_kernel_size, c.n_layer, c.n_token
+        )
         self.decoder = Decoder(c.hidden_dim, c.style_dim, c.istftnet, c.sample_rate)
         self.noise = True  # the source's random phase and noise; off = deterministic
         self.generator: torch.Generator | None = None
@@ -62,7 +64,9 @@ class KModel(nn.Module):
             durations = torch.round(dur).clamp(min=1).long().squeeze(0)
         durations = durations.to(input_ids.device)
         # alignment: token t covers `durations[t]` frames; a gather instead of a one-hot matmul
-        idx = torch.repeat_interleave(torch.arange(input_ids.shape[1], device=input_ids.device), durations)
+        idx = torch.repeat_interleave(
+            torch.arange(input_ids.shape[1], device=input_ids.device), durations
+        )
         en = d[:, idx].transpose(1, 2)  # (1, 640, frames)
         F0, N = self.predictor.F0Ntrain(en, s)
         asr = self.text_encoder(input_ids)[:, :, idx]  # (1, 512, frames)
@@ -84,6 +88,8 @@ class KModel(nn.Module):
             raise UsageError(f"voicepack has shape {list(pack.shape)}, expected {list(PACK_SHAPE)}")
         device = next(self.parameters()).device
         ids = torch.tensor([[0, *tokens, 0]], dtype=torch.long, device=device)
-        ref_s = pack[n - 1].to(device=device, dtype=torch.float32)  # style chosen by utterance length
+        ref_s = pack[n - 1].to(
+            device=device, dtype=torch.float32
+        )  # style chosen by utterance length
         audio, _ = self.forward(ids, ref_s, speed)
         return audio.float().cpu().numpy()

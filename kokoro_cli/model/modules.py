@@ -28,9 +28,13 @@ class WNConv1d(nn.Module):
         output_padding: int = 0,
     ):
         super().__init__()
-        shape = (c_in, c_out // groups, kernel_size) if transpose else (c_out, c_in // groups, kernel_size)
+        shape = (
+            (c_in, c_out // groups, kernel_size)
+            if transpose
+            else (c_out, c_in // groups, kernel_size)
+        )
         self.weight_g = nn.Parameter(torch.ones(shape[0], 1, 1))
-        self.weight_v = nn.Parameter(torch.randn(shape) * 0.01)
+        self.weight_v = nn.Parameter(torch.empty(shape).normal_(0, 0.01))
         self.bias = nn.Parameter(torch.zeros(c_out)) if bias else None
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         self.transpose, self.output_padding = transpose, output_padding
@@ -117,8 +121,14 @@ class AdainResBlk1d(nn.Module):
             self.conv1x1 = WNConv1d(dim_in, dim_out, 1, bias=False)
         if upsample:
             self.pool = WNConv1d(
-                dim_in, dim_in, 3, stride=2, padding=1, groups=dim_in,
-                transpose=True, output_padding=1,
+                dim_in,
+                dim_in,
+                3,
+                stride=2,
+                padding=1,
+                groups=dim_in,
+                transpose=True,
+                output_padding=1,
             )
 
     def _shortcut(self, x: Tensor) -> Tensor:

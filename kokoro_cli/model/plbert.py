@@ -6,7 +6,6 @@ loads as is. The pooler is left out: Kokoro only uses the last hidden state.
 
 from __future__ import annotations
 
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -24,7 +23,11 @@ class Embeddings(nn.Module):
 
     def forward(self, ids: Tensor) -> Tensor:  # (B, T) -> (B, T, E)
         pos = torch.arange(ids.shape[1], device=ids.device)
-        x = self.word_embeddings(ids) + self.position_embeddings(pos) + self.token_type_embeddings.weight[0]
+        x = (
+            self.word_embeddings(ids)
+            + self.position_embeddings(pos)
+            + self.token_type_embeddings.weight[0]
+        )
         return self.LayerNorm(x)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .modules import AdaLayerNorm, AdainResBlk1d, LinearNorm
+from .modules import AdainResBlk1d, AdaLayerNorm, LinearNorm
 from .text_encoder import run_lstm
 
 
@@ -16,10 +16,14 @@ class DurationEncoder(nn.Module):
         super().__init__()
         self.lstms = nn.ModuleList()
         for _ in range(nlayers):
-            self.lstms.append(nn.LSTM(d_model + sty_dim, d_model // 2, 1, batch_first=True, bidirectional=True))
+            self.lstms.append(
+                nn.LSTM(d_model + sty_dim, d_model // 2, 1, batch_first=True, bidirectional=True)
+            )
             self.lstms.append(AdaLayerNorm(sty_dim, d_model))
 
-    def forward(self, x: Tensor, s: Tensor, mask: Tensor | None = None, lengths: Tensor | None = None) -> Tensor:
+    def forward(
+        self, x: Tensor, s: Tensor, mask: Tensor | None = None, lengths: Tensor | None = None
+    ) -> Tensor:
         """x (B, T, d_model), s (B, S) -> (B, T, d_model + S)."""
         style = s.unsqueeze(1).expand(-1, x.shape[1], -1)
         m = mask.unsqueeze(-1) if mask is not None else None
@@ -40,17 +44,23 @@ class ProsodyPredictor(nn.Module):
         self.text_encoder = DurationEncoder(style_dim, d_hid, nlayers)
         self.lstm = nn.LSTM(d_hid + style_dim, d_hid // 2, 1, batch_first=True, bidirectional=True)
         self.duration_proj = LinearNorm(d_hid, max_dur)
-        self.shared = nn.LSTM(d_hid + style_dim, d_hid // 2, 1, batch_first=True, bidirectional=True)
-        self.F0 = nn.ModuleList([
-            AdainResBlk1d(d_hid, d_hid, style_dim),
-            AdainResBlk1d(d_hid, d_hid // 2, style_dim, upsample=True),
-            AdainResBlk1d(d_hid // 2, d_hid // 2, style_dim),
-        ])
-        self.N = nn.ModuleList([
-            AdainResBlk1d(d_hid, d_hid, style_dim),
-            AdainResBlk1d(d_hid, d_hid // 2, style_dim, upsample=True),
-            AdainResBlk1d(d_hid // 2, d_hid // 2, style_dim),
-        ])
+        self.shared = nn.LSTM(
+            d_hid + style_dim, d_hid // 2, 1, batch_first=True, bidirectional=True
+        )
+        self.F0 = nn.ModuleList(
+            [
+                AdainResBlk1d(d_hid, d_hid, style_dim),
+                AdainResBlk1d(d_hid, d_hid // 2, style_dim, upsample=True),
+                AdainResBlk1d(d_hid // 2, d_hid // 2, style_dim),
+            ]
+        )
+        self.N = nn.ModuleList(
+            [
+                AdainResBlk1d(d_hid, d_hid, style_dim),
+                AdainResBlk1d(d_hid, d_hid // 2, style_dim, upsample=True),
+                AdainResBlk1d(d_hid // 2, d_hid // 2, style_dim),
+            ]
+        )
         self.F0_proj = nn.Conv1d(d_hid // 2, 1, 1)
         self.N_proj = nn.Conv1d(d_hid // 2, 1, 1)
 

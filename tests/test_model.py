@@ -1,0 +1,103 @@
+"""Structure tests on a randomly initialised KModel: shapes, names, determinism, bad input."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from kokoro_cli.errors import UsageError
+from kokoro_cli.model import MAX_TOKENS, KModel
+
+
+@pytest.fixture(scope="module")
+def model() -> KModel:
+    torch.manual_seed(0)
+    m = KModel().eval()
+    m.noise = False
+    return m
+
+
+def test_parameter_count_matches_kokoro_82m(model: KModel) -> None:
+    # 81,763,410 in the official checkpoint, of which ALBERT's unused pooler is 768 * 768 + 768
+    assert sum(p.numel() for p in model.parameters()) == 81_763_410 - (768 * 768 + 768)
+
+
+def test_state_dict_uses_checkpoint_names(model: KModel) -> None:
+    keys = set(model.state_dict())
+    for k in (
+        "bert.encoder.albert_layer_groups.0.albert_layers.0.attention.query.weight",
+        "predictor.text_encoder.lstms.1.fc.weight",
+        "predictor.F0.1.pool.weight_g",
+        "text_encoder.cnn.2.1.gamma",
+        "decoder.generator.noise_res.1.alpha2.2",
+        "decoder.generator.m_source.l_linear.weight",
+        "predictor.duration_proj.linear_layer.bias",
+        "text_encoder.lstm.weight_hh_l0_reverse",
+    ):
+        assert k in keys, k
+    assert {k.split(".")[0] for k in keys} == {
+        "bert",
+        "bert_encoder",
+        "predictor",
+        "text_encoder",
+        "decoder",
+    }
+
+
+def test_audio_is_600_samples_per_frame(model: KModel) -> None:
+    ids = torch.tensor([[0, 50, 83, 54, 156, 57, 0]])
+    audio, dur = model(ids, torch.randn(1, 256))
+    assert dur.shape == (7,) and bool((dur >= 1).all())
+    assert audio.shape == (600 * int(dur.sum()),)
+    forced = torch.tensor([1, 2, 3, 4, 5, 6, 7])
+    audio2, dur2 = model(ids, torch.randn(1, 256), durations=forced)
+    assert torch.equal(dur2, forced) and audio2.shape == (600 * 28,)
+
+
+def test_deterministic_mode_repeats_exactly_and_noise_does_not(model: KModel) -> None:
+    ids = torch.tensor([[0, 50, 83, 54, 0]])
+    s = torch.randn(1, 256)
+    forced = torch.tensor([3, 3, 3, 3, 3])
+    a, _ = model(ids, s, durations=forced)
+    b, _ = model(ids, s, durations=forced)
+    assert torch.equal(a, b)
+    model.noise = True
+    try:
+        c, _ = model(ids, s, durations=forced)
+    finally:
+        model.noise = False
+    assert not torch.equal(a, c)
+
+
+def test_speed_shortens_durations(model: KModel) -> None:
+    ids = torch.tensor([[0, *range(43, 63), 0]])
+    s = torch.randn(1, 256)
+    _, slow = model(ids, s, speed=0.5)
+    _, fast = model(ids, s, speed=2.0)
+    assert int(fast.sum()) < int(slow.sum())
+
+
+def test_fold_weight_norm_keeps_output(model: KModel) -> None:
+    import copy
+
+    ids = torch.tensor([[0, 50, 83, 54, 0]])
+    s = torch.randn(1, 256)
+    forced = torch.tensor([2, 2, 2, 2, 2])
+    folded = copy.deepcopy(model)
+    folded.fold_weight_norm()
+    a, _ = model(ids, s, durations=forced)
+    b, _ = folded(ids, s, durations=forced)
+    assert torch.allclose(a, b, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "tokens, pack, message",
+    [
+        ([], torch.zeros(510, 1, 256), "empty"),
+        ([50] * (MAX_TOKENS + 1), torch.zeros(510, 1, 256), "exceed"),
+        ([50, 51], torch.zeros(510, 256), "shape"),
+    ],
+)
+def test_speak_rejects_bad_input(model: KModel, tokens, pack, message) -> None:
+    with pytest.raises(UsageError, match=message):
+        model.speak(tokens, pack)
