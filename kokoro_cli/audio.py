@@ -98,8 +98,12 @@ class FileSink:
             )
 
     def write(self, audio: np.ndarray) -> None:
-        if self._sf is not None:
-            self._sf.write(audio.astype(np.float32, copy=False))
+        if self._sf is not None and self.fmt.subtype == "PCM_16":
+            # Our own conversion (clip, scale 32767) so files match the stdout stream exactly;
+            # libsndfile's float-to-int path would wrap around on overshoot instead of clipping.
+            self._sf.write(np.frombuffer(to_pcm16(audio), dtype="<i2"))
+        elif self._sf is not None:
+            self._sf.write(np.clip(audio, -1.0, 1.0).astype(np.float32, copy=False))
         elif self._proc is not None and self._proc.stdin is not None:
             self._proc.stdin.write(to_pcm16(audio))
         self.frames += len(audio)
