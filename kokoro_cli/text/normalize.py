@@ -18,7 +18,8 @@ from kokoro_cli.text.normalize_en import English
 # Characters with no sound that confuse espeak or the splitter: C0/C1 controls (tabs and
 # newlines become spaces before this), zero-width and bidi marks, the BOM, private-use code points.
 _SILENT = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ue000-\uf8ff]"
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ue000-\uf8ff"
+    "\U000f0000-\U0010ffff]"
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "„": "“", "‟": "“",

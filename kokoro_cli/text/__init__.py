@@ -1,0 +1,176 @@
+"""Text front-end: text -> normalized text -> chunks -> phonemes -> token ids.
+
+Stages, one module each: normalize (+ normalize_en, numbers), markup, split, g2p (espeak-ng and
+the mapping to Kokoro's symbols), vocab.
+
+Japanese and Chinese are "not supported yet" for plain text: espeak-ng reads every kanji/hanzi
+as the words "Chinese letter", and its Mandarin tone digits do not line up with Kokoro's tone
+arrows (gāo and xìng both come out as tone 5), so the voices would speak garbage without any
+warning. Both languages work with raw_phonemes=True (the user brings Kokoro phonemes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kokoro_cli.errors import UsageError
+from kokoro_cli.text import markup
+from kokoro_cli.text.g2p import g2p_many
+from kokoro_cli.text.normalize import normalizer
+from kokoro_cli.text.split import FIRST_TOKENS, Packer, Splitter, blocks, join_parts, sentences
+from kokoro_cli.text.vocab import tokenize
+
+__all__ = ["LANGUAGES", "Chunk", "check_lang", "chunks", "phonemize", "read_text_file", "tokenize"]
+
+LANGUAGES: dict[str, str] = {
+    "en-us": "American English",
+    "en-gb": "British English",
+    "es": "Spanish",
+    "fr-fr": "French",
+    "hi": "Hindi",
+    "it": "Italian",
+    "pt-br": "Brazilian Portuguese",
+    "ja": "Japanese",
+    "zh": "Mandarin Chinese",
+}
+_ALIASES = {"en": "en-us", "fr": "fr-fr", "pt": "pt-br", "cmn": "zh", "jp": "ja"}
+TEXT_UNSUPPORTED = {"ja", "zh"}  # see the module docstring
+_POSSESSIVE = re.compile(r"'s\b")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One model call's worth of speech and the silence that follows it."""
+
+    text: str  # source text of the chunk (markup resolved to its display text)
+    phonemes: str
+    tokens: list[int]  # vocab ids, len <= MAX_TOKENS, no pads; empty for a pure pause
+    pause_after: float  # seconds of silence after the audio of this chunk
+
+
+def check_lang(lang: str) -> str:
+    """Canonical language code for `lang`, or a UsageError listing the valid ones."""
+    code = lang.strip().lower().replace("_", "-")
+    code = _ALIASES.get(code, code)
+    if code not in LANGUAGES:
+        valid = ", ".join(f"{c} ({name})" for c, name in LANGUAGES.items())
+        raise UsageError(f"unknown language '{lang}' — use one of: {valid}")
+    return code
+
+
+def read_text_file(path: Path) -> str:
+    """The UTF-8 text of `path` (a BOM is dropped); bad bytes raise a UsageError with the offset."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path} — check the path") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory — give a text file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror} — check its permissions") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path} is not valid UTF-8 (first bad byte at offset {exc.start}) — convert it,"
+            " e.g. iconv -f LATIN1 -t UTF-8"
+        ) from None
+
+
+def _phonemizer(run: markup.Run, lang: str, raw: bool):  # type: ignore[no-untyped-def]
+    """texts (with pronunciation placeholders) -> Kokoro phonemes, one espeak call per batch."""
+    if raw:
+        return lambda texts: list(texts)
+    say = normalizer(lang)
+
+    def phonemize_batch(texts: list[str]) -> list[str]:
+        split = [markup.PLACEHOLDER.split(t) for t in texts]  # odd items are placeholders
+        possessive = set()
+        for i, parts in enumerate(split):
+            for k in range(2, len(parts), 2):  # "[Kokoro](/../)'s": the 's joins the word
+                m = _POSSESSIVE.match(parts[k])
+                if m:
+                    parts[k] = parts[k][m.end() :]
+                    possessive.add((i, k - 1))
+        spoken = [say(p).strip() for parts in split for p in parts[0::2]]
+        ipa = iter(g2p_many([s for s in spoken if s], lang))
+        flat = iter(spoken)
+        out = []
+        for i, parts in enumerate(split):
+            pieces = []
+            for k, part in enumerate(parts):
+                if k % 2 == 0:
+                    if next(flat):
+                        pieces.append(next(ipa))
+                    continue
+                ps = run.custom[ord(part) - markup.PLACEHOLDER_BASE][1]
+                if (i, k) in possessive:
+                    ps += "s" if ps[-1] in "ptkfθ" else "z"
+                pieces.append(ps)
+            out.append(join_parts(pieces))
+        return out
+
+    return phonemize_batch
+
+
+def chunks(text: str, lang: str, *, raw_phonemes: bool = False) -> Iterator[Chunk]:
+    """Chunks of `text` in order, each within the model's token limit (see split.py)."""
+    code = check_lang(lang)
+    if code in TEXT_UNSUPPORTED and not raw_phonemes:
+        raise UsageError(
+            f"{LANGUAGES[code]} text is not supported yet — pick a voice or --lang of another"
+            " language, or pass Kokoro phonemes with --raw-phonemes"
+        )
+    if not text.strip():
+        raise UsageError("no text to speak: the input is empty or only whitespace — give some text")
+    # Parsing is eager so markup errors surface before the first chunk is synthesized.
+    items = markup.parse(text, raw_phonemes=raw_phonemes)
+    if not any(isinstance(it, markup.Run) for it in items) and not any(
+        isinstance(it, markup.Pause) and not it.paragraph for it in items
+    ):
+        raise UsageError("no text to speak: the input has only invisible characters — give text")
+    return _chunks(items, code, raw_phonemes)
+
+
+def _chunks(items: list[markup.Run | markup.Pause], lang: str, raw: bool) -> Iterator[Chunk]:
+    packer = Packer()
+    held: Chunk | None = None  # held back one step so a following pause can extend it
+    tail_paragraph = False
+    for item in items:
+        if isinstance(item, markup.Pause):
+            if held is None and item.paragraph:
+                continue  # blank lines before any speech are not a pause
+            held = held or Chunk("", "", [], 0.0)
+            if item.paragraph:
+                pause = max(held.pause_after, markup.PARAGRAPH_PAUSE)
+            else:
+                pause = held.pause_after + item.seconds
+            held = dataclasses.replace(held, pause_after=pause)
+            tail_paragraph = item.paragraph
+            continue
+        tail_paragraph = False
+        splitter = Splitter(_phonemizer(item, lang, raw))
+        for block in blocks(item.text):
+            sents = sentences(block, lang, raw)
+            for piece in splitter.pieces(sents, FIRST_TOKENS if packer.first else None):
+                for t, ps in packer.add(piece):
+                    if held:
+                        yield held
+                    held = Chunk(markup.restore(t, item), ps, tokenize(ps), 0.0)
+        for t, ps in packer.flush():  # a run ends at a pause or the end of the text
+            if held:
+                yield held
+            held = Chunk(markup.restore(t, item), ps, tokenize(ps), 0.0)
+    if held:
+        # A trailing blank line adds no silence at the end of the output.
+        ends_blank = tail_paragraph and held.pause_after == markup.PARAGRAPH_PAUSE
+        yield dataclasses.replace(held, pause_after=0.0) if ends_blank else held
+
+
+def phonemize(text: str, lang: str) -> str:
+    """Kokoro phonemes for `text` (normalized, markup applied), chunks joined by spaces."""
+    return " ".join(c.phonemes for c in chunks(text, lang) if c.phonemes)

@@ -1,0 +1,187 @@
+"""Sentence and clause splitting, and packing of phonemized pieces into model-sized chunks.
+
+A run of text is cut into blocks (pysbd is quadratic in its input, so it never sees more than
+BLOCK_CHARS at once), blocks into sentences (pysbd: robust to abbreviations, decimals, initials,
+quotes and ellipses), and each block's sentences are phonemized in one espeak call. A sentence
+whose phonemes exceed the limit is cut at clause punctuation, then between words. Only a single
+"word" whose phonemes alone exceed MAX_TOKENS (say a 5,000-letter string) is cut inside, at a
+token boundary of its phonemes: the model cannot take it whole, and dropping it would lose text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from kokoro_cli import MAX_TOKENS
+
+BLOCK_CHARS = 2_000  # pysbd input size bound; several sentences, far below its slow regime
+FIRST_TOKENS = 100  # the first chunk ends early so playback can start after a short synthesis
+
+_PYSBD_LANG = {"en-us": "en", "en-gb": "en", "es": "es", "fr-fr": "fr", "it": "it", "hi": "hi"}
+# A likely sentence end: terminal punctuation, closing quotes, space, then a capital or a quote.
+_BLOCK_CUT = re.compile(r"[.!?…।][\"'”’)\]]*\s+(?=[\"“‘(\[]?[^\W\d_a-z])")
+_RAW_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
+# Clause boundaries; not before a digit, so "Jan. 3, 2024" keeps its year for the normalizer.
+_CLAUSE = re.compile(r"(?<=[,;:—…])\s+(?!\d)|\s+(?=—)")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[,.;:!?…)”])")
+
+Phonemizer = Callable[[list[str]], list[str]]  # texts -> Kokoro phonemes, one call per batch
+
+
+@dataclass
+class Piece:
+    """Source text and its phonemes; `sentence_end` marks the last piece of a sentence."""
+
+    text: str
+    phonemes: str
+    sentence_end: bool = False
+
+
+def blocks(text: str, size: int = BLOCK_CHARS) -> Iterator[str]:
+    """`text` in consecutive blocks of about `size` characters, cut at likely sentence ends."""
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = 0
+        for m in _BLOCK_CUT.finditer(window, size // 2):
+            cut = m.end()
+        if not cut:
+            cut = window.rfind(" ") + 1
+        if cut <= 0:  # no space in the window: one giant word runs on to the next space
+            nxt = re.search(r"\s", text[start + size :])
+            cut = size + nxt.end() if nxt else len(text) - start
+        yield text[start : start + cut]
+        start += cut
+    if text[start:].strip():
+        yield text[start:]
+
+
+@cache
+def _segmenter(lang: str):  # type: ignore[no-untyped-def]
+    import pysbd
+
+    return pysbd.Segmenter(language=_PYSBD_LANG.get(lang, "en"), clean=False)
+
+
+def sentences(block: str, lang: str, raw_phonemes: bool = False) -> list[str]:
+    """Sentences of `block`; their concatenation keeps every non-space character."""
+    if raw_phonemes:
+        return [s for s in _RAW_SENTENCE.split(block) if s.strip()]
+    try:
+        found = _segmenter(lang).segment(block)
+    except Exception:  # pysbd bug on odd input: the clause splitter still bounds the size
+        found = [block]
+    out, pos = [], 0
+    for seg in found:
+        seg = seg.strip()
+        i = block.find(seg, pos) if seg else -1
+        if i < 0:
+            continue  # pysbd altered this piece; the text is kept as part of the next one
+        out.append(block[pos : i + len(seg)].strip())
+        pos = i + len(seg)
+    if block[pos:].strip():
+        out.append(block[pos:].strip())
+    return [s for s in out if s]
+
+
+def join_parts(parts: list[str]) -> str:
+    """Space-joined parts, without spaces before closing punctuation."""
+    return _SPACE_BEFORE_PUNCT.sub("", " ".join(p for p in parts if p))
+
+
+def split_phonemes(phonemes: str, limit: int) -> list[str]:
+    """Last resort for one over-long word: cut its phonemes at token boundaries (see module doc)."""
+    out = []
+    while len(phonemes) > limit:
+        cut = phonemes.rfind(" ", 1, limit + 1)
+        cut = cut if cut > 0 else limit
+        out.append(phonemes[:cut].strip())
+        phonemes = phonemes[cut:].strip()
+    return [*out, phonemes] if phonemes else out
+
+
+class Splitter:
+    """Turns sentences into Pieces of at most MAX_TOKENS phonemes each."""
+
+    def __init__(self, phonemize: Phonemizer) -> None:
+        self.phonemize = phonemize
+
+    def pieces(self, sents: list[str], first_limit: int | None) -> list[Piece]:
+        """Phonemize `sents` in one batch, splitting those over the limit (first_limit for #0)."""
+        out: list[Piece] = []
+        for i, (text, ps) in enumerate(zip(sents, self.phonemize(sents), strict=True)):
+            limit = first_limit if i == 0 and first_limit else MAX_TOKENS
+            parts = [Piece(text, ps)] if len(ps) <= limit else self._clauses(text, limit)
+            parts[-1].sentence_end = True
+            out.extend(parts)
+        return out
+
+    def _clauses(self, text: str, limit: int) -> list[Piece]:
+        clauses = [c for c in _CLAUSE.split(text) if c.strip()]
+        out: list[Piece] = []
+        for clause, ps in zip(clauses, self.phonemize(clauses), strict=True):
+            if len(ps) <= MAX_TOKENS:
+                out.append(Piece(clause, ps))
+            else:
+                out.extend(self._words(clause.split()))
+        return _merge(out, limit)
+
+    def _words(self, words: list[str]) -> list[Piece]:
+        # Halving keeps the number of espeak calls logarithmic in the clause length.
+        text = " ".join(words)
+        (ps,) = self.phonemize([text])
+        if len(ps) <= MAX_TOKENS:
+            return [Piece(text, ps)]
+        if len(words) == 1:
+            cuts = split_phonemes(ps, MAX_TOKENS)
+            # The word's text goes with its first piece; the rest continue its sound.
+            return [Piece(text if k == 0 else "", p) for k, p in enumerate(cuts)]
+        half = len(words) // 2
+        return self._words(words[:half]) + self._words(words[half:])
+
+
+def _merge(pieces: list[Piece], limit: int) -> list[Piece]:
+    """Greedily join neighbouring pieces while the joint phonemes stay within `limit`."""
+    out: list[Piece] = []
+    for p in pieces:
+        if out and len(out[-1].phonemes) + 1 + len(p.phonemes) <= limit:
+            last = out[-1]
+            out[-1] = Piece(
+                join_parts([last.text, p.text]), join_parts([last.phonemes, p.phonemes])
+            )
+        else:
+            out.append(p)
+    return out
+
+
+class Packer:
+    """Packs pieces into chunks: short first chunk, then up to MAX_TOKENS per chunk."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.phonemes: list[str] = []
+        self.size = 0
+        self.first = True
+
+    def add(self, piece: Piece) -> Iterator[tuple[str, str]]:
+        """Add a piece; yields (text, phonemes) of each chunk completed on the way."""
+        limit = FIRST_TOKENS if self.first else MAX_TOKENS
+        n = len(piece.phonemes)
+        if self.phonemes and self.size + 1 + n > limit:
+            yield from self.flush()
+        if piece.text or piece.phonemes:
+            self.texts.append(piece.text)
+            self.phonemes.append(piece.phonemes)
+            self.size += n + (1 if self.size else 0)
+        if self.first and piece.sentence_end:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[tuple[str, str]]:
+        """The pending chunk, if any."""
+        if self.texts:
+            yield join_parts(self.texts), join_parts(self.phonemes)
+            self.first = False
+        self.texts, self.phonemes, self.size = [], [], 0
