@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from kokoro_cli.errors import KokoroError
-from kokoro_cli.text.vocab import vocab
+from kokoro_cli.text.vocab import invalid_symbols, unknown_pattern
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +119,9 @@ def map_espeak(ipa: str, lang: str) -> str:
 
 
 def _drop_unknown(ps: str) -> str:
-    known = vocab()
-    kept = "".join(ch for ch in ps if ch in known)
+    kept = unknown_pattern().sub("", ps)
     if len(kept) != len(ps):
-        dropped = sorted({ch for ch in ps if ch not in known})
-        log.debug("dropped symbols outside the Kokoro vocabulary: %s", dropped)
+        log.debug("dropped symbols outside the Kokoro vocabulary: %s", invalid_symbols(ps))
     return kept
 
 

@@ -18,6 +18,7 @@ from functools import cache
 from kokoro_cli import MAX_TOKENS
 
 BLOCK_CHARS = 2_000  # pysbd input size bound; several sentences, far below its slow regime
+WORD_GROUP_TOKENS = 400  # aim of a word-boundary cut, leaving slack under MAX_TOKENS
 FIRST_TOKENS = 100  # the first chunk ends early so playback can start after a short synthesis
 
 _PYSBD_LANG = {"en-us": "en", "en-gb": "en", "es": "es", "fr-fr": "fr", "it": "it", "hi": "hi"}
@@ -129,18 +130,32 @@ class Splitter:
                 out.extend(self._words(clause.split()))
         return _merge(out, limit)
 
-    def _words(self, words: list[str]) -> list[Piece]:
-        # Halving keeps the number of espeak calls logarithmic in the clause length.
+    def _words(self, words: list[str], ps: str | None = None) -> list[Piece]:
         text = " ".join(words)
-        (ps,) = self.phonemize([text])
+        if ps is None:
+            (ps,) = self.phonemize([text])
         if len(ps) <= MAX_TOKENS:
             return [Piece(text, ps)]
         if len(words) == 1:
             cuts = split_phonemes(ps, MAX_TOKENS)
             # The word's text goes with its first piece; the rest continue its sound.
             return [Piece(text if k == 0 else "", p) for k, p in enumerate(cuts)]
-        half = len(words) // 2
-        return self._words(words[:half]) + self._words(words[half:])
+        # Cut into groups sized by this clause's characters-per-token ratio and phonemize them in
+        # one batch; only a group that still overflows recurses. Keeps long input linear.
+        target = WORD_GROUP_TOKENS * len(text) / len(ps)
+        groups: list[list[str]] = [[]]
+        size = 0
+        for w in words:
+            if groups[-1] and size + len(w) + 1 > target:
+                groups.append([])
+                size = 0
+            groups[-1].append(w)
+            size += len(w) + 1
+        texts = [" ".join(g) for g in groups]
+        out: list[Piece] = []
+        for g, t, p in zip(groups, texts, self.phonemize(texts), strict=True):
+            out.extend([Piece(t, p)] if len(p) <= MAX_TOKENS else self._words(g, p))
+        return out
 
 
 def _merge(pieces: list[Piece], limit: int) -> list[Piece]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -13,15 +14,22 @@ from kokoro_cli.errors import UsageError
 def vocab() -> dict[str, int]:
     """Symbol -> id map (ids 1..177; 0 is the pad the engine adds around each chunk)."""
     # The package ships the model's config.json; reading it keeps one source of truth.
-    raw = resources.files("kokoro_cli.model").joinpath("config.json").read_text(encoding="utf-8")
+    # Via the top package: importing kokoro_cli.model would pull in torch.
+    path = resources.files("kokoro_cli").joinpath("model", "config.json")
+    raw = path.read_text(encoding="utf-8")
     table = json.loads(raw)["vocab"]
     return {symbol: int(i) for symbol, i in table.items()}
 
 
+@lru_cache(maxsize=1)
+def unknown_pattern() -> re.Pattern[str]:
+    """Matches any character outside the vocabulary."""
+    return re.compile("[^" + "".join(re.escape(ch) for ch in vocab()) + "]")
+
+
 def invalid_symbols(phonemes: str) -> list[str]:
     """Symbols of `phonemes` that are not in the vocabulary, in order of first appearance."""
-    known = vocab()
-    return list(dict.fromkeys(ch for ch in phonemes if ch not in known))
+    return list(dict.fromkeys(unknown_pattern().findall(phonemes)))
 
 
 def describe(symbols: list[str]) -> str:
