@@ -177,14 +177,15 @@ def backend(lang: str) -> Any:
 
 def espeak_many(texts: list[str], lang: str) -> list[str]:
     """Raw espeak IPA for each text, in one call (one call per batch keeps long input linear)."""
-    if not texts:
-        return []
     # Newlines would be read as separate utterances; a space keeps the alignment 1:1.
-    cleaned = [t.replace("\n", " ").replace("\r", " ") for t in texts]
-    out = backend(lang).phonemize(cleaned, strip=True)
-    if len(out) != len(cleaned):  # never observed; guard so no text is silently misaligned
-        return [backend(lang).phonemize([t], strip=True)[0] for t in cleaned]
-    return list(out)
+    cleaned = [t.replace("\n", " ").replace("\r", " ").strip() for t in texts]
+    # phonemizer silently drops empty items from a batch, so they never go in.
+    todo = [t for t in cleaned if t]
+    out = backend(lang).phonemize(todo, strip=True) if todo else []
+    if len(out) != len(todo):  # never seen otherwise; retry one by one so nothing shifts
+        out = [(backend(lang).phonemize([t], strip=True) or [""])[0] for t in todo]
+    done = iter(out)
+    return [next(done) if t else "" for t in cleaned]
 
 
 def g2p_many(texts: list[str], lang: str) -> list[str]:
