@@ -24,10 +24,11 @@ FIRST_TOKENS = 100  # the first chunk ends early so playback can start after a s
 _PYSBD_LANG = {"en-us": "en", "en-gb": "en", "es": "es", "fr-fr": "fr", "it": "it", "hi": "hi"}
 # A likely sentence end: terminal punctuation, closing quotes, space, then a capital or a quote.
 _BLOCK_CUT = re.compile(r"[.!?…।][\"'”’)\]]*\s+(?=[\"“‘(\[]?[^\W\d_a-z])")
+_CLAUSE_END = re.compile(r"[,;:—…]\s+")
 _RAW_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 # Clause boundaries; not before a digit, so "Jan. 3, 2024" keeps its year for the normalizer.
 _CLAUSE = re.compile(r"(?<=[,;:—…])\s+(?!\d)|\s+(?=—)")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[,.;:!?…)”])")
+_CLOSING = tuple(",.;:!?…)”")
 
 Phonemizer = Callable[[list[str]], list[str]]  # texts -> Kokoro phonemes, one call per batch
 
@@ -47,8 +48,11 @@ def blocks(text: str, size: int = BLOCK_CHARS) -> Iterator[str]:
     while len(text) - start > size:
         window = text[start : start + size]
         cut = 0
-        for m in _BLOCK_CUT.finditer(window, size // 2):
-            cut = m.end()
+        for pattern in (_BLOCK_CUT, _CLAUSE_END):  # a sentence end, else a clause end, else a space
+            for m in pattern.finditer(window, size // 2):
+                cut = m.end()
+            if cut:
+                break
         if not cut:
             cut = window.rfind(" ") + 1
         if cut <= 0:  # no space in the window: one giant word runs on to the next space
@@ -75,22 +79,32 @@ def sentences(block: str, lang: str, raw_phonemes: bool = False) -> list[str]:
         found = _segmenter(lang).segment(block)
     except Exception:  # pysbd bug on odd input: the clause splitter still bounds the size
         found = [block]
-    out, pos = [], 0
+    cuts, pos = [], 0
     for seg in found:
         seg = seg.strip()
         i = block.find(seg, pos) if seg else -1
         if i < 0:
             continue  # pysbd altered this piece; the text is kept as part of the next one
-        out.append(block[pos : i + len(seg)].strip())
         pos = i + len(seg)
-    if block[pos:].strip():
-        out.append(block[pos:].strip())
-    return [s for s in out if s]
+        # Only cut at whitespace: pysbd splits "0!0" or "end.Next", which would cut a word.
+        if pos < len(block) and block[pos].isspace():
+            cuts.append(pos)
+    bounds = zip([0, *cuts], [*cuts, len(block)], strict=True)
+    return [s for s in (block[a:b].strip() for a, b in bounds) if s]
 
 
 def join_parts(parts: list[str]) -> str:
-    """Space-joined parts, without spaces before closing punctuation."""
-    return _SPACE_BEFORE_PUNCT.sub("", " ".join(p for p in parts if p))
+    """Phoneme parts joined by spaces, but none before closing punctuation ("kˈOkəɹO ,")."""
+    out = ""
+    for p in parts:
+        if p:
+            out += p if not out or p.startswith(_CLOSING) else " " + p
+    return out
+
+
+def join_text(parts: list[str]) -> str:
+    """Source text parts (cut at whitespace) joined back with single spaces."""
+    return " ".join(p for p in parts if p)
 
 
 def split_phonemes(phonemes: str, limit: int) -> list[str]:
@@ -164,9 +178,7 @@ def _merge(pieces: list[Piece], limit: int) -> list[Piece]:
     for p in pieces:
         if out and len(out[-1].phonemes) + 1 + len(p.phonemes) <= limit:
             last = out[-1]
-            out[-1] = Piece(
-                join_parts([last.text, p.text]), join_parts([last.phonemes, p.phonemes])
-            )
+            out[-1] = Piece(join_text([last.text, p.text]), join_parts([last.phonemes, p.phonemes]))
         else:
             out.append(p)
     return out
@@ -197,6 +209,6 @@ class Packer:
     def flush(self) -> Iterator[tuple[str, str]]:
         """The pending chunk, if any."""
         if self.texts:
-            yield join_parts(self.texts), join_parts(self.phonemes)
+            yield join_text(self.texts), join_parts(self.phonemes)
             self.first = False
         self.texts, self.phonemes, self.size = [], [], 0
