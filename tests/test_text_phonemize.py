@@ -10,8 +10,7 @@ import pytest
 from kokoro_cli import MAX_TOKENS
 from kokoro_cli.errors import UsageError
 from kokoro_cli.text import LANGUAGES, check_lang, chunks, phonemize, read_text_file, tokenize
-from kokoro_cli.text.g2p import espeak_many, g2p_many, map_espeak
-from kokoro_cli.text.vocab import vocab
+from kokoro_cli.text.g2p import espeak_many, g2p_many, map_espeak, vocab
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,10 +19,9 @@ from pathlib import Path
 
 from kokoro_cli.errors import UsageError
 from kokoro_cli.text import markup
-from kokoro_cli.text.g2p import g2p_many
+from kokoro_cli.text.g2p import g2p_many, tokenize
 from kokoro_cli.text.normalize import normalizer
 from kokoro_cli.text.split import FIRST_TOKENS, Packer, Splitter, blocks, join_parts, sentences
-from kokoro_cli.text.vocab import tokenize
 
 __all__ = ["LANGUAGES", "Chunk", "check_lang", "chunks", "phonemize", "read_text_file", "tokenize"]
 

@@ -1,4 +1,4 @@
-"""espeak-ng phonemes mapped onto Kokoro v1.0's symbol set.
+"""espeak-ng phonemes mapped onto Kokoro v1.0's symbol set, and those symbols' token ids.
 
 Kokoro v1.0 was trained on misaki-style phonemes, not raw espeak IPA. The mapping below follows the
 facts of misaki's espeak fallback (diphthongs and affricates as single letters, US vs GB vowels,
@@ -8,15 +8,65 @@ vocabulary is dropped with a debug log rather than failing synthesis.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from functools import cache
+from functools import cache, lru_cache
+from importlib import resources
 from typing import Any
 
-from kokoro_cli.errors import KokoroError
-from kokoro_cli.text.vocab import invalid_symbols, unknown_pattern
+from kokoro_cli.errors import KokoroError, UsageError
 
 log = logging.getLogger(__name__)
+
+# --- the vocabulary: symbol <-> token id ------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def vocab() -> dict[str, int]:
+    """Symbol -> id map (ids 1..177; 0 is the pad the engine adds around each chunk)."""
+    # The package ships the model's config.json; reading it keeps one source of truth.
+    # Via the top package: importing kokoro_cli.model would pull in torch.
+    path = resources.files("kokoro_cli").joinpath("model", "config.json")
+    raw = path.read_text(encoding="utf-8")
+    table = json.loads(raw)["vocab"]
+    return {symbol: int(i) for symbol, i in table.items()}
+
+
+@lru_cache(maxsize=1)
+def unknown_pattern() -> re.Pattern[str]:
+    """Matches any character outside the vocabulary."""
+    return re.compile("[^" + "".join(re.escape(ch) for ch in vocab()) + "]")
+
+
+def invalid_symbols(phonemes: str) -> list[str]:
+    """Symbols of `phonemes` that are not in the vocabulary, in order of first appearance."""
+    return list(dict.fromkeys(unknown_pattern().findall(phonemes)))
+
+
+def describe(symbols: list[str]) -> str:
+    """Readable list of symbols for error messages (shows code points for invisible ones)."""
+    shown = []
+    for s in symbols[:12]:
+        visible = s.isprintable() and not s.isspace()
+        shown.append(f"'{s}'" if visible else f"U+{ord(s):04X}")
+    more = f" and {len(symbols) - 12} more" if len(symbols) > 12 else ""
+    return ", ".join(shown) + more
+
+
+def tokenize(phonemes: str) -> list[int]:
+    """Token ids for Kokoro phonemes; every symbol must be in the vocabulary."""
+    bad = invalid_symbols(phonemes)
+    if bad:
+        raise UsageError(
+            f"phonemes contain symbols outside the Kokoro vocabulary: {describe(bad)}"
+            " — use only Kokoro v1.0 phoneme symbols"
+        )
+    known = vocab()
+    return [known[ch] for ch in phonemes]
+
+
+# --- espeak-ng -> Kokoro symbols -------------------------------------------------------------
 
 # Our language codes -> espeak-ng voice names.
 ESPEAK_VOICES = {

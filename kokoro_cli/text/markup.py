@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from kokoro_cli.errors import UsageError
+from kokoro_cli.text.g2p import describe, invalid_symbols
 from kokoro_cli.text.normalize import clean
-from kokoro_cli.text.vocab import describe, invalid_symbols
 
 MAX_PAUSE = 60.0  # seconds; longer silences are almost certainly a typo (500 instead of 500ms)
 PARAGRAPH_PAUSE = 0.6  # seconds after a paragraph; sentences get the model's own pause at '.'

@@ -2,7 +2,7 @@
 
 English has the full rule set (normalize_en). The other espeak languages get numbers, decimals
 and percentages spelled by num2words in their own language (espeak reads leftovers itself).
-A new language plugs in by adding a function to NORMALIZERS.
+A new language plugs in with one more case in normalizer().
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import cache
 
-from kokoro_cli.text import numbers as nums
-from kokoro_cli.text.normalize_en import English
+from num2words import num2words
 
 # Characters with no sound that confuse espeak or the splitter: C0/C1 controls (tabs and
 # newlines become spaces before this), zero-width and bidi marks, the BOM, private-use code points.
@@ -37,6 +36,90 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# --- numbers (num2words), shared by every language --------------------------------------------
+
+# num2words language names for our codes; Hindi is absent from num2words, espeak reads its digits.
+NUM2WORDS_LANG = {
+    "en-us": "en",
+    "en-gb": "en",
+    "es": "es",
+    "fr-fr": "fr",
+    "it": "it",
+    "pt-br": "pt_BR",
+}
+
+MAX_DIGITS = 15  # beyond this nobody says the number; digits are read one by one instead
+
+
+def _clean(words: str, lang: str) -> str:
+    # num2words writes "one thousand, two hundred and fifty": the comma would become a pause, and
+    # American English says no "and" inside numbers.
+    words = words.replace(",", "")
+    if lang == "en-us":
+        words = re.sub(r"\band\b ", "", words)
+    return words
+
+
+def digits(text: str, lang: str) -> str:
+    """Each digit of `text` as a word: "007" -> "zero zero seven"."""
+    code = NUM2WORDS_LANG[lang]
+    return " ".join(num2words(int(d), lang=code) for d in text if d.isdigit())
+
+
+def cardinal(text: str, lang: str) -> str:
+    """An integer written with optional grouping commas, as words."""
+    raw = text.replace(",", "")
+    if len(raw.lstrip("0")) > MAX_DIGITS or (len(raw) > 1 and raw.startswith("0")):
+        return digits(raw, lang)
+    return _clean(num2words(int(raw), lang=NUM2WORDS_LANG[lang]), lang)
+
+
+def decimal(whole: str, frac: str, lang: str) -> str:
+    """A decimal number: the integer part as a number, each fraction digit on its own."""
+    point = {"en-us": "point", "en-gb": "point", "es": "coma", "fr-fr": "virgule", "it": "virgola"}
+    sep = point.get(lang, "vírgula")
+    return f"{cardinal(whole or '0', lang)} {sep} {digits(frac, lang)}"
+
+
+def number(text: str, lang: str) -> str:
+    """A number as English writes it ("1,250", "3.14", ".5") in words."""
+    whole, _, frac = text.partition(".")
+    return decimal(whole, frac, lang) if frac else cardinal(whole, lang)
+
+
+def ordinal(n: int, lang: str) -> str:
+    """5 -> "fifth"."""
+    return _clean(num2words(n, lang=NUM2WORDS_LANG[lang], to="ordinal"), lang)
+
+
+def year(n: int, lang: str) -> str:
+    """1987 -> "nineteen eighty-seven", 2005 -> "two thousand five", 1900 -> "nineteen hundred"."""
+    return _clean(num2words(n, lang="en", to="year"), lang)
+
+
+def plural_decade(words: str) -> str:
+    """ "nineteen ninety" -> "nineteen nineties", "nineteen hundred" -> "nineteen hundreds"."""
+    if words.endswith("y"):
+        return words[:-1] + "ies"
+    return words + "s"
+
+
+FRACTIONS = {2: ("half", "halves"), 3: ("third", "thirds"), 4: ("quarter", "quarters")}
+
+
+def fraction(num: int, den: int, lang: str) -> str:
+    """3/4 -> "three quarters"; unusual denominators read as "x over y"."""
+    if den in FRACTIONS:
+        one, many = FRACTIONS[den]
+        return f"{cardinal(str(num), lang)} {one if num == 1 else many}"
+    if 5 <= den <= 10:
+        word = ordinal(den, lang)
+        return f"{cardinal(str(num), lang)} {word if num == 1 else word + 's'}"
+    return f"{cardinal(str(num), lang)} over {cardinal(str(den), lang)}"
+
+
+# --- per-language hooks ----------------------------------------------------------------------
+
 # Romance languages write 1.250,5; Brazilian Portuguese, Spanish, French and Italian share it.
 _EU_NUM = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.\u202f ]\d{3})+|\d+)(?:,(\d+))?(?![\w]|[.,]\d)")
 _PERCENT = {"es": "por ciento", "fr-fr": "pour cent", "it": "per cento", "pt-br": "por cento"}
@@ -46,7 +129,7 @@ def _romance(lang: str) -> Callable[[str], str]:
     def normalize(text: str) -> str:
         def say(m: re.Match[str]) -> str:
             whole = re.sub(r"[.\u202f ]", "", m[1])
-            return nums.decimal(whole, m[2], lang) if m[2] else nums.cardinal(whole, lang)
+            return decimal(whole, m[2], lang) if m[2] else cardinal(whole, lang)
 
         text = re.sub(r"(\d)\s?%", rf"\1 {_PERCENT[lang]}", text)
         return _EU_NUM.sub(say, text)
@@ -58,6 +141,8 @@ def _romance(lang: str) -> Callable[[str], str]:
 def normalizer(lang: str) -> Callable[[str], str]:
     """The normalization function for a language code (identity after cleanup if none)."""
     if lang in ("en-us", "en-gb"):
+        from kokoro_cli.text.normalize_en import English  # it builds on the helpers above
+
         return English(lang)
     if lang in _PERCENT:
         return _romance(lang)
