@@ -23,6 +23,11 @@ US = {
     "In 2024 we had 2024 items.": "In twenty twenty-four we had two thousand twenty-four items.",
     "in 2005": "in two thousand five",
     "the 1990s and the '80s": "the nineteen nineties and the eighties",
+    "the 2018 World Cup": "the twenty eighteen World Cup",
+    "the year 1066": "the year ten sixty-six",
+    "rose by 1.2M in 2021.": "rose by one point two million in twenty twenty-one.",
+    "Call 1-800-555-1234": "Call one, eight zero zero, five five five, one two three four",
+    "pp. 100–150": "pages one hundred to one hundred fifty",
     "the 1900s": "the nineteen hundreds",
     # money
     "$1,250.50": "one thousand two hundred fifty dollars and fifty cents",

@@ -21,7 +21,8 @@ _MONTH_RE = (
     r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
 )
-NUM = r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\w])"  # 1,250.50 or 3.14 or 42
+NUM_CORE = r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
+NUM = NUM_CORE + r"(?!\w|\.\d)"  # 1,250.50 or 3.14 or 42
 _END = r"(?=\s*$)"
 
 CURRENCY = {"$": ("dollar", "cent", "cents"), "£": ("pound", "penny", "pence"),
@@ -49,7 +50,7 @@ ABBREVIATIONS = {"etc.": "et cetera", "vs.": "versus", "vs": "versus", "e.g.": "
                  "i.e.": "that is", "approx.": "approximately", "Jr.": "Junior", "Sr.": "Senior",
                  "Ave.": "Avenue", "Blvd.": "Boulevard", "Rd.": "Road", "Inc.": "Incorporated",
                  "Ltd.": "Limited", "Corp.": "Corporation", "Dept.": "Department",
-                 "Univ.": "University", "a.m.": "AM", "p.m.": "PM"}  # fmt: skip
+                 "Univ.": "University", "pp.": "pages", "a.m.": "AM", "p.m.": "PM"}  # fmt: skip
 # Letter names for spelled acronyms; espeak reads a lone "A" as the article, hence "eigh".
 _LETTER = {"A": "eigh"}
 YEAR_CUES = {"in", "since", "by", "from", "until", "till", "of", "year", "early", "late", "mid",
@@ -127,6 +128,15 @@ class English:
                 ),
                 self._unit,
             ),  # fmt: skip
+            (
+                re.compile(r"(?<![\w-])(?:(1)[-. ])?(\d{3})[-. ](\d{3})[-. ](\d{4})(?![\w-])"),
+                self._phone,
+            ),  # fmt: skip
+            (
+                re.compile(r"\((\d{3})\)\s?(\d{3})[-. ](\d{4})(?![\w-])"),
+                lambda m: self._phone_groups(m.groups()),
+            ),  # fmt: skip
+            (re.compile(NUM_CORE + r"(M|B|bn)\b"), self._scaled),
             (re.compile(r"(?<![\w.,/–-])(\d+)\s?[-–]\s?(\d+)(?!\w|[.,/–-]\d|[/–-])"), self._range),
             (re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\w/])"), self._fraction),
             (re.compile(r"(?<![\w.])(\d{4})(?!\w|[.,]\d)"), self._year),
@@ -249,6 +259,16 @@ class English:
             return f"{nums.year(int(a), self.lang)} to {nums.year(int(b), self.lang)}"
         return f"{nums.cardinal(a, self.lang)} to {nums.cardinal(b, self.lang)}"
 
+    def _phone(self, m: re.Match[str]) -> str:
+        return self._phone_groups(m.groups())
+
+    def _phone_groups(self, groups: tuple[str | None, ...]) -> str:
+        # Phone numbers are read digit by digit, with a pause between the groups.
+        return ", ".join(nums.digits(g, self.lang) for g in groups if g)
+
+    def _scaled(self, m: re.Match[str]) -> str:
+        return f"{_amount(m[1], m[2], self.lang)} {SCALES[m[3]]}"
+
     def _fraction(self, m: re.Match[str]) -> str:
         num, den = int(m[1]), int(m[2])
         if den == 0 or len(m[1]) > 6 or len(m[2]) > 6:
@@ -259,7 +279,15 @@ class English:
         n = int(m[1])
         before = m.string[: m.start()].split()
         cue = before[-1].lower().strip(",.") if before else ""
-        if 1100 <= n < 2000 and n % 100 != 0 or 2000 <= n < 2100 and cue in YEAR_CUES:
+        after = m.string[m.end() :].lstrip()
+        # "2024 items" counts things; "the 2018 World Cup", "in 2024", "2021." name a year.
+        counted = after[:1].islower()
+        if (
+            1100 <= n < 2000
+            and n % 100 != 0
+            or 1000 <= n < 2100
+            and (cue in YEAR_CUES or (n >= 2000 and not counted))
+        ):
             return nums.year(n, self.lang)
         return nums.cardinal(m[1], self.lang)
 
