@@ -333,10 +333,10 @@ def list_voices_cmd(
 
     found = voices.list_voices()
     if lang:
-        known = sorted(set(voices.VOICE_LANG.values()))
-        if lang.lower() not in known:
-            raise UsageError(f"unknown language '{lang}'; use one of: {', '.join(known)}")
-        found = [v for v in found if v.lang == lang.lower()]
+        from kokoro_cli.text import check_lang  # light: no espeak, no torch
+
+        code = check_lang(lang)
+        found = [v for v in found if v.lang == code]
     if gender:
         g = gender.lower()[:1]
         if g not in ("f", "m"):

@@ -1,0 +1,38 @@
+"""Helpers for the CLI tests (kept out of conftest.py so test modules can import them)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: bytes
+    stderr: str
+
+
+Kokoro = Callable[..., Run]
+
+
+def kokoro_popen(args: list[str], cwd: Path, **kw: object) -> subprocess.Popen[bytes]:
+    """Start the CLI without waiting (for interrupt tests)."""
+    return subprocess.Popen([sys.executable, "-m", "kokoro_cli", *args], cwd=cwd, **kw)  # type: ignore[call-overload]
+
+
+def rms(audio: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if len(audio) else 0.0
+
+
+def voiced_seconds(audio: np.ndarray, rate: int, threshold: float = 0.01) -> float:
+    """Seconds of 20 ms frames louder than `threshold` RMS: speech, not silence or hiss."""
+    frame = int(rate * 0.02)
+    frames = audio[: len(audio) // frame * frame].reshape(-1, frame)
+    loud = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1)) > threshold
+    return float(loud.sum() * 0.02)
