@@ -123,7 +123,7 @@ def load_checkpoint(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise ModelError(f"weight file {path} not found — check the path given to --model")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # a zip or pickle error: the file is damaged or not a checkpoint
         raise ModelError(
             f"cannot read weight file {path} ({type(e).__name__}) — re-download it"
@@ -144,10 +144,9 @@ def embedded_state_dict() -> dict[str, torch.Tensor]:
 
 def _convert_and_cache(path: Path) -> dict[str, torch.Tensor]:
     from kokoro_cli.convert import onnx_to_state_dict
-    from kokoro_cli.model import KModel
 
     log.info("converting the embedded int8 weights to fp32 (first run only)")
-    flat = onnx_to_state_dict(embedded_graph_bytes(), KModel())
+    flat = onnx_to_state_dict(embedded_graph_bytes(), _empty_model())
     try:
         save_checkpoint(flat, path)
     except OSError as e:  # a read-only cache costs a conversion per run, not a failure
@@ -181,6 +180,16 @@ def resolve_state_dict(source: str | None) -> dict[str, torch.Tensor]:
     return load_checkpoint(Path(source).expanduser())
 
 
+def _empty_model() -> KModel:
+    """A KModel whose parameters have shapes but no storage: loading assigns the real ones."""
+    import torch
+
+    from kokoro_cli.model import KModel
+
+    with torch.device("meta"):
+        return KModel()
+
+
 def pick_device(device: str) -> str:
     import torch
 
@@ -199,10 +208,8 @@ def pick_device(device: str) -> str:
 
 def load_model(source: str | None = None, device: str = "cpu") -> KModel:
     """A ready-to-run KModel: every parameter loaded (strictly), weight norm folded, eval mode."""
-    from kokoro_cli.model import KModel
-
     dev = pick_device(device)
-    model = KModel()
+    model = _empty_model()
     flat = resolve_state_dict(source)
     expected = model.state_dict()
     missing = sorted(set(expected) - set(flat))
@@ -218,5 +225,6 @@ def load_model(source: str | None = None, device: str = "cpu") -> KModel:
                 f"weight {k} has shape {list(v.shape)}, expected {list(expected[k].shape)}"
             )
     model.load_state_dict(flat, strict=True, assign=True)
+    del flat  # the model holds the tensors now; folding then frees each g/v pair as it goes
     model.fold_weight_norm()
     return model.eval().to(dev)

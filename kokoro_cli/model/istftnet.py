@@ -117,11 +117,11 @@ class Generator(nn.Module):
                 self.noise_convs.append(nn.Conv1d(self.n_fft + 2, ch, 1))
                 self.noise_res.append(AdaINResBlock1(ch, 11, (1, 3, 5), style_dim))
         self.conv_post = WNConv1d(ch, self.n_fft + 2, 7, padding=3)
-        self.register_buffer("window", torch.hann_window(self.n_fft), persistent=False)
 
     def stft(self, x: Tensor) -> Tensor:
         """x (B, N) -> magnitude and phase stacked (B, n_fft + 2, frames)."""
-        spec = torch.stft(x, self.n_fft, self.hop, self.n_fft, self.window, return_complex=True)
+        window = torch.hann_window(self.n_fft, device=x.device)
+        spec = torch.stft(x, self.n_fft, self.hop, self.n_fft, window, return_complex=True)
         return torch.cat([spec.abs(), spec.angle()], dim=1)
 
     def forward(
@@ -142,7 +142,8 @@ class Generator(nn.Module):
         x = self.conv_post(F.leaky_relu(x, 0.01))
         half = self.n_fft // 2 + 1
         spec = torch.polar(torch.exp(x[:, :half]), torch.sin(x[:, half:]))
-        return torch.istft(spec, self.n_fft, self.hop, self.n_fft, self.window)
+        window = torch.hann_window(self.n_fft, device=x.device)
+        return torch.istft(spec, self.n_fft, self.hop, self.n_fft, window)
 
 
 class Decoder(nn.Module):

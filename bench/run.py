@@ -1,0 +1,246 @@
+"""Speed and memory of the kokoro-cli engine, side by side with onnxruntime on the int8 graph.
+
+Every measurement runs in its own subprocess with 2 threads, so peak RSS is per task and one
+task's caches do not help another. Prints one table; nothing here is asserted by the tests.
+
+    python bench/run.py            # everything (a few minutes)
+    python bench/run.py --quick    # a shorter text, fewer batch files
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+THREADS = 2
+VOICE = "af_heart"
+
+
+# ---------------------------------------------------------------- workers (run in subprocesses)
+
+
+def _text_chunks(text_file: str) -> list[list[int]]:
+    from kokoro_cli.text import chunks
+
+    return [c.tokens for c in chunks(Path(text_file).read_text("utf-8"), "en-us") if c.tokens]
+
+
+def worker_load(args: argparse.Namespace) -> dict:
+    t = time.perf_counter()
+    import torch
+
+    torch.set_num_threads(THREADS)
+    from kokoro_cli.weights import load_model
+
+    load_model()
+    return {"seconds": time.perf_counter() - t}
+
+
+def worker_engine(args: argparse.Namespace) -> dict:
+    import torch
+
+    torch.set_num_threads(THREADS)
+    from kokoro_cli.voices import load_voice
+    from kokoro_cli.weights import load_model
+
+    model, pack = load_model(), load_voice(VOICE)
+    token_chunks = _text_chunks(args.text)
+    model.speak(token_chunks[0][:20], pack)  # warm-up: first-call allocations
+    t = time.perf_counter()
+    samples = sum(len(model.speak(toks, pack)) for toks in token_chunks)
+    synth = time.perf_counter() - t
+    return {"synth": synth, "audio": samples / 24_000, "chunks": len(token_chunks)}
+
+
+def worker_ort(args: argparse.Namespace) -> dict:
+    import numpy as np
+    import onnxruntime as ort
+
+    from kokoro_cli.voices import load_voice
+    from kokoro_cli.weights import embedded_graph_bytes
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = THREADS
+    opts.inter_op_num_threads = 1
+    session = ort.InferenceSession(embedded_graph_bytes(), opts, providers=["CPUExecutionProvider"])
+    pack = load_voice(VOICE).numpy()
+    token_chunks = _text_chunks(args.text)
+
+    def run(toks: list[int]) -> int:
+        feed = {
+            "tokens": np.array([[0, *toks, 0]], dtype=np.int64),
+            "style": pack[len(toks) - 1],
+            "speed": np.array([1.0], dtype=np.float32),
+        }
+        return session.run(None, feed)[0].size
+
+    run(token_chunks[0][:20])
+    t = time.perf_counter()
+    samples = sum(run(toks) for toks in token_chunks)
+    return {
+        "synth": time.perf_counter() - t,
+        "audio": samples / 24_000,
+        "chunks": len(token_chunks),
+    }
+
+
+def worker_first_audio(args: argparse.Namespace) -> dict:
+    """Time from 'model ready' to the first audio chunk of a long input through the pipeline."""
+    import torch
+
+    torch.set_num_threads(THREADS)
+    from kokoro_cli.pipeline import SynthesisConfig, synthesize
+    from kokoro_cli.weights import load_model
+
+    model = load_model()
+    text = Path(args.text).read_text("utf-8")
+    t = time.perf_counter()
+    first = next(iter(synthesize(text, SynthesisConfig(voice=VOICE), model)))
+    return {"seconds": time.perf_counter() - t, "first_chunk_audio": len(first.audio) / 24_000}
+
+
+WORKERS = {
+    "load": worker_load,
+    "engine": worker_engine,
+    "ort": worker_ort,
+    "first": worker_first_audio,
+}
+
+
+# ---------------------------------------------------------------- driver
+
+
+def run_measured(cmd: list[str], env: dict | None = None, stdin=None) -> tuple[float, int, str]:
+    """Run a command; return wall seconds, peak RSS in MB (from wait4) and its stdout."""
+    t = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env, stdin=stdin)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+        err = p.stderr.read().decode(errors="replace") if p.stderr else ""
+        p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[:4])} failed:\n{err[-2000:]}")
+    return wall, usage.ru_maxrss // 1024, text
+
+
+def worker(name: str, text: str, env: dict) -> tuple[dict, int]:
+    _, rss, out = run_measured([sys.executable, __file__, "--worker", name, "--text", text], env)
+    return json.loads(out.strip().splitlines()[-1]), rss
+
+
+def cpu_flags() -> str:
+    try:
+        flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return "unknown"
+    wanted = ["avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8"]
+    return " ".join(f for f in wanted if f in flags) or "none of " + ",".join(wanted)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--text", default=str(HERE / "long_text.txt"), help="English text to synthesize"
+    )
+    ap.add_argument("--quick", action="store_true", help="a third of the text, 20 batch files")
+    ap.add_argument("--batch-files", type=int, default=100, help="short files for the batch test")
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(WORKERS[args.worker](args)))
+        return
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(THREADS)}
+    env.setdefault("KOKORO_CACHE_DIR", str(Path(tempfile.gettempdir()) / "kokoro-bench-cache"))
+    text = args.text
+    n_batch = 20 if args.quick else args.batch_files
+    if args.quick:
+        full = Path(text).read_text("utf-8")
+        text = str(Path(tempfile.mkdtemp()) / "short.txt")
+        Path(text).write_text(full[: len(full) // 3], "utf-8")
+
+    rows: list[tuple[str, str, str]] = [("CPU flags", cpu_flags(), f"{THREADS} threads")]
+
+    with tempfile.TemporaryDirectory() as cold_dir:
+        cold, cold_rss = worker("load", text, {**env, "KOKORO_CACHE_DIR": cold_dir})
+        warm, warm_rss = worker("load", text, {**env, "KOKORO_CACHE_DIR": cold_dir})
+    rows.append(
+        ("load, cold (convert int8 graph)", f"{cold['seconds']:.2f} s", f"peak RSS {cold_rss} MB")
+    )
+    rows.append(("load, warm cache", f"{warm['seconds']:.2f} s", f"peak RSS {warm_rss} MB"))
+    worker("load", text, env)  # make sure the shared cache exists for the rest
+
+    eng, eng_rss = worker("engine", text, env)
+    ort, ort_rss = worker("ort", text, env)
+    rtf_e, rtf_o = eng["synth"] / eng["audio"], ort["synth"] / ort["audio"]
+    rows.append(
+        (
+            "RTF kokoro-cli (torch fp32)",
+            f"{rtf_e:.3f}",
+            f"{eng['audio']:.1f} s audio, peak RSS {eng_rss} MB",
+        )
+    )
+    rows.append(
+        (
+            "RTF onnxruntime (int8 graph)",
+            f"{rtf_o:.3f}",
+            f"{ort['audio']:.1f} s audio, peak RSS {ort_rss} MB",
+        )
+    )
+    rows.append(("RTF ratio (ours / onnxruntime)", f"{rtf_e / rtf_o:.2f}", "target <= 0.5"))
+
+    first, first_rss = worker("first", text, env)
+    rows.append(
+        ("first audio after model ready", f"{first['seconds']:.2f} s", f"peak RSS {first_rss} MB")
+    )
+
+    kokoro = [sys.executable, "-m", "kokoro_cli"]
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, _, _ = run_measured([*kokoro, "--help"], env)
+        rows.append(("kokoro --help", f"{wall:.2f} s", "wall"))
+        wall, rss, _ = run_measured([*kokoro, "say", "Hello there.", "-o", f"{tmp}/hello.wav"], env)
+        rows.append(
+            (
+                'say "Hello there." -o hello.wav',
+                f"{wall:.2f} s",
+                f"wall, warm cache, peak RSS {rss} MB",
+            )
+        )
+        src = Path(tmp) / "in"
+        src.mkdir()
+        for i in range(n_batch):
+            (src / f"{i:03d}.txt").write_text(
+                f"This is short file number {i}. It has two sentences.\n"
+            )
+        bwall, brss, _ = run_measured([*kokoro, "-q", "batch", str(src), "-o", f"{tmp}/out"], env)
+        speedup = wall * n_batch / bwall
+        rows.append(
+            (
+                f"batch of {n_batch} short files",
+                f"{bwall:.1f} s",
+                f"{speedup:.1f}x vs {n_batch} one-liners, peak RSS {brss} MB",
+            )
+        )
+
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'measure':<{width}}  {'value':>10}  notes")
+    print("-" * (width + 40))
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>10}  {note}")
+
+
+if __name__ == "__main__":
+    main()
