@@ -11,11 +11,11 @@ warning. Both languages work with raw_phonemes=True (the user brings Kokoro phon
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from kokoro_cli.errors import UsageError
 from kokoro_cli.text import markup
@@ -37,6 +37,7 @@ LANGUAGES: dict[str, str] = {
     "zh": "Mandarin Chinese",
 }
 _ALIASES = {"en": "en-us", "fr": "fr-fr", "pt": "pt-br", "cmn": "zh", "jp": "ja"}
+T = TypeVar("T")
 TEXT_UNSUPPORTED = {"ja", "zh"}  # see the module docstring
 _POSSESSIVE = re.compile(r"'s\b")
 
@@ -135,39 +136,66 @@ def chunks(text: str, lang: str, *, raw_phonemes: bool = False) -> Iterator[Chun
     return _chunks(items, code, raw_phonemes)
 
 
+def _pause_after(items: list[markup.Run | markup.Pause], start: int) -> float:
+    """Silence owed by the pause items from `start` up to the next run of text."""
+    pause = 0.0
+    for item in items[start:]:
+        if isinstance(item, markup.Run):
+            return pause
+        pause = max(pause, item.seconds) if item.paragraph else pause + item.seconds
+    # At the end of the text only explicit tags count: a trailing blank line adds no silence.
+    return sum(
+        it.seconds for it in items[start:] if isinstance(it, markup.Pause) and not it.paragraph
+    )
+
+
+def _last_flagged(items: Iterator[T]) -> Iterator[tuple[T, bool]]:
+    """(item, is_last) pairs, looking one item ahead."""
+    it = iter(items)
+    try:
+        prev = next(it)
+    except StopIteration:
+        return
+    for item in it:
+        yield prev, False
+        prev = item
+    yield prev, True
+
+
 def _chunks(items: list[markup.Run | markup.Pause], lang: str, raw: bool) -> Iterator[Chunk]:
     packer = Packer()
-    held: Chunk | None = None  # held back one step so a following pause can extend it
-    tail_paragraph = False
+    lead = 0.0  # pause tags before any speech; blank lines there are not a pause
     for item in items:
-        if isinstance(item, markup.Pause):
-            if held is None and item.paragraph:
-                continue  # blank lines before any speech are not a pause
-            held = held or Chunk("", "", [], 0.0)
-            if item.paragraph:
-                pause = max(held.pause_after, markup.PARAGRAPH_PAUSE)
-            else:
-                pause = held.pause_after + item.seconds
-            held = dataclasses.replace(held, pause_after=pause)
-            tail_paragraph = item.paragraph
-            continue
-        tail_paragraph = False
-        splitter = Splitter(_phonemizer(item, lang, raw))
-        for block in blocks(item.text):
-            sents = sentences(block, lang, raw)
-            for piece in splitter.pieces(sents, FIRST_TOKENS if packer.first else None):
-                for t, ps in packer.add(piece):
-                    if held:
-                        yield held
-                    held = Chunk(markup.restore(t, item), ps, tokenize(ps), 0.0)
-        for t, ps in packer.flush():  # a run ends at a pause or the end of the text
-            if held:
-                yield held
-            held = Chunk(markup.restore(t, item), ps, tokenize(ps), 0.0)
-    if held:
-        # A trailing blank line adds no silence at the end of the output.
-        ends_blank = tail_paragraph and held.pause_after == markup.PARAGRAPH_PAUSE
-        yield dataclasses.replace(held, pause_after=0.0) if ends_blank else held
+        if isinstance(item, markup.Run):
+            break
+        lead += 0.0 if item.paragraph else item.seconds
+    if lead:
+        yield Chunk("", "", [], lead)
+    for index, run in enumerate(items):
+        if not isinstance(run, markup.Pause):
+            yield from _run_chunks(run, lang, raw, packer, _pause_after(items, index + 1))
+
+
+def _run_chunks(
+    run: markup.Run, lang: str, raw: bool, packer: Packer, pause: float
+) -> Iterator[Chunk]:
+    """Chunks of one run; the last carries the pause that follows the run.
+
+    Every other chunk is yielded the moment it is complete, so playback never waits on text
+    further ahead than the chunk being built.
+    """
+    splitter = Splitter(_phonemizer(run, lang, raw))
+    for block, last_block in _last_flagged(blocks(run.text)):
+        sents = sentences(block, lang, raw)
+        pieces = splitter.pieces(sents, FIRST_TOKENS if packer.first else None)
+        for piece, last_piece in _last_flagged(iter(pieces)):
+            done = list(packer.add(piece))
+            final = last_block and last_piece
+            if final:
+                done += packer.flush()
+            for k, (text, ps) in enumerate(done):
+                after = pause if final and k == len(done) - 1 else 0.0
+                yield Chunk(markup.restore(text, run), ps, tokenize(ps), after)
 
 
 def phonemize(text: str, lang: str) -> str:
