@@ -144,9 +144,8 @@ def _pause_after(items: list[markup.Run | markup.Pause], start: int) -> float:
             return pause
         pause = max(pause, item.seconds) if item.paragraph else pause + item.seconds
     # At the end of the text only explicit tags count: a trailing blank line adds no silence.
-    return sum(
-        it.seconds for it in items[start:] if isinstance(it, markup.Pause) and not it.paragraph
-    )
+    tags = [it.seconds for it in items[start:] if isinstance(it, markup.Pause) and not it.paragraph]
+    return sum(tags, 0.0)
 
 
 def _last_flagged(items: Iterator[T]) -> Iterator[tuple[T, bool]]:
