@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -153,3 +156,21 @@ def test_read_text_file_reports_bad_utf8_offset(tmp_path: Path) -> None:
         read_text_file(tmp_path / "missing.txt")
     with pytest.raises(UsageError, match="directory"):
         read_text_file(tmp_path)
+
+
+def test_without_the_bundled_espeak_falls_back_to_system_or_explains() -> None:
+    # A fresh interpreter in which the espeakng_loader package cannot be imported.
+    code = (
+        "import sys; sys.modules['espeakng_loader'] = None\n"
+        "from kokoro_cli.errors import KokoroError\n"
+        "from kokoro_cli.text import phonemize\n"
+        "try:\n    print('OK', phonemize('hello', 'en-us'))\n"
+        "except KokoroError as e:\n    print('ERR', e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    ).stdout
+    if ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak"):
+        assert out.startswith("OK həl"), out
+    else:
+        assert out.startswith("ERR espeak-ng could not be loaded") and "espeakng-loader" in out, out

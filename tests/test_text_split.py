@@ -98,6 +98,11 @@ def test_pause_tags_in_seconds_and_milliseconds() -> None:
     assert got[2].pause_after == pytest.approx(0.5)
 
 
+def test_pauses_around_paragraphs_combine() -> None:
+    got = list(chunks("\n\n[pause:1s]A.\n\n[pause:1s]\n\nB.[pause:2s]\n\n", "en-us"))
+    assert [(c.text, c.pause_after) for c in got] == [("", 1.0), ("A.", 1.6), ("B.", 2.0)]
+
+
 @pytest.mark.parametrize("tag", ["[pause:abc]", "[pause:5 minutes]", "[pause:120s]"])
 def test_bad_pause_tags_are_usage_errors(tag: str) -> None:
     with pytest.raises(UsageError, match="pause"):
