@@ -91,29 +91,29 @@ class English:
             (
                 re.compile(rf"\b{_MONTH_RE}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?"),
                 self._month_day,
-            ),  # fmt: skip
+            ),
             (
                 re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH_RE}(?:,?\s+(\d{{4}})\b)?"),
                 self._day_month,
-            ),  # fmt: skip
+            ),
             (
                 re.compile(
                     r"([$£€¥])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?!\d)(?:\s?(thousand|"
                     r"million|billion|trillion|bn|k|K|m|M|B)\b)?"
                 ),
                 self._money,
-            ),  # fmt: skip
+            ),
             (
                 re.compile(
                     r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([ap])\.?m\.?(?![\w])|"
                     r"\s*([AP])\.?M\.?(?![\w]))?"
                 ),
                 self._clock,
-            ),  # fmt: skip
+            ),
             (
                 re.compile(r"\b(\d{1,2})\s*(?:([ap])\.m\.|([ap])m\b|([AP])\.?M\.?(?![\w]))"),
                 self._hour,
-            ),  # fmt: skip
+            ),
             (re.compile(r"\b[Nn]o\.(?=\s*\d)"), lambda m: "number"),
             (re.compile(r"(?<!\w)#(?=\d)"), lambda m: "number "),
             (re.compile(r"(?<![\w'])(?:(\d{2})|')(\d)0'?s\b"), self._decade),
@@ -127,15 +127,15 @@ class English:
                     + r")(?![\w/])"
                 ),
                 self._unit,
-            ),  # fmt: skip
+            ),
             (
                 re.compile(r"(?<![\w-])(?:(1)[-. ])?(\d{3})[-. ](\d{3})[-. ](\d{4})(?![\w-])"),
                 self._phone,
-            ),  # fmt: skip
+            ),
             (
                 re.compile(r"\((\d{3})\)\s?(\d{3})[-. ](\d{4})(?![\w-])"),
                 lambda m: self._phone_groups(m.groups()),
-            ),  # fmt: skip
+            ),
             (re.compile(NUM_CORE + r"(M|B|bn)\b"), self._scaled),
             (re.compile(r"(?<![\w.,/–-])(\d+)\s?[-–]\s?(\d+)(?!\w|[.,/–-]\d|[/–-])"), self._range),
             (re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\w/])"), self._fraction),
@@ -147,7 +147,7 @@ class English:
             (
                 re.compile(r"(?<![\w.])(?:" + "|".join(L(a) for a in ABBREVIATIONS) + r")(?![\w])"),
                 self._abbreviation,
-            ),  # fmt: skip
+            ),
             (re.compile(r"(?<![\w.])((?:[A-Za-z]\.){2,})"), self._dotted_acronym),
             (re.compile(r"\s*&\s*"), lambda m: " and "),
             (re.compile(r"(?<=\w)/(?=\w)"), lambda m: " "),
