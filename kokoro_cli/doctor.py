@@ -105,10 +105,7 @@ def check_ffmpeg() -> Check:
 
 
 def run_checks(source: str | None) -> bool:
-    """Print a table of checks on stdout; True when everything essential is fine."""
-    from rich.console import Console
-    from rich.table import Table
-
+    """Print one line per check (plus its fix) on stdout; True when everything essential is fine."""
     checks: list[tuple[str, bool, Callable[[], Check]]] = [
         ("espeak-ng", True, check_espeak),
         ("weights", True, lambda: check_weights(source)),
@@ -116,22 +113,14 @@ def run_checks(source: str | None) -> bool:
         ("audio output", False, check_audio_output),
         ("ffmpeg", False, check_ffmpeg),
     ]
-    table = Table("check", "status", "detail", "fix", box=None, header_style="bold")
     healthy = True
     for name, essential, run in checks:
         ok, detail, fix = run()
-        status = (
-            "[green]ok[/green]"
-            if ok
-            else "[red]missing[/red]"
-            if essential
-            else "[yellow]warn[/yellow]"
-        )
+        status = "ok" if ok else "MISSING" if essential else "warn"
         healthy &= ok or not essential
-        table.add_row(name, status, detail, fix)
-    console = Console()
-    console.print(table)
-    console.print(
-        "all essential checks passed" if healthy else "something essential is missing (see fix)"
-    )
+        # Plain lines, not a table: they stay greppable and never wrap mid-word in a log.
+        print(f"{status:<8} {name}: {detail}")
+        if fix:
+            print(f"{'':<8} fix: {fix}")
+    print("all essential checks passed" if healthy else "something essential is missing (see fix)")
     return healthy
