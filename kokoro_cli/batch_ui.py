@@ -40,7 +40,7 @@ class BatchProgress:
     def __init__(self, items: list[Any], todo: list[int], *, quiet: bool) -> None:
         self.items = items
         self.quiet = quiet
-        self.console = Console(stderr=True)
+        self.console = Console(stderr=True, soft_wrap=True)
         self.live = not quiet and sys.stderr.isatty()
         self.estimate = {i: _estimate(items[i]) for i in todo}
         self.tasks: dict[int, Any] = {}
