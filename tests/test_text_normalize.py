@@ -96,6 +96,18 @@ def test_british_english_keeps_and_and_reads_day_month() -> None:
         ("fr-fr", "Il a 25 ans et 3,5 %.", "Il a vingt-cinq ans et trois virgule cinq pour cent."),
         ("it", "Ho 1.000 euro.", "Ho mille euro."),
         ("pt-br", "Eu tenho 2.500 reais.", "Eu tenho dois mil e quinhentos reais."),
+        (
+            "es",
+            "Cuesta €1 o 3,50 € y 1 km.",
+            "Cuesta un euro o tres euros con cincuenta y un kilómetro.",
+        ),
+        (
+            "fr-fr",
+            "Ça coûte 20 $ et 2,5 kg.",
+            "Ça coûte vingt dollars et deux virgule cinq kilogrammes.",
+        ),
+        ("it", "Costa 5 € a 100 km/h.", "Costa cinque euro a cento chilometri orari."),
+        ("pt-br", "Custa R$ 10,05.", "Custa dez reais e cinco."),
         ("hi", "मेरे पास 5 किताबें हैं।", "मेरे पास 5 किताबें हैं।"),  # espeak reads Hindi digits
     ],
 )

@@ -123,16 +123,72 @@ def fraction(num: int, den: int, lang: str) -> str:
 # Romance languages write 1.250,5; Brazilian Portuguese, Spanish, French and Italian share it.
 _EU_NUM = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.\u202f ]\d{3})+|\d+)(?:,(\d+))?(?![\w]|[.,]\d)")
 _PERCENT = {"es": "por ciento", "fr-fr": "pour cent", "it": "per cento", "pt-br": "por cento"}
+# Currency: (singular, plural) per symbol, and the word joining units and cents.
+_MONEY = {
+    "es": ({"€": ("euro", "euros"), "$": ("dólar", "dólares"), "£": ("libra", "libras")}, "con"),
+    "fr-fr": ({"€": ("euro", "euros"), "$": ("dollar", "dollars"), "£": ("livre", "livres")}, ""),
+    "it": ({"€": ("euro", "euro"), "$": ("dollaro", "dollari"), "£": ("sterlina", "sterline")}, "e"),
+    "pt-br": (
+        {"€": ("euro", "euros"), "$": ("dólar", "dólares"), "£": ("libra", "libras"),
+         "R$": ("real", "reais")},
+        "e",
+    ),
+}  # fmt: skip
+# Metric units espeak would spell letter by letter ("km" -> "ka eme").
+_UNITS = {
+    "es": {"km": "kilómetro", "kg": "kilogramo", "cm": "centímetro", "mm": "milímetro",
+           "km/h": "kilómetro por hora"},
+    "fr-fr": {"km": "kilomètre", "kg": "kilogramme", "cm": "centimètre", "mm": "millimètre",
+              "km/h": "kilomètre par heure"},
+    "it": {"km": "chilometro", "kg": "chilogrammo", "cm": "centimetro", "mm": "millimetro",
+           "km/h": "chilometro orario"},
+    "pt-br": {"km": "quilômetro", "kg": "quilograma", "cm": "centímetro", "mm": "milímetro",
+              "km/h": "quilômetro por hora"},
+}  # fmt: skip
+_EU_AMOUNT = r"(\d{1,3}(?:[.\u202f ]\d{3})+|\d+)(?:,(\d+))?"
+_ITALIAN_PLURAL = {"chilometro": "chilometri", "chilogrammo": "chilogrammi",
+                   "centimetro": "centimetri", "millimetro": "millimetri",
+                   "chilometro orario": "chilometri orari"}  # fmt: skip
+
+
+def _one(words: str, lang: str) -> str:
+    # Before a noun Spanish and Italian say "un", not the counting form "uno".
+    return re.sub(r"\buno$", "un", words) if lang in ("es", "it") else words
 
 
 def _romance(lang: str) -> Callable[[str], str]:
-    def normalize(text: str) -> str:
-        def say(m: re.Match[str]) -> str:
-            whole = re.sub(r"[.\u202f ]", "", m[1])
-            return decimal(whole, m[2], lang) if m[2] else cardinal(whole, lang)
+    symbols, conj = _MONEY[lang]
+    sym = "|".join(re.escape(k) for k in sorted(symbols, key=len, reverse=True))
+    money = re.compile(rf"(?:({sym})\s?{_EU_AMOUNT}|{_EU_AMOUNT}\s?({sym}))(?![\w$€£])")
+    units = "|".join(re.escape(u) for u in sorted(_UNITS[lang], key=len, reverse=True))
+    unit_re = re.compile(rf"(?<![\w.,]){_EU_AMOUNT}\s?({units})(?![\w/])")
 
+    def amount(whole: str, frac: str | None) -> str:
+        whole = re.sub(r"[.\u202f ]", "", whole)
+        return decimal(whole, frac, lang) if frac else cardinal(whole, lang)
+
+    def say_money(m: re.Match[str]) -> str:
+        symbol, whole, cents = (m[1], m[2], m[3]) if m[1] else (m[6], m[4], m[5])
+        one, many = symbols[symbol]
+        number = re.sub(r"[.\u202f ]", "", whole)
+        said = f"{_one(cardinal(number, lang), lang)} {one if number == '1' else many}"
+        if cents and len(cents) == 2 and int(cents):
+            return f"{said} {conj} {cardinal(cents.lstrip('0'), lang)}".replace("  ", " ")
+        return said if not cents or not int(cents) else f"{amount(whole, cents)} {many}"
+
+    def say_unit(m: re.Match[str]) -> str:
+        unit = _UNITS[lang][m[3]]
+        if m[1] == "1" and not m[2]:
+            return f"{_one(cardinal('1', lang), lang)} {unit}"
+        head, _, rest = unit.partition(" ")
+        plural = _ITALIAN_PLURAL.get(unit) if lang == "it" else f"{head}s {rest}".strip()
+        return f"{amount(m[1], m[2])} {plural}"
+
+    def normalize(text: str) -> str:
+        text = money.sub(say_money, text)
+        text = unit_re.sub(say_unit, text)
         text = re.sub(r"(\d)\s?%", rf"\1 {_PERCENT[lang]}", text)
-        return _EU_NUM.sub(say, text)
+        return _EU_NUM.sub(lambda m: amount(m[1], m[2]), text)
 
     return normalize
 
