@@ -18,7 +18,7 @@ from kokoro_cli.errors import UsageError
 from kokoro_cli.text import Chunk, chunks, tokenize
 from kokoro_cli.text.markup import PARAGRAPH_PAUSE
 from kokoro_cli.text.normalize import clean
-from kokoro_cli.text.split import FIRST_TOKENS
+from kokoro_cli.text.split import BLOCK_CHARS, FIRST_TOKENS, blocks
 
 WORDS = (
     "the quick brown fox jumps over a lazy dog while seven wizards quietly hex "
@@ -81,6 +81,15 @@ def test_giant_word_is_cut_only_in_its_phonemes() -> None:
     assert [c.text for c in got if word in c.text.split()]  # the word is never cut in the text
     assert all(len(c.tokens) <= MAX_TOKENS for c in got)
     assert got[-1].text.endswith("after.")
+
+
+def test_blocks_cut_at_sentence_ends_not_after_abbreviations() -> None:
+    filler = "word " * (BLOCK_CHARS // 5 - 40)
+    text = filler + "I met Dr. Smith and J. Jones there. Then " + "more " * 200
+    got = list(blocks(text))
+    assert "".join(got) == text
+    assert got[0].endswith("there. ")
+    assert all(len(b) <= BLOCK_CHARS for b in got[:-1])
 
 
 def test_paragraphs_get_a_longer_pause_but_not_at_the_end() -> None:

@@ -24,6 +24,12 @@ FIRST_TOKENS = 100  # the first chunk ends early so playback can start after a s
 _PYSBD_LANG = {"en-us": "en", "en-gb": "en", "es": "es", "fr-fr": "fr", "it": "it", "hi": "hi"}
 # A likely sentence end: terminal punctuation, closing quotes, space, then a capital or a quote.
 _BLOCK_CUT = re.compile(r"[.!?…।][\"'”’)\]]*\s+(?=[\"“‘(\[]?[^\W\d_a-z])")
+_LAST_WORD = re.compile(r"\w+$")
+# Periods after these rarely end a sentence; block cuts avoid them (pysbd knows more of them).
+_ABBREVIATIONS = set(
+    "Mr Mrs Ms Dr St Prof Jr Sr vs etc Inc Ltd Co Corp Mt Ft Gen Capt Lt Sgt Rev Gov Sen Rep No"
+    " Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Ave Blvd Rd approx Fig fig al cf pp".split()
+)
 _CLAUSE_END = re.compile(r"[,;:—…]\s+")
 _RAW_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 # Clause boundaries; not before a digit, so "Jan. 3, 2024" keeps its year for the normalizer.
@@ -42,6 +48,12 @@ class Piece:
     sentence_end: bool = False
 
 
+def _after_abbreviation(text: str, dot: int) -> bool:
+    """Whether the period at `dot` ends an abbreviation or an initial ("Dr.", "J.")."""
+    word = _LAST_WORD.search(text, 0, dot)
+    return bool(word) and (word[0] in _ABBREVIATIONS or len(word[0]) == 1 and word[0].isupper())
+
+
 def blocks(text: str, size: int = BLOCK_CHARS) -> Iterator[str]:
     """`text` in consecutive blocks of about `size` characters, cut at likely sentence ends."""
     start = 0
@@ -50,7 +62,8 @@ def blocks(text: str, size: int = BLOCK_CHARS) -> Iterator[str]:
         cut = 0
         for pattern in (_BLOCK_CUT, _CLAUSE_END):  # a sentence end, else a clause end, else a space
             for m in pattern.finditer(window, size // 2):
-                cut = m.end()
+                if not _after_abbreviation(window, m.start()):
+                    cut = m.end()
             if cut:
                 break
         if not cut:
