@@ -11,7 +11,8 @@ import os
 import signal
 import sys
 import traceback
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -250,27 +251,18 @@ def _speak(content: str, config: Any, model: Any, sinks: list, cues: list, show:
             advance(len(chunk.text))
 
 
-class _progress:
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
     """A transient rich bar over input characters, only when stderr is a terminal."""
+    if OPTS.quiet or not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
 
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.bar: Any = None
-
-    def __enter__(self) -> Any:
-        if OPTS.quiet or not sys.stderr.isatty():
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self.bar = Progress(console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("speaking", total=self.total)
-        return lambda n: self.bar.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("speaking", total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 # ---------------------------------------------------------------- batch
@@ -413,7 +405,8 @@ def phonemize(
 
     code = front_end.check_lang(lang)
     for chunk in front_end.chunks(read_text(text, file), code):
-        print(" ".join(map(str, chunk.tokens)) if tokens else chunk.phonemes)
+        if chunk.tokens:  # pure pauses have nothing to show
+            print(" ".join(map(str, chunk.tokens)) if tokens else chunk.phonemes)
 
 
 @app.command()
