@@ -71,7 +71,7 @@ class ProsodyPredictor(nn.Module):
 
     def F0Ntrain(self, en: Tensor, s: Tensor) -> tuple[Tensor, Tensor]:
         """en (B, C, frames) -> F0 and energy curves (B, 2 * frames)."""
-        x = self.shared(en.transpose(1, 2))[0].transpose(1, 2)
+        x = run_lstm(self.shared, en.transpose(1, 2)).transpose(1, 2)
         F0, N = x, x
         for block in self.F0:
             F0 = block(F0, s)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .modules import LayerNorm, WNConv1d
 
 
-def run_lstm(lstm: nn.LSTM, x: Tensor, lengths: Tensor | None) -> Tensor:
-    """Run a batch-first LSTM; with lengths, padding never leaks into the backward direction."""
+def run_lstm(lstm: nn.LSTM, x: Tensor, lengths: Tensor | None = None) -> Tensor:
+    """Run a batch-first bidirectional LSTM.
+
+    One unpadded utterance takes our own step loop: oneDNN's LSTM spends over a second building
+    a kernel for every new sequence length, and every chunk of text has a new length.
+    With lengths (a padded batch), packing keeps padding out of the backward direction.
+    """
+    if lengths is None and x.shape[0] == 1 and not torch.is_grad_enabled():
+        return _bilstm_single(lstm, x)
     if lengths is None:
         return lstm(x)[0]
     packed = nn.utils.rnn.pack_padded_sequence(
@@ -19,6 +27,33 @@ def run_lstm(lstm: nn.LSTM, x: Tensor, lengths: Tensor | None) -> Tensor:
         lstm(packed)[0], batch_first=True, total_length=x.shape[1]
     )
     return y
+
+
+def _bilstm_single(lstm: nn.LSTM, x: Tensor) -> Tensor:
+    """(1, T, I) -> (1, T, 2H); both directions advance together as a batch of two."""
+    H = lstm.hidden_size
+    w_ih = torch.stack([lstm.weight_ih_l0, lstm.weight_ih_l0_reverse])  # (2, 4H, I)
+    w_hh = torch.stack([lstm.weight_hh_l0, lstm.weight_hh_l0_reverse]).transpose(1, 2)  # (2, H, 4H)
+    b = torch.stack(
+        [lstm.bias_ih_l0 + lstm.bias_hh_l0, lstm.bias_ih_l0_reverse + lstm.bias_hh_l0_reverse]
+    )
+    xs = torch.stack([x[0], x[0].flip(0)])  # the reverse direction reads time backwards
+    gx = torch.baddbmm(b.unsqueeze(1), xs, w_ih.transpose(1, 2))  # (2, T, 4H), all inputs at once
+    h = x.new_zeros(2, 1, H)
+    c = x.new_zeros(2, 1, H)
+    out = x.new_empty(2, x.shape[1], H)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # each step is tiny: a second thread costs more than it gives
+    try:
+        for t in range(x.shape[1]):
+            g = torch.baddbmm(gx[:, t : t + 1], h, w_hh)  # torch gate order i, f, g, o
+            s = torch.sigmoid(g)
+            c = s[..., H : 2 * H] * c + s[..., :H] * torch.tanh(g[..., 2 * H : 3 * H])
+            h = s[..., 3 * H :] * torch.tanh(c)
+            out[:, t : t + 1] = h
+    finally:
+        torch.set_num_threads(threads)
+    return torch.cat([out[0], out[1].flip(0)], dim=-1).unsqueeze(0)
 
 
 class TextEncoder(nn.Module):
