@@ -20,6 +20,11 @@ def _padding(kernel: int, dilation: int = 1) -> int:
     return (kernel * dilation - dilation) // 2
 
 
+def snake(x: Tensor, alpha: Tensor) -> Tensor:
+    """Snake activation x + sin(alpha x)^2 / alpha: periodic, so the generator can shape harmonics."""
+    return torch.addcmul(x, torch.sin(alpha * x).square_(), alpha.reciprocal())
+
+
 class AdaINResBlock1(nn.Module):
     """HiFi-GAN resblock with AdaIN and Snake activations: x + 1/a * sin(a x)^2."""
 
@@ -47,10 +52,8 @@ class AdaINResBlock1(nn.Module):
             self.alpha2,
             strict=True,
         ):
-            xt = n1(x, s)
-            xt = c1(xt + torch.sin(a1 * xt).pow(2) / a1)
-            xt = n2(xt, s)
-            xt = c2(xt + torch.sin(a2 * xt).pow(2) / a2)
+            xt = c1(snake(n1(x, s), a1))
+            xt = c2(snake(n2(xt, s), a2))
             x = x + xt
         return x
 
@@ -127,11 +130,17 @@ class Generator(nn.Module):
     def forward(
         self, x: Tensor, s: Tensor, f0: Tensor, generator=None, noise: bool = True
     ) -> Tensor:
-        """x (B, C, T), f0 (B, T') -> audio (B, samples)."""
+        """x (B, C, T), f0 (B, T') -> audio (B, samples).
+
+        The source and the inverse STFT always run in fp32; the convolutions in between run in
+        the dtype of the generator's weights (bf16 when the CPU has native support for it).
+        """
+        dtype = self.conv_post.bias.dtype
         f0 = F.interpolate(
-            f0.unsqueeze(1), scale_factor=float(self.f0_scale), mode="nearest"
+            f0.float().unsqueeze(1), scale_factor=float(self.f0_scale), mode="nearest"
         ).squeeze(1)
-        har = self.stft(self.m_source(f0, generator, noise))
+        har = self.stft(self.m_source(f0, generator, noise)).to(dtype)
+        x, s = x.to(dtype), s.to(dtype)
         for i, up in enumerate(self.ups):
             x = up(F.leaky_relu(x, 0.1))
             if i == len(self.ups) - 1:
@@ -139,7 +148,7 @@ class Generator(nn.Module):
             x = x + self.noise_res[i](self.noise_convs[i](har), s)
             blocks = self.resblocks[i * self.num_kernels : (i + 1) * self.num_kernels]
             x = sum(block(x, s) for block in blocks) / self.num_kernels
-        x = self.conv_post(F.leaky_relu(x, 0.01))
+        x = self.conv_post(F.leaky_relu(x, 0.01)).float()
         half = self.n_fft // 2 + 1
         spec = torch.polar(torch.exp(x[:, :half]), torch.sin(x[:, half:]))
         window = torch.hann_window(self.n_fft, device=x.device)
@@ -167,7 +176,9 @@ class Decoder(nn.Module):
         self, asr: Tensor, F0_curve: Tensor, N: Tensor, s: Tensor, generator=None, noise=True
     ) -> Tensor:
         """asr (B, 512, frames), F0/N (B, 2 * frames), s (B, 128) timbre -> audio (B, 600 * frames)."""
-        F0 = self.F0_conv(F0_curve.unsqueeze(1))
+        dtype = self.asr_res[0].bias.dtype
+        asr, N, s = asr.to(dtype), N.to(dtype), s.to(dtype)
+        F0 = self.F0_conv(F0_curve.to(dtype).unsqueeze(1))
         N = self.N_conv(N.unsqueeze(1))
         x = self.encode(torch.cat([asr, F0, N], dim=1), s)
         asr_res = self.asr_res(asr)
