@@ -449,6 +449,8 @@ def main() -> None:
         sys.exit(128 + signal.SIGPIPE)
     except Exception as exc:
         _fail(f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)", 1)
+    if code == 130:  # Typer turns a Ctrl-C inside a command into exit code 130
+        print("kokoro: interrupted", file=sys.stderr)
     sys.exit(code if isinstance(code, int) else 0)
 
 

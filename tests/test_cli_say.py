@@ -164,6 +164,8 @@ def test_interrupt_leaves_no_partial_file(model, tmp_path: Path, sig: int) -> No
     assert proc.returncode == (130 if sig == signal.SIGINT else 128 + sig), err
     assert list(tmp_path.iterdir()) == []  # neither the output nor its temporary
     assert b"Traceback" not in err
+    if sig == signal.SIGINT:
+        assert err.decode().strip().endswith("kokoro: interrupted")
 
 
 def test_closed_pipe_is_quiet(model, tmp_path: Path) -> None:
