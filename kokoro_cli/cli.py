@@ -196,6 +196,8 @@ def say(
     content = read_text(text, file)
     config = config_from(voice, speed, lang, phonemes)
     kind = audio.subtitle_kind(subtitles) if subtitles else None
+    if subtitles and not subtitles.parent.is_dir():
+        raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
     to_stdout = output == "-"
     if to_stdout:
         stdout_fmt = (fmt or "wav").lower()
