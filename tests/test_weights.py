@@ -174,7 +174,7 @@ def test_hub_source_offline_from_local_cache(tmp_path, reference) -> None:
     _hub_cache(hub, pth)
     code = (
         "from kokoro_cli.weights import load_model\n"
-        "m = load_model('hf')\n"
+        "m = load_model('hf', precision='fp32')\n"
         "print(float(m.bert_encoder.weight.double().sum()), float(m.decoder.generator.conv_post.bias.double().sum()))\n"
     )
     r = _run_offline(code, hub)
