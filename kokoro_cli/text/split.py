@@ -19,7 +19,10 @@ from kokoro_cli import MAX_TOKENS
 
 BLOCK_CHARS = 2_000  # pysbd input size bound; several sentences, far below its slow regime
 WORD_GROUP_TOKENS = 400  # aim of a word-boundary cut, leaving slack under MAX_TOKENS
-FIRST_TOKENS = 100  # the first chunk ends early so playback can start after a short synthesis
+# The first chunk ends early so playback starts after a short synthesis (~2.5 s of speech); the
+# limit then doubles chunk by chunk, so each chunk is ready before the audio ahead of it runs out
+# even on a machine several times slower than real time's half, and later chunks are full size.
+FIRST_TOKENS = 40
 
 _PYSBD_LANG = {"en-us": "en", "en-gb": "en", "es": "es", "fr-fr": "fr", "it": "it", "hi": "hi"}
 # A likely sentence end: terminal punctuation, closing quotes, space, then a capital or a quote.
@@ -138,10 +141,14 @@ class Splitter:
         self.phonemize = phonemize
 
     def pieces(self, sents: list[str], first_limit: int | None) -> list[Piece]:
-        """Phonemize `sents` in one batch, splitting those over the limit (first_limit for #0)."""
+        """Phonemize `sents` in one batch, splitting those over the limit.
+
+        With first_limit, sentence i may hold at most first_limit * 2**i tokens (the ramp of
+        chunk sizes at the start of the output); later sentences up to MAX_TOKENS.
+        """
         out: list[Piece] = []
         for i, (text, ps) in enumerate(zip(sents, self.phonemize(sents), strict=True)):
-            limit = first_limit if i == 0 and first_limit else MAX_TOKENS
+            limit = min(MAX_TOKENS, first_limit << i) if first_limit and i < 8 else MAX_TOKENS
             parts = [Piece(text, ps)] if len(ps) <= limit else self._clauses(text, limit)
             parts[-1].sentence_end = True
             out.extend(parts)
@@ -198,17 +205,25 @@ def _merge(pieces: list[Piece], limit: int) -> list[Piece]:
 
 
 class Packer:
-    """Packs pieces into chunks: short first chunk, then up to MAX_TOKENS per chunk."""
+    """Packs pieces into chunks: a short first chunk, limits doubling up to MAX_TOKENS."""
 
     def __init__(self) -> None:
         self.texts: list[str] = []
         self.phonemes: list[str] = []
         self.size = 0
-        self.first = True
+        self.count = 0  # chunks emitted so far
+
+    @property
+    def first(self) -> bool:
+        return self.count == 0
+
+    @property
+    def limit(self) -> int:
+        return min(MAX_TOKENS, FIRST_TOKENS << min(self.count, 8))
 
     def add(self, piece: Piece) -> Iterator[tuple[str, str]]:
         """Add a piece; yields (text, phonemes) of each chunk completed on the way."""
-        limit = FIRST_TOKENS if self.first else MAX_TOKENS
+        limit = self.limit
         n = len(piece.phonemes)
         if self.phonemes and self.size + 1 + n > limit:
             yield from self.flush()
@@ -223,5 +238,5 @@ class Packer:
         """The pending chunk, if any."""
         if self.texts:
             yield join_text(self.texts), join_parts(self.phonemes)
-            self.first = False
+            self.count += 1
         self.texts, self.phonemes, self.size = [], [], 0
