@@ -43,9 +43,11 @@ class KModel(nn.Module):
             if isinstance(m, WNConv1d) and m.weight is None:
                 m.fold()
 
-    def set_decoder_dtype(self, dtype: torch.dtype) -> None:
-        """Run the decoder's convolutions in `dtype` (bf16 nearly halves decoder time on CPUs with
-        native bf16); the harmonic source and the inverse STFT stay in fp32."""
+    def set_precision(self, dtype: torch.dtype) -> None:
+        """Run PL-BERT and the decoder in `dtype`. bf16 makes them ~2.7x and ~1.8x faster on CPUs
+        with native bf16; the predictor (durations, F0), the harmonic source and the inverse STFT
+        stay in fp32, where rounding would move timing and pitch."""
+        self.bert.to(dtype)
         self.decoder.to(dtype)
         self.decoder.generator.m_source.float()
 

@@ -95,8 +95,10 @@ class PLBERT(nn.Module):
 
     def forward(self, ids: Tensor, attention_mask: Tensor | None = None) -> Tensor:
         """ids (B, T) -> hidden states (B, T, 768). attention_mask (B, T): 1 = token, 0 = padding."""
+        x = self.embeddings(ids)
         mask = None
         if attention_mask is not None:
             # additive mask broadcast over heads and queries
-            mask = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
-        return self.encoder(self.embeddings(ids), mask)
+            keep = attention_mask[:, None, None, :].to(x.dtype)
+            mask = (1.0 - keep) * torch.finfo(x.dtype).min
+        return self.encoder(x, mask).float()  # the predictor downstream always runs in fp32
