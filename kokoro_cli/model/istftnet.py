@@ -22,7 +22,7 @@ def _padding(kernel: int, dilation: int = 1) -> int:
 
 def snake(x: Tensor, alpha: Tensor) -> Tensor:
     """Snake activation x + sin(alpha x)^2 / alpha: periodic, so the generator can shape harmonics."""
-    return torch.addcmul(x, torch.sin(alpha * x).square_(), alpha.reciprocal())
+    return torch.addcmul(x, (alpha * x).sin_().square_(), alpha.reciprocal())
 
 
 class AdaINResBlock1(nn.Module):
@@ -54,7 +54,7 @@ class AdaINResBlock1(nn.Module):
         ):
             xt = c1(snake(n1(x, s), a1))
             xt = c2(snake(n2(xt, s), a2))
-            x = x + xt
+            x = xt.add_(x)  # in place on the fresh tensor: the long final stage is memory-bound
         return x
 
 
@@ -147,7 +147,10 @@ class Generator(nn.Module):
                 x = F.pad(x, (1, 0), mode="reflect")
             x = x + self.noise_res[i](self.noise_convs[i](har), s)
             blocks = self.resblocks[i * self.num_kernels : (i + 1) * self.num_kernels]
-            x = sum(block(x, s) for block in blocks) / self.num_kernels
+            acc = blocks[0](x, s)
+            for block in blocks[1:]:
+                acc.add_(block(x, s))
+            x = acc.div_(self.num_kernels)
         x = self.conv_post(F.leaky_relu(x, 0.01)).float()
         half = self.n_fft // 2 + 1
         spec = torch.polar(torch.exp(x[:, :half]), torch.sin(x[:, half:]))

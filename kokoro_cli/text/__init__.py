@@ -21,7 +21,7 @@ from kokoro_cli.errors import UsageError
 from kokoro_cli.text import markup
 from kokoro_cli.text.g2p import g2p_many, tokenize
 from kokoro_cli.text.normalize import normalizer
-from kokoro_cli.text.split import MAX_TOKENS, Packer, Splitter, blocks, join_parts, sentences
+from kokoro_cli.text.split import CHUNK_TOKENS, Packer, Splitter, blocks, join_parts, sentences
 
 __all__ = ["LANGUAGES", "Chunk", "check_lang", "chunks", "phonemize", "read_text_file", "tokenize"]
 
@@ -186,7 +186,7 @@ def _run_chunks(
     splitter = Splitter(_phonemizer(run, lang, raw))
     for block, last_block in _last_flagged(blocks(run.text)):
         sents = sentences(block, lang, raw)
-        pieces = splitter.pieces(sents, packer.limit if packer.limit < MAX_TOKENS else None)
+        pieces = splitter.pieces(sents, packer.limit if packer.limit < CHUNK_TOKENS else None)
         for piece, last_piece in _last_flagged(iter(pieces)):
             done = list(packer.add(piece))
             final = last_block and last_piece

@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from kokoro_cli import MAX_TOKENS
-
 BLOCK_CHARS = 2_000  # pysbd input size bound; several sentences, far below its slow regime
-WORD_GROUP_TOKENS = 400  # aim of a word-boundary cut, leaving slack under MAX_TOKENS
+# Chunks are packed up to CHUNK_TOKENS (~20 s of speech), not the model's hard MAX_TOKENS: the
+# decoder's activations grow with chunk length, and at 510 tokens they alone pass 500 MB.
+CHUNK_TOKENS = 320
+WORD_GROUP_TOKENS = 250  # aim of a word-boundary cut, leaving slack under CHUNK_TOKENS
 # The first chunk ends early so playback starts after a short synthesis (~2.5 s of speech); the
 # limit then doubles chunk by chunk, so each chunk is ready before the audio ahead of it runs out
 # even on a machine several times slower than real time's half, and later chunks are full size.
@@ -135,7 +136,7 @@ def split_phonemes(phonemes: str, limit: int) -> list[str]:
 
 
 class Splitter:
-    """Turns sentences into Pieces of at most MAX_TOKENS phonemes each."""
+    """Turns sentences into Pieces of at most CHUNK_TOKENS phonemes each."""
 
     def __init__(self, phonemize: Phonemizer) -> None:
         self.phonemize = phonemize
@@ -144,11 +145,11 @@ class Splitter:
         """Phonemize `sents` in one batch, splitting those over the limit.
 
         With first_limit, sentence i may hold at most first_limit * 2**i tokens (the ramp of
-        chunk sizes at the start of the output); later sentences up to MAX_TOKENS.
+        chunk sizes at the start of the output); later sentences up to CHUNK_TOKENS.
         """
         out: list[Piece] = []
         for i, (text, ps) in enumerate(zip(sents, self.phonemize(sents), strict=True)):
-            limit = min(MAX_TOKENS, first_limit << i) if first_limit and i < 8 else MAX_TOKENS
+            limit = min(CHUNK_TOKENS, first_limit << i) if first_limit and i < 8 else CHUNK_TOKENS
             parts = [Piece(text, ps)] if len(ps) <= limit else self._clauses(text, limit)
             parts[-1].sentence_end = True
             out.extend(parts)
@@ -158,7 +159,7 @@ class Splitter:
         clauses = [c for c in _CLAUSE.split(text) if c.strip()]
         out: list[Piece] = []
         for clause, ps in zip(clauses, self.phonemize(clauses), strict=True):
-            if len(ps) <= MAX_TOKENS:
+            if len(ps) <= CHUNK_TOKENS:
                 out.append(Piece(clause, ps))
             else:
                 out.extend(self._words(clause.split()))
@@ -168,10 +169,10 @@ class Splitter:
         text = " ".join(words)
         if ps is None:
             (ps,) = self.phonemize([text])
-        if len(ps) <= MAX_TOKENS:
+        if len(ps) <= CHUNK_TOKENS:
             return [Piece(text, ps)]
         if len(words) == 1:
-            cuts = split_phonemes(ps, MAX_TOKENS)
+            cuts = split_phonemes(ps, CHUNK_TOKENS)
             # The word's text goes with its first piece; the rest continue its sound.
             return [Piece(text if k == 0 else "", p) for k, p in enumerate(cuts)]
         # Cut into groups sized by this clause's characters-per-token ratio and phonemize them in
@@ -188,7 +189,7 @@ class Splitter:
         texts = [" ".join(g) for g in groups]
         out: list[Piece] = []
         for g, t, p in zip(groups, texts, self.phonemize(texts), strict=True):
-            out.extend([Piece(t, p)] if len(p) <= MAX_TOKENS else self._words(g, p))
+            out.extend([Piece(t, p)] if len(p) <= CHUNK_TOKENS else self._words(g, p))
         return out
 
 
@@ -205,7 +206,7 @@ def _merge(pieces: list[Piece], limit: int) -> list[Piece]:
 
 
 class Packer:
-    """Packs pieces into chunks: a short first chunk, limits doubling up to MAX_TOKENS."""
+    """Packs pieces into chunks: a short first chunk, limits doubling up to CHUNK_TOKENS."""
 
     def __init__(self) -> None:
         self.texts: list[str] = []
@@ -219,7 +220,7 @@ class Packer:
 
     @property
     def limit(self) -> int:
-        return min(MAX_TOKENS, FIRST_TOKENS << min(self.count, 8))
+        return min(CHUNK_TOKENS, FIRST_TOKENS << min(self.count, 8))
 
     def add(self, piece: Piece) -> Iterator[tuple[str, str]]:
         """Add a piece; yields (text, phonemes) of each chunk completed on the way."""
