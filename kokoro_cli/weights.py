@@ -181,13 +181,28 @@ def resolve_state_dict(source: str | None) -> dict[str, torch.Tensor]:
 
 
 def _empty_model() -> KModel:
-    """A KModel whose parameters have shapes but no storage: loading assigns the real ones."""
+    """A KModel with uninitialised parameters: loading assigns the real ones.
+
+    Skipping the random init saves ~0.3 s, and untouched allocations never become resident.
+    (torch's meta device would do the same, but its first use imports ~0.7 s of compiler code.)
+    """
     import torch
 
     from kokoro_cli.model import KModel
 
-    with torch.device("meta"):
+    def keep(tensor: torch.Tensor, *_: object, **__: object) -> torch.Tensor:
+        return tensor
+
+    init = torch.nn.init
+    names = ("kaiming_uniform_", "uniform_", "normal_", "ones_", "zeros_", "xavier_uniform_")
+    saved = {name: getattr(init, name) for name in names}
+    try:
+        for name in names:
+            setattr(init, name, keep)
         return KModel()
+    finally:
+        for name, fn in saved.items():
+            setattr(init, name, fn)
 
 
 def pick_device(device: str) -> str:

@@ -34,7 +34,7 @@ class WNConv1d(nn.Module):
             else (c_out, c_in // groups, kernel_size)
         )
         self.weight_g = nn.Parameter(torch.ones(shape[0], 1, 1))
-        self.weight_v = nn.Parameter(torch.empty(shape).normal_(0, 0.01))
+        self.weight_v = nn.Parameter(nn.init.normal_(torch.empty(shape), 0, 0.01))
         self.bias = nn.Parameter(torch.zeros(c_out)) if bias else None
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         self.transpose, self.output_padding = transpose, output_padding
