@@ -101,3 +101,17 @@ def test_fold_weight_norm_keeps_output(model: KModel) -> None:
 def test_speak_rejects_bad_input(model: KModel, tokens, pack, message) -> None:
     with pytest.raises(UsageError, match=message):
         model.speak(tokens, pack)
+
+
+@pytest.mark.parametrize("dilation", [1, 3, 5])
+def test_long_convolutions_in_segments_equal_one_pass(dilation: int) -> None:
+    import torch.nn.functional as F
+
+    from kokoro_cli.model.modules import SEGMENT, _segmented_conv1d
+
+    x = torch.randn(1, 8, 2 * SEGMENT + 777)
+    w = torch.randn(8, 8, 11)
+    b = torch.randn(8)
+    pad = (11 * dilation - dilation) // 2
+    whole = F.conv1d(x, w, b, padding=pad, dilation=dilation)
+    assert torch.allclose(_segmented_conv1d(x, w, b, pad, dilation, 1), whole, atol=1e-4)

@@ -55,7 +55,26 @@ class WNConv1d(nn.Module):
             return F.conv_transpose1d(
                 x, w, self.bias, self.stride, self.padding, self.output_padding, self.groups
             )
+        if self.stride == 1 and x.shape[-1] > 2 * SEGMENT:
+            return _segmented_conv1d(x, w, self.bias, self.padding, self.dilation, self.groups)
         return F.conv1d(x, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+SEGMENT = 8192  # time steps per piece of a long convolution: its input and output stay in cache
+
+
+def _segmented_conv1d(
+    x: Tensor, w: Tensor, bias: Tensor | None, padding: int, dilation: int, groups: int
+) -> Tensor:
+    """conv1d over a long signal in overlapping pieces; the same result, faster on long inputs."""
+    halo = dilation * (w.shape[-1] - 1)  # input steps one output step depends on, minus one
+    xp = F.pad(x, (padding, padding))
+    n_out = xp.shape[-1] - halo
+    pieces = [
+        F.conv1d(xp[..., s : min(s + SEGMENT, n_out) + halo], w, bias, 1, 0, dilation, groups)
+        for s in range(0, n_out, SEGMENT)
+    ]
+    return torch.cat(pieces, dim=-1)
 
 
 class LayerNorm(nn.Module):
