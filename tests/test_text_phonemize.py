@@ -12,7 +12,7 @@ import pytest
 
 from kokoro_cli import MAX_TOKENS
 from kokoro_cli.errors import UsageError
-from kokoro_cli.text import LANGUAGES, check_lang, chunks, phonemize, read_text_file, tokenize
+from kokoro_cli.text import LANGUAGES, check_lang, chunks, phonemize, tokenize
 from kokoro_cli.text.g2p import espeak_many, g2p_many, map_espeak, vocab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,21 +141,6 @@ def test_every_phoneme_is_in_vocab_for_every_espeak_language() -> None:
         for chunk in chunks(text + " 123 ½ ™ ♫ © 😀", lang):
             assert len(chunk.tokens) <= MAX_TOKENS
             assert all(ch in vocab() for ch in chunk.phonemes)
-
-
-def test_read_text_file_reports_bad_utf8_offset(tmp_path: Path) -> None:
-    good = tmp_path / "good.txt"
-    good.write_bytes("\ufeffcafé".encode())
-    assert read_text_file(good) == "café"
-    bad = tmp_path / "bad.txt"
-    bad.write_bytes(b"hello \xe9t\xc3\xa9")
-    with pytest.raises(UsageError) as err:
-        read_text_file(bad)
-    assert "bad.txt" in str(err.value) and "offset 6" in str(err.value)
-    with pytest.raises(UsageError, match="no such file"):
-        read_text_file(tmp_path / "missing.txt")
-    with pytest.raises(UsageError, match="directory"):
-        read_text_file(tmp_path)
 
 
 def test_without_the_bundled_espeak_falls_back_to_system_or_explains() -> None:

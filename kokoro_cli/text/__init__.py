@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 from kokoro_cli.errors import UsageError
@@ -23,7 +22,7 @@ from kokoro_cli.text.g2p import g2p_many, tokenize
 from kokoro_cli.text.normalize import normalizer
 from kokoro_cli.text.split import CHUNK_TOKENS, Packer, Splitter, blocks, join_parts, sentences
 
-__all__ = ["LANGUAGES", "Chunk", "check_lang", "chunks", "phonemize", "read_text_file", "tokenize"]
+__all__ = ["LANGUAGES", "Chunk", "check_lang", "chunks", "phonemize", "tokenize"]
 
 LANGUAGES: dict[str, str] = {
     "en-us": "American English",
@@ -60,25 +59,6 @@ def check_lang(lang: str) -> str:
         valid = ", ".join(f"{c} ({name})" for c, name in LANGUAGES.items())
         raise UsageError(f"unknown language '{lang}' — use one of: {valid}")
     return code
-
-
-def read_text_file(path: Path) -> str:
-    """The UTF-8 text of `path` (a BOM is dropped); bad bytes raise a UsageError with the offset."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {path} — check the path") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a directory — give a text file") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror} — check its permissions") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"{path} is not valid UTF-8 (first bad byte at offset {exc.start}) — convert it,"
-            " e.g. iconv -f LATIN1 -t UTF-8"
-        ) from None
 
 
 def _phonemizer(run: markup.Run, lang: str, raw: bool):  # type: ignore[no-untyped-def]
