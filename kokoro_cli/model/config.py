@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from typing import Any
 
@@ -46,37 +46,22 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
-        p, i = d["plbert"], d["istftnet"]
-        plbert = ALBERTConfig(
-            vocab_size=d["n_token"],
-            embedding_size=p["embedding_size"],
-            hidden_size=p["hidden_size"],
-            num_attention_heads=p["num_attention_heads"],
-            intermediate_size=p["intermediate_size"],
-            num_hidden_layers=p["num_hidden_layers"],
-            max_position_embeddings=p["max_position_embeddings"],
-        )
-        istft = ISTFTNetConfig(
-            upsample_rates=tuple(i["upsample_rates"]),
-            upsample_kernel_sizes=tuple(i["upsample_kernel_sizes"]),
-            upsample_initial_channel=i["upsample_initial_channel"],
-            resblock_kernel_sizes=tuple(i["resblock_kernel_sizes"]),
-            resblock_dilation_sizes=tuple(tuple(x) for x in i["resblock_dilation_sizes"]),
-            gen_istft_n_fft=i["gen_istft_n_fft"],
-            gen_istft_hop_size=i["gen_istft_hop_size"],
-        )
+        """From config.json; keys the model does not use (dropout, n_mels, ...) are ignored."""
         return cls(
-            n_token=d["n_token"],
-            hidden_dim=d["hidden_dim"],
-            style_dim=d["style_dim"],
-            max_dur=d["max_dur"],
-            n_layer=d["n_layer"],
-            text_encoder_kernel_size=d["text_encoder_kernel_size"],
-            sample_rate=d["sample_rate"],
-            plbert=plbert,
-            istftnet=istft,
-            vocab=dict(d["vocab"]),
+            **_pick(cls, d, skip=("plbert", "istftnet")),
+            plbert=ALBERTConfig(vocab_size=d["n_token"], **_pick(ALBERTConfig, d["plbert"])),
+            istftnet=ISTFTNetConfig(**_pick(ISTFTNetConfig, d["istftnet"])),
         )
+
+
+def _pick(kind: type, d: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The entries of `d` that are fields of the dataclass `kind`; JSON lists become tuples."""
+
+    def frozen(v: Any) -> Any:
+        return tuple(frozen(x) for x in v) if isinstance(v, list) else v
+
+    names = {f.name for f in fields(kind)} - set(skip)
+    return {k: frozen(v) for k, v in d.items() if k in names}
 
 
 def load_config_dict() -> dict[str, Any]:
