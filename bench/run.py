@@ -104,10 +104,16 @@ def worker_first_audio(args: argparse.Namespace) -> dict:
     import torch
 
     torch.set_num_threads(THREADS)
+    import threading
+
     from kokoro_cli.pipeline import SynthesisConfig, synthesize
+    from kokoro_cli.text import warm_up
     from kokoro_cli.weights import load_model
 
+    front_end = threading.Thread(target=warm_up, args=("en-us",))  # as `kokoro say` does
+    front_end.start()
     model = load_model()
+    front_end.join()
     text = Path(args.text).read_text("utf-8")
     t = time.perf_counter()
     first = next(iter(synthesize(text, SynthesisConfig(voice=VOICE), model)))

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -155,6 +156,19 @@ def load_engine() -> Any:
     return load_model(OPTS.model, device=OPTS.device)
 
 
+def _warm_front_end(config: Any) -> threading.Thread:
+    from kokoro_cli import text as front_end
+
+    def warm() -> None:
+        with suppress(Exception):  # a real problem resurfaces, with its message, in synthesis
+            front_end.warm_up(config.lang)
+
+    thread = threading.Thread(target=warm, name="kokoro-warm-up", daemon=True)
+    if not config.raw_phonemes:
+        thread.start()
+    return thread
+
+
 def config_from(voice: str, speed: float, lang: str | None, phonemes: bool = False) -> Any:
     """Build and validate a SynthesisConfig before anything slow happens (fail fast)."""
     from kokoro_cli.pipeline import SynthesisConfig, check_speed, resolve_lang
@@ -228,7 +242,9 @@ def say(
     from kokoro_cli import voices
 
     voices.load_voice(config.voice)  # a broken voice file fails before the slow model load
+    front_end = _warm_front_end(config)  # espeak starts up while torch loads the model
     model = load_engine()
+    front_end.join()
 
     sinks: list[Any] = []
     cues: list[audio.Cue] = []

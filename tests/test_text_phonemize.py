@@ -159,3 +159,13 @@ def test_without_the_bundled_espeak_falls_back_to_system_or_explains() -> None:
         assert out.startswith("OK həl"), out
     else:
         assert out.startswith("ERR espeak-ng could not be loaded") and "espeakng-loader" in out, out
+
+
+def test_warm_up_loads_the_espeak_voice_ahead() -> None:
+    from kokoro_cli.text import g2p, warm_up
+
+    g2p.backend.cache_clear()
+    warm_up("it")
+    assert g2p.backend.cache_info().currsize == 1
+    assert phonemize("Ciao.", "it")  # and the warmed backend serves the real call
+    assert g2p.backend.cache_info().hits >= 1
