@@ -115,3 +115,18 @@ def test_long_convolutions_in_segments_equal_one_pass(dilation: int) -> None:
     pad = (11 * dilation - dilation) // 2
     whole = F.conv1d(x, w, b, padding=pad, dilation=dilation)
     assert torch.allclose(_segmented_conv1d(x, w, b, pad, dilation, 1), whole, atol=1e-4)
+
+
+def test_seeded_noise_repeats(model: KModel) -> None:
+    ids = torch.tensor([[0, 50, 83, 54, 0]])
+    s = torch.randn(1, 256)
+    forced = torch.tensor([3, 3, 3, 3, 3])
+    model.noise = True
+    try:
+        runs = []
+        for _ in range(2):
+            model.generator = torch.Generator().manual_seed(1234)
+            runs.append(model(ids, s, durations=forced)[0])
+    finally:
+        model.noise, model.generator = False, None
+    assert torch.equal(runs[0], runs[1])
