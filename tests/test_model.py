@@ -130,3 +130,14 @@ def test_seeded_noise_repeats(model: KModel) -> None:
     finally:
         model.noise, model.generator = False, None
     assert torch.equal(runs[0], runs[1])
+
+
+def test_step_loop_bilstm_equals_torch_lstm() -> None:
+    from kokoro_cli.model.text_encoder import run_lstm
+
+    lstm = torch.nn.LSTM(12, 8, 1, batch_first=True, bidirectional=True)
+    x = torch.randn(1, 37, 12)
+    with torch.inference_mode():
+        ours = run_lstm(lstm, x)
+        reference = lstm(x)[0]
+    assert torch.allclose(ours, reference, atol=1e-5)

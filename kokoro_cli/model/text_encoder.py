@@ -16,7 +16,12 @@ def run_lstm(lstm: nn.LSTM, x: Tensor, lengths: Tensor | None = None) -> Tensor:
     a kernel for every new sequence length, and every chunk of text has a new length.
     With lengths (a padded batch), packing keeps padding out of the backward direction.
     """
-    if lengths is None and x.shape[0] == 1 and not torch.is_grad_enabled():
+    if (
+        lengths is None
+        and x.shape[0] == 1
+        and x.device.type == "cpu"
+        and not torch.is_grad_enabled()
+    ):
         return _bilstm_single(lstm, x)
     if lengths is None:
         return lstm(x)[0]
