@@ -157,15 +157,17 @@ def load_engine() -> Any:
 
 
 def _warm_front_end(config: Any) -> threading.Thread:
+    """Start espeak and the normalizer in the background while the model loads."""
     from kokoro_cli import text as front_end
 
     def warm() -> None:
+        if config.raw_phonemes:  # phoneme input never touches espeak
+            return
         with suppress(Exception):  # a real problem resurfaces, with its message, in synthesis
             front_end.warm_up(config.lang)
 
     thread = threading.Thread(target=warm, name="kokoro-warm-up", daemon=True)
-    if not config.raw_phonemes:
-        thread.start()
+    thread.start()
     return thread
 
 

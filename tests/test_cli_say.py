@@ -97,6 +97,13 @@ def test_both_precisions_speak_alike(kokoro: Kokoro, tmp_path: Path) -> None:
     assert 0.8 < level < 1.25
 
 
+def test_phoneme_input(kokoro: Kokoro, tmp_path: Path) -> None:
+    r = kokoro("say", "--phonemes", "həlˈO wˈɜɹld.", "-o", "p.wav")
+    assert r.returncode == 0, r.stderr
+    data, rate = sf.read(tmp_path / "p.wav", dtype="float32")
+    speech_ok(data, rate)
+
+
 def test_speed_and_voice_change_the_audio(kokoro: Kokoro, tmp_path: Path) -> None:
     slow = kokoro("say", "This sentence is spoken at two speeds.", "-o", "slow.wav")
     fast = kokoro(
