@@ -4,3 +4,5 @@ __version__ = "0.1.0"
 
 SAMPLE_RATE = 24_000  # Kokoro v1.0 output rate (config.json "sample_rate")
 MAX_TOKENS = 510  # phoneme tokens per forward: 512 ALBERT positions minus the two pad tokens
+# a voicepack: one 256-value style vector (128 timbre + 128 prosody) per utterance length
+PACK_SHAPE = (MAX_TOKENS, 1, 256)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from kokoro_cli import MAX_TOKENS
+from kokoro_cli import PACK_SHAPE
 from kokoro_cli.errors import KokoroError, VoiceError
 
 if TYPE_CHECKING:
@@ -33,8 +33,6 @@ VOICE_LANG = {
     "i": "it", "j": "ja", "p": "pt-br", "z": "zh",
 }  # fmt: skip
 GENDERS = {"f": "female", "m": "male"}
-STYLE_DIM = 256  # 128 timbre + 128 prosody values (issue 2, section 1)
-PACK_SHAPE = (MAX_TOKENS, 1, STYLE_DIM)
 VOICES_DIR_ENV = "KOKORO_VOICES_DIR"
 # Plain identifiers only: no path separators, no dots (so no ".."), no leading dash.
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")

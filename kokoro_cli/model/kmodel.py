@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from kokoro_cli import MAX_TOKENS, PACK_SHAPE
+
 from .config import ModelConfig, default_config
 from .istftnet import Decoder
 from .modules import WNConv1d
@@ -17,8 +19,6 @@ from .plbert import PLBERT
 from .prosody import ProsodyPredictor
 from .text_encoder import TextEncoder
 
-MAX_TOKENS = 510  # 512 ALBERT positions minus the two pad tokens around every utterance
-PACK_SHAPE = (MAX_TOKENS, 1, 256)  # a voicepack: one style vector per utterance length
 STYLE_DIM = 128  # ref_s[:, :128] conditions the decoder (timbre), ref_s[:, 128:] the predictor
 
 
@@ -100,4 +100,4 @@ class KModel(nn.Module):
             device=device, dtype=torch.float32
         )  # style chosen by utterance length
         audio, _ = self.forward(ids, ref_s, speed)
-        return audio.float().cpu().numpy()
+        return audio.cpu().numpy()
