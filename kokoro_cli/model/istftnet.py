@@ -20,13 +20,14 @@ def _padding(kernel: int, dilation: int = 1) -> int:
     return (kernel * dilation - dilation) // 2
 
 
-def snake(x: Tensor, alpha: Tensor) -> Tensor:
-    """Snake activation x + sin(alpha x)^2 / alpha: periodic, so the generator can shape harmonics."""
-    return torch.addcmul(x, (alpha * x).sin_().square_(), alpha.reciprocal())
-
-
 class AdaINResBlock1(nn.Module):
-    """HiFi-GAN resblock with AdaIN and Snake activations: x + 1/a * sin(a x)^2."""
+    """HiFi-GAN resblock with AdaIN and Snake activations: x + 1/a * sin(a x)^2.
+
+    Snake is computed as alpha * snake(y) = u + sin(u)^2 with u = alpha * y, which folds alpha
+    into AdaIN's scale and shift; `fold_alpha()` moves the remaining 1/alpha into the next
+    conv's weights (a conv is linear in each input channel). Three passes over the signal
+    instead of seven, which matters because the generator's long signals are memory-bound.
+    """
 
     def __init__(self, channels: int, kernel: int, dilation: tuple[int, ...], style_dim: int):
         super().__init__()
@@ -41,6 +42,25 @@ class AdaINResBlock1(nn.Module):
         self.adain2 = nn.ModuleList(AdaIN1d(style_dim, channels) for _ in dilation)
         self.alpha1 = nn.ParameterList(nn.Parameter(torch.ones(1, channels, 1)) for _ in dilation)
         self.alpha2 = nn.ParameterList(nn.Parameter(torch.ones(1, channels, 1)) for _ in dilation)
+        self.alpha_folded = False
+
+    def fold_alpha(self) -> None:
+        """Divide each conv's input channels by the alpha of the Snake in front of it (once)."""
+        if self.alpha_folded:
+            return
+        for convs, alphas in ((self.convs1, self.alpha1), (self.convs2, self.alpha2)):
+            for conv, alpha in zip(convs, alphas, strict=True):
+                if conv.weight is None:
+                    raise RuntimeError("fold the weight norm before alpha")
+                conv.weight.data.div_(alpha.detach().view(1, -1, 1))
+        self.alpha_folded = True
+
+    def _adain_snake(self, x: Tensor, s: Tensor, norm: AdaIN1d, alpha: Tensor) -> Tensor:
+        """snake(AdaIN(x)), times alpha when alpha is folded into the next conv."""
+        u = norm(x, s, alpha)
+        sin = torch.sin(u)
+        v = u.addcmul_(sin, sin)
+        return v if self.alpha_folded else v.div_(alpha)
 
     def forward(self, x: Tensor, s: Tensor) -> Tensor:
         for c1, c2, n1, n2, a1, a2 in zip(
@@ -52,8 +72,8 @@ class AdaINResBlock1(nn.Module):
             self.alpha2,
             strict=True,
         ):
-            xt = c1(snake(n1(x, s), a1))
-            xt = c2(snake(n2(xt, s), a2))
+            xt = c1(self._adain_snake(x, s, n1, a1))
+            xt = c2(self._adain_snake(xt, s, n2, a2))
             x = xt.add_(x)  # in place on the fresh tensor: the long final stage is memory-bound
         return x
 
