@@ -14,7 +14,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -244,6 +244,8 @@ def say(
     from kokoro_cli import voices
 
     voices.load_voice(config.voice)  # a broken voice file fails before the slow model load
+    # short first chunks only when someone hears the audio as it comes (speaker or a pipe)
+    config = replace(config, fast_start=to_stdout or play or not output)
     front_end = _warm_front_end(config)  # espeak starts up while torch loads the model
     model = load_engine()
     front_end.join()
@@ -336,7 +338,7 @@ def batch(
     format_for(Path(f"x.{fmt}"))  # validates the name
     config_from(voice, speed, lang)  # validate the defaults once, before any work
     # lang stays as given (maybe None): a manifest line's own voice then picks its language.
-    config = SynthesisConfig(voice=voice, speed=speed, lang=lang)
+    config = SynthesisConfig(voice=voice, speed=speed, lang=lang, fast_start=False)
     if manifest:
         items = batching.items_from_manifest(manifest, outdir, fmt)
     else:

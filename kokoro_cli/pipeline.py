@@ -31,6 +31,7 @@ class SynthesisConfig:
     speed: float = 1.0
     lang: str | None = None  # None: taken from the voice's name prefix
     raw_phonemes: bool = False  # input is already phonemes, skip normalization and espeak
+    fast_start: bool = True  # short first chunks, for listeners; off for files and batch jobs
 
 
 @dataclass
@@ -78,7 +79,9 @@ def synthesize(text: str, config: SynthesisConfig, model: Any) -> Iterator[Audio
     lang = resolve_lang(config)
     pack = voices.load_voice(config.voice)
     position = 0  # samples emitted so far: exact, no float drift over a long book
-    for chunk in _prefetch(front_end.chunks(text, lang, raw_phonemes=config.raw_phonemes)):
+    for chunk in _prefetch(
+        front_end.chunks(text, lang, raw_phonemes=config.raw_phonemes, fast_start=config.fast_start)
+    ):
         if chunk.tokens:
             audio = np.asarray(model.speak(chunk.tokens, pack, config.speed), dtype=np.float32)
             yield AudioChunk(audio, chunk.text, chunk.phonemes, position / SAMPLE_RATE)

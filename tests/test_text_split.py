@@ -60,6 +60,20 @@ def test_long_text_short_first_chunk_then_full_chunks() -> None:
     assert all(c.pause_after == 0 for c in got)
 
 
+def test_without_fast_start_the_first_chunk_is_full_size() -> None:
+    """Files and batch jobs skip the short first chunks: fewer forwards, more context."""
+    text = speech(1, 2000)
+    got = list(chunks(text, "en-us", fast_start=False))
+    check(text, got)
+    fast = list(chunks(text, "en-us"))
+    assert len(got[0].tokens) > FIRST_TOKENS  # packed like the rest, not cut at the first sentence
+    assert len(got) < len(fast)
+    assert max(len(c.tokens) for c in got) <= CHUNK_TOKENS
+    short = list(chunks("This is file number one. It has two sentences.", "en-us", fast_start=False))
+    assert len(short) == 1  # one forward for a two-sentence file
+    assert len(list(chunks("This is file number one. It has two sentences.", "en-us"))) == 2
+
+
 def test_long_sentence_splits_at_clauses_first() -> None:
     clause = "the quick brown fox jumps over the lazy dog again and again"
     text = ", ".join([clause] * 40) + "."

@@ -97,8 +97,12 @@ def _phonemizer(run: markup.Run, lang: str, raw: bool):  # type: ignore[no-untyp
     return phonemize_batch
 
 
-def chunks(text: str, lang: str, *, raw_phonemes: bool = False) -> Iterator[Chunk]:
-    """Chunks of `text` in order, each within the model's token limit (see split.py)."""
+def chunks(
+    text: str, lang: str, *, raw_phonemes: bool = False, fast_start: bool = True
+) -> Iterator[Chunk]:
+    """Chunks of `text` in order, each within the model's token limit (see split.py).
+
+    fast_start makes the first chunks short, so that audio can start playing early."""
     code = check_lang(lang)
     if code in TEXT_UNSUPPORTED and not raw_phonemes:
         raise UsageError(
@@ -113,7 +117,7 @@ def chunks(text: str, lang: str, *, raw_phonemes: bool = False) -> Iterator[Chun
         isinstance(it, markup.Pause) and not it.paragraph for it in items
     ):
         raise UsageError("no text to speak: the input has only invisible characters — give text")
-    return _chunks(items, code, raw_phonemes)
+    return _chunks(items, code, raw_phonemes, fast_start)
 
 
 def _pause_after(items: list[markup.Run | markup.Pause], start: int) -> float:
@@ -141,8 +145,10 @@ def _last_flagged(items: Iterator[T]) -> Iterator[tuple[T, bool]]:
     yield prev, True
 
 
-def _chunks(items: list[markup.Run | markup.Pause], lang: str, raw: bool) -> Iterator[Chunk]:
-    packer = Packer()
+def _chunks(
+    items: list[markup.Run | markup.Pause], lang: str, raw: bool, fast_start: bool
+) -> Iterator[Chunk]:
+    packer = Packer(fast_start)
     lead = 0.0  # pause tags before any speech; blank lines there are not a pause
     for item in items:
         if isinstance(item, markup.Run):

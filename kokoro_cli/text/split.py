@@ -206,9 +206,14 @@ def _merge(pieces: list[Piece], limit: int) -> list[Piece]:
 
 
 class Packer:
-    """Packs pieces into chunks: a short first chunk, limits doubling up to CHUNK_TOKENS."""
+    """Packs pieces into chunks: a short first chunk, limits doubling up to CHUNK_TOKENS.
 
-    def __init__(self) -> None:
+    Without fast_start every chunk may be full size: for outputs nobody listens to while they
+    are made (files, batch jobs), where fewer, longer chunks are faster and keep more context.
+    """
+
+    def __init__(self, fast_start: bool = True) -> None:
+        self.start = FIRST_TOKENS if fast_start else CHUNK_TOKENS
         self.texts: list[str] = []
         self.phonemes: list[str] = []
         self.size = 0
@@ -220,7 +225,7 @@ class Packer:
 
     @property
     def limit(self) -> int:
-        return min(CHUNK_TOKENS, FIRST_TOKENS << min(self.count, 8))
+        return min(CHUNK_TOKENS, self.start << min(self.count, 8))
 
     def add(self, piece: Piece) -> Iterator[tuple[str, str]]:
         """Add a piece; yields (text, phonemes) of each chunk completed on the way."""
@@ -232,7 +237,7 @@ class Packer:
             self.texts.append(piece.text)
             self.phonemes.append(piece.phonemes)
             self.size += n + (1 if self.size else 0)
-        if self.first and piece.sentence_end:
+        if self.first and piece.sentence_end and self.start < CHUNK_TOKENS:
             yield from self.flush()
 
     def flush(self) -> Iterator[tuple[str, str]]:
