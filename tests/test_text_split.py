@@ -69,7 +69,9 @@ def test_without_fast_start_the_first_chunk_is_full_size() -> None:
     assert len(got[0].tokens) > FIRST_TOKENS  # packed like the rest, not cut at the first sentence
     assert len(got) < len(fast)
     assert max(len(c.tokens) for c in got) <= CHUNK_TOKENS
-    short = list(chunks("This is file number one. It has two sentences.", "en-us", fast_start=False))
+    short = list(
+        chunks("This is file number one. It has two sentences.", "en-us", fast_start=False)
+    )
     assert len(short) == 1  # one forward for a two-sentence file
     assert len(list(chunks("This is file number one. It has two sentences.", "en-us"))) == 2
 

@@ -12,8 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from kokoro_cli.memory import release_free_memory
+
 from .config import ISTFTNetConfig
-from .modules import AdaIN1d, AdainResBlk1d, WNConv1d
+from .modules import SEGMENT, AdaIN1d, AdainResBlk1d, WNConv1d
 
 
 def _padding(kernel: int, dilation: int = 1) -> int:
@@ -58,9 +60,10 @@ class AdaINResBlock1(nn.Module):
     def _adain_snake(self, x: Tensor, s: Tensor, norm: AdaIN1d, alpha: Tensor) -> Tensor:
         """snake(AdaIN(x)), times alpha when alpha is folded into the next conv."""
         u = norm(x, s, alpha)
-        sin = torch.sin(u)
-        v = u.addcmul_(sin, sin)
-        return v if self.alpha_folded else v.div_(alpha)
+        for piece in u.split(SEGMENT, dim=-1):  # piecewise: the sine's temporary stays small
+            sin = torch.sin(piece)
+            piece.addcmul_(sin, sin)
+        return u if self.alpha_folded else u.div_(alpha)
 
     def forward(self, x: Tensor, s: Tensor) -> Tensor:
         for c1, c2, n1, n2, a1, a2 in zip(
@@ -155,6 +158,7 @@ class Generator(nn.Module):
         The source and the inverse STFT always run in fp32; the convolutions in between run in
         the dtype of the generator's weights (bf16 when the CPU has native support for it).
         """
+        release_free_memory()  # the stages below are the peak: start them from a trimmed heap
         dtype = self.conv_post.bias.dtype
         f0 = F.interpolate(
             f0.float().unsqueeze(1), scale_factor=float(self.f0_scale), mode="nearest"

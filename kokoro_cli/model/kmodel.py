@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from kokoro_cli import MAX_TOKENS, PACK_SHAPE
+from kokoro_cli.memory import release_free_memory
 
 from .config import ModelConfig, default_config
 from .istftnet import AdaINResBlock1, Decoder
@@ -104,4 +105,5 @@ class KModel(nn.Module):
             device=device, dtype=torch.float32
         )  # style chosen by utterance length
         audio, _ = self.forward(ids, ref_s, speed)
+        release_free_memory()
         return audio.cpu().numpy()
