@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kokoro_cli.errors import ModelError, UsageError
+from kokoro_cli.memory import release_free_memory
 
 if TYPE_CHECKING:
     import torch
@@ -277,4 +278,5 @@ def load_model(
         import torch
 
         model.set_precision(torch.bfloat16)
+    release_free_memory()  # the fp32 copies just dropped: now, not in the first chunk's time
     return model
