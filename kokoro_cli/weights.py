@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kokoro_cli.errors import ModelError, UsageError
-from kokoro_cli.memory import release_free_memory
+from kokoro_cli.memory import bound_onednn_cache, release_free_memory
 
 if TYPE_CHECKING:
     import torch
@@ -222,7 +222,7 @@ def pick_device(device: str) -> str:
     return device
 
 
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
 
 def cpu_has_native_bf16() -> bool:
@@ -252,9 +252,19 @@ def load_model(
 
     precision "bf16" runs PL-BERT and the decoder in bfloat16 (about 1.8x faster overall where
     the CPU supports it; the parity and intelligibility tests pass in both modes), "fp32" runs
-    everything in fp32.
+    everything in fp32. "int8" also quantizes the generator's resblock convolutions (faster
+    still, measurably lossier: opt-in only).
     """
+    bound_onednn_cache()
     dev = pick_device(device)
+    precision = pick_precision(precision, dev)
+    if precision == "int8":
+        from .model.int8 import int8_supported
+
+        if dev != "cpu" or not int8_supported():
+            raise UsageError(
+                "--precision int8 needs the CPU and a torch build with oneDNN — use bf16 or fp32"
+            )
     model = _empty_model()
     flat = resolve_state_dict(source)
     expected = model.state_dict()
@@ -274,9 +284,13 @@ def load_model(
     del flat  # the model holds the tensors now; folding then frees each g/v pair as it goes
     model.fold_weight_norm()
     model = model.eval().to(dev)
-    if pick_precision(precision, dev) == "bf16":
+    if precision == "bf16" or (precision == "int8" and cpu_has_native_bf16()):
         import torch
 
         model.set_precision(torch.bfloat16)
+    if precision == "int8":
+        from .model.int8 import quantize_generator
+
+        quantize_generator(model.decoder.generator)
     release_free_memory()  # the fp32 copies just dropped: now, not in the first chunk's time
     return model
