@@ -205,7 +205,8 @@ def main() -> None:
 
     eng, eng_rss = worker("engine", text, env)
     ort, ort_rss = worker("ort", text, env)
-    rtf_e, rtf_o = eng["synth"] / eng["audio"], ort["synth"] / ort["audio"]
+    q8, q8_rss = worker("engine", text, {**env, "KOKORO_PRECISION": "int8"})
+    rtf_e, rtf_o, rtf_q = (r["synth"] / r["audio"] for r in (eng, ort, q8))
     rows.append(
         (
             f"RTF kokoro-cli (torch, {eng['precision']})",
@@ -221,11 +222,20 @@ def main() -> None:
         )
     )
     rows.append(("RTF ratio (ours / onnxruntime)", f"{rtf_e / rtf_o:.2f}", "target <= 0.5"))
+    rows.append(
+        (
+            "RTF kokoro-cli --precision int8",
+            f"{rtf_q:.3f}",
+            f"opt-in; ratio {rtf_q / rtf_o:.2f}; {q8['audio']:.1f} s audio, peak RSS {q8_rss} MB",
+        )
+    )
 
     first, first_rss = worker("first", text, env)
     rows.append(
         ("first audio after model ready", f"{first['seconds']:.2f} s", f"peak RSS {first_rss} MB")
     )
+    first, _ = worker("first", text, {**env, "KOKORO_PRECISION": "int8"})
+    rows.append(("first audio, --precision int8", f"{first['seconds']:.2f} s", "opt-in"))
 
     kokoro = [sys.executable, "-m", "kokoro_cli"]
     with tempfile.TemporaryDirectory() as tmp:

@@ -85,16 +85,20 @@ def _seconds(stamp: str) -> float:
     return int(h) * 3600 + int(m) * 60 + float(s)
 
 
-def test_both_precisions_speak_alike(kokoro: Kokoro, tmp_path: Path) -> None:
-    """--precision fp32 (reference) and bf16 (fast default here) give the same length and level."""
-    runs = {p: kokoro("--precision", p, "say", HELLO, "-o", f"{p}.wav") for p in ("fp32", "bf16")}
+def test_all_precisions_speak_alike(kokoro: Kokoro, tmp_path: Path) -> None:
+    """--precision fp32 (reference), bf16 (fast default here) and int8 (opt-in) give the same
+    length and level."""
+    runs = {
+        p: kokoro("--precision", p, "say", HELLO, "-o", f"{p}.wav") for p in ("fp32", "bf16", "int8")
+    }
     assert all(r.returncode == 0 for r in runs.values()), [r.stderr for r in runs.values()]
     a32, _ = sf.read(tmp_path / "fp32.wav", dtype="float32")
-    a16, _ = sf.read(tmp_path / "bf16.wav", dtype="float32")
-    speech_ok(a16, SAMPLE_RATE)
-    assert abs(len(a32) - len(a16)) <= 2 * 600  # durations agree to a frame or two
-    level = float(np.sqrt(np.mean(a16**2)) / np.sqrt(np.mean(a32**2)))
-    assert 0.8 < level < 1.25
+    for p in ("bf16", "int8"):
+        a, _ = sf.read(tmp_path / f"{p}.wav", dtype="float32")
+        speech_ok(a, SAMPLE_RATE)
+        assert abs(len(a32) - len(a)) <= 2 * 600, p  # durations agree to a frame or two
+        level = float(np.sqrt(np.mean(a**2)) / np.sqrt(np.mean(a32**2)))
+        assert 0.8 < level < 1.25, (p, level)
 
 
 def test_phoneme_input(kokoro: Kokoro, tmp_path: Path) -> None:

@@ -292,3 +292,19 @@ def test_free_recognition_word_error_rate(spoken) -> None:  # noqa: ANN001
     reversed_pcm = [np.frombuffer(p, dtype=np.int16)[::-1].tobytes() for p in spoken]
     garbage, _ = overall_wer(refs, [recognize(decoder, p) for p in reversed_pcm])
     assert garbage > 0.80, garbage
+
+
+@pytest.mark.slow
+def test_int8_generator_stays_intelligible() -> None:
+    """The opt-in --precision int8 must meet the same word error bounds as the default."""
+    from kokoro_cli.model.int8 import int8_supported
+    from kokoro_cli.weights import load_model
+
+    if not int8_supported():
+        pytest.skip("no oneDNN quantized conv in this torch build")
+    model = load_model(precision="int8")
+    decoder = pocketsphinx.Decoder(samprate=ASR_RATE, loglevel="FATAL")
+    refs = [reading(slots, 0) for _, slots in CASES]
+    hyps = [recognize(decoder, speak(model, text)) for text, _ in CASES]
+    total, per_sentence = overall_wer(refs, hyps)
+    assert total <= 0.25 and max(per_sentence) <= 0.40, list(zip(per_sentence, hyps, strict=True))

@@ -75,6 +75,21 @@ def fast_model() -> KModel:
 
 
 @pytest.fixture(scope="module")
+def int8_model() -> KModel:
+    """The opt-in int8 generator: lossier, but it must pass the same gate."""
+    from kokoro_cli.model.int8 import int8_supported
+
+    if not int8_supported():
+        pytest.skip("no oneDNN quantized conv in this torch build")
+    m = load_model(precision="int8")
+    m.noise = False
+    return m
+
+
+FIXTURE = {"fp32": "model", "bf16": "fast_model", "int8": "int8_model"}
+
+
+@pytest.fixture(scope="module")
 def session():
     return ort_session(embedded_graph_bytes(), [DUR, F0, N])
 
@@ -117,10 +132,10 @@ def compare(model: KModel, session, phonemes: str, voice: str, speed: float) -> 
     )
 
 
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "int8"])
 @pytest.mark.parametrize("phonemes, voice, speed", CASES)
 def test_matches_onnxruntime(request, session, precision, phonemes, voice, speed) -> None:
-    m = request.getfixturevalue("model" if precision == "fp32" else "fast_model")
+    m = request.getfixturevalue(FIXTURE[precision])
     a = compare(m, session, phonemes, voice, speed)
     assert a.samples_per_frame == 600
     assert a.len_ours == 600 * (a.len_ours // 600)
@@ -185,10 +200,10 @@ def test_bf16_decoder_sounds_like_fp32(model, fast_model) -> None:
     assert rms(a16.numpy()) == pytest.approx(rms(a32.numpy()), rel=0.05)
 
 
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "int8"])
 def test_speech_comes_out(request, precision) -> None:
     """A short sentence with af_heart: plausible length, finite, below full scale, words audible."""
-    model = request.getfixturevalue("model" if precision == "fp32" else "fast_model")
+    model = request.getfixturevalue(FIXTURE[precision])
     toks = tokens(SENTENCE)
     audio = model.speak(toks, voicepack("af_heart"))
     seconds = len(audio) / 24_000

@@ -143,6 +143,7 @@ class Generator(nn.Module):
                 self.noise_convs.append(nn.Conv1d(self.n_fft + 2, ch, 1))
                 self.noise_res.append(AdaINResBlock1(ch, 11, (1, 3, 5), style_dim))
         self.conv_post = WNConv1d(ch, self.n_fft + 2, 7, padding=3)
+        self.time_major = False  # resblocks take (B, W, C): set by int8.quantize_generator
 
     def stft(self, x: Tensor) -> Tensor:
         """x (B, N) -> magnitude and phase stacked (B, n_fft + 2, frames)."""
@@ -169,12 +170,18 @@ class Generator(nn.Module):
             x = up(F.leaky_relu(x, 0.1))
             if i == len(self.ups) - 1:
                 x = F.pad(x, (1, 0), mode="reflect")
-            x = x + self.noise_res[i](self.noise_convs[i](har), s)
+            noise = self.noise_convs[i](har)
+            if self.time_major:
+                x, noise = x.transpose(1, 2).contiguous(), noise.transpose(1, 2).contiguous()
+            x = x + self.noise_res[i](noise, s)
+            del noise  # the long final stage is the memory peak: keep one signal fewer alive
             blocks = self.resblocks[i * self.num_kernels : (i + 1) * self.num_kernels]
             acc = blocks[0](x, s)
             for block in blocks[1:]:
                 acc.add_(block(x, s))
             x = acc.div_(self.num_kernels)
+            if self.time_major:
+                x = x.transpose(1, 2).contiguous()
         x = self.conv_post(F.leaky_relu(x, 0.01)).float()
         half = self.n_fft // 2 + 1
         spec = torch.polar(torch.exp(x[:, :half]), torch.sin(x[:, half:]))
