@@ -89,7 +89,8 @@ def test_all_precisions_speak_alike(kokoro: Kokoro, tmp_path: Path) -> None:
     """--precision fp32 (reference), bf16 (fast default here) and int8 (opt-in) give the same
     length and level."""
     runs = {
-        p: kokoro("--precision", p, "say", HELLO, "-o", f"{p}.wav") for p in ("fp32", "bf16", "int8")
+        p: kokoro("--precision", p, "say", HELLO, "-o", f"{p}.wav")
+        for p in ("fp32", "bf16", "int8")
     }
     assert all(r.returncode == 0 for r in runs.values()), [r.stderr for r in runs.values()]
     a32, _ = sf.read(tmp_path / "fp32.wav", dtype="float32")
