@@ -70,7 +70,7 @@ def test_int8_conv_matches_the_float_conv(int8_model, kernel: int, dilation: int
     step, zero = 0.02, 120
     x = (levels.float() - zero) * step  # exactly representable input: only the weights round
     with torch.inference_mode():
-        got = conv(levels, step, zero)
+        got = conv((levels, step, zero))
     want = F.conv1d(x.transpose(1, 2), w, b, padding=pad, dilation=dilation).transpose(1, 2)
     assert got.shape == want.shape
     assert _rel(got, want) < 0.01
