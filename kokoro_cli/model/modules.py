@@ -68,15 +68,19 @@ def _segmented_conv1d(
 ) -> Tensor:
     """conv1d over a long signal in overlapping pieces; the same result, faster on long inputs.
 
-    Each piece goes straight into the output, so at most one piece exists besides it.
+    Each piece goes straight into the output, so at most one piece exists besides it. Only the
+    two end pieces are zero-padded: padding the whole input would copy it once more.
     """
     halo = dilation * (w.shape[-1] - 1)  # input steps one output step depends on, minus one
-    xp = F.pad(x, (padding, padding))
-    n_out = xp.shape[-1] - halo
+    n_out = x.shape[-1] + 2 * padding - halo
     out = x.new_empty(x.shape[0], w.shape[0], n_out)
     for s in range(0, n_out, SEGMENT):
         e = min(s + SEGMENT, n_out)
-        out[..., s:e] = F.conv1d(xp[..., s : e + halo], w, bias, 1, 0, dilation, groups)
+        lo, hi = s - padding, e + halo - padding  # the input window in x's own coordinates
+        piece = x[..., max(lo, 0) : min(hi, x.shape[-1])]
+        if lo < 0 or hi > x.shape[-1]:
+            piece = F.pad(piece, (max(-lo, 0), max(hi - x.shape[-1], 0)))
+        out[..., s:e] = F.conv1d(piece, w, bias, 1, 0, dilation, groups)
     return out
 
 
