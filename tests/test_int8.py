@@ -1,8 +1,10 @@
 """The opt-in int8 generator: its pieces against float references, then the whole model.
 
 Measured 2026-11-22 (log-spectrogram correlation with fp32, SENTENCE, same durations):
-af_heart / am_michael / bf_emma: int8 0.973 / 0.967 / 0.981, bf16 0.986 / 0.983 / 0.990;
-onnxruntime's int8 graph 0.981 on af_heart. On a 19 s chunk int8 0.950, bf16 0.975.
+af_heart / am_michael / bf_emma: int8 0.984 / 0.982 / 0.989, bf16 0.986 / 0.983 / 0.990;
+onnxruntime's int8 graph 0.981 on af_heart. On a 19 s chunk int8 0.971, bf16 0.975. With one
+quantization step for all channels instead of one per channel, int8 was 0.973 / 0.967 / 0.981
+and 0.950.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from engine_helpers import SENTENCE, rms, tokens, voicepack
 
-from kokoro_cli.model.int8 import QConv1d, _centered_stats, _snake_uint8, int8_supported
+from kokoro_cli.model.int8 import ZERO, QConv1d, _centered_stats, _snake_uint8, int8_supported
 from kokoro_cli.model.modules import AdaIN1d
 from kokoro_cli.weights import load_model
 
@@ -43,41 +45,47 @@ def test_statistics_survive_a_mean_far_from_zero() -> None:
     assert torch.allclose((k[:, 0] + mean.double().squeeze(1)), mu, atol=0.05)
 
 
-def test_quantized_snake_is_the_float_snake_within_one_step() -> None:
+def test_quantized_snake_is_the_float_snake_within_half_a_step() -> None:
     torch.manual_seed(1)
     norm = AdaIN1d(8, 32).eval()
-    x, s = torch.randn(1, 3000, 32) * 2 + 3, torch.randn(1, 8)
+    x = (torch.randn(1, 3000, 32) * 2 + 3).bfloat16().float()  # what the bf16 path sees
+    s = torch.randn(1, 8)
     alpha = torch.rand(1, 32, 1) + 0.5
     with torch.inference_mode():
-        q, step, zero = _snake_uint8(x.bfloat16(), s.bfloat16(), norm.bfloat16(), alpha)
+        q, steps = _snake_uint8(x.bfloat16(), s.bfloat16(), norm.bfloat16(), alpha)
         u = norm.float()(x.transpose(1, 2), s, alpha).transpose(1, 2)
     want = u + torch.sin(u) ** 2
-    got = (q.float() - zero) * step
-    assert q.dtype == torch.uint8 and q.shape == x.shape
-    assert 0 < step < 1 and 0 <= zero <= 255
-    # bf16 rounding of x and of the normalized values, then half a quantization step
-    assert (got - want).abs().max() < step + 0.02 * want.abs().max()
+    got = (q.float() - ZERO) * steps
+    assert q.dtype == torch.uint8 and q.shape == x.shape and steps.shape == (32,)
+    # every channel uses its own range: its loudest sample sits at the end of the code range
+    assert ((q.int() - ZERO).abs().amax(dim=(0, 1)) == 127).all()
+    # half a step of rounding, plus the bf16 arithmetic of the normalization and the sine
+    err = (got - want).abs().amax(dim=(0, 1))
+    assert (err <= steps / 2 + 0.03 * want.abs().amax(dim=(0, 1))).all(), err / steps
 
 
 @pytest.mark.parametrize("kernel, dilation", [(3, 1), (7, 3), (11, 5)])
-def test_int8_conv_matches_the_float_conv(int8_model, kernel: int, dilation: int) -> None:
+def test_int8_conv_matches_the_float_conv(kernel: int, dilation: int) -> None:
     torch.manual_seed(2)
     w = torch.randn(64, 64, kernel) * 0.05
     b = torch.randn(64) * 0.1
     pad = (kernel * dilation - dilation) // 2
     conv = QConv1d(w, b, pad, dilation)
-    levels = torch.randint(0, 256, (1, 4000, 64), dtype=torch.uint8)
-    step, zero = 0.02, 120
-    x = (levels.float() - zero) * step  # exactly representable input: only the weights round
+    levels = torch.randint(1, 256, (1, 4000, 64), dtype=torch.uint8)
+    steps = torch.rand(64) * 0.1 + 0.001  # channels 100x apart in scale
+    x = (levels.float() - ZERO) * steps  # exactly representable input: only the weights round
     with torch.inference_mode():
-        got = conv((levels, step, zero))
+        got = conv((levels, steps))
     want = F.conv1d(x.transpose(1, 2), w, b, padding=pad, dilation=dilation).transpose(1, 2)
     assert got.shape == want.shape
-    assert _rel(got, want) < 0.01
+    assert _rel(got, want) < 0.015  # measured 0.007-0.011: int8 weights, scaled per channel
+    # zero padding means 0.0, not the lowest code: the edges agree as well as the middle
+    edge = slice(0, pad + 1)
+    assert _rel(got[:, edge], want[:, edge]) < 0.02
 
 
 def test_int8_sounds_like_fp32(int8_model) -> None:
-    """int8 moves the spectrum more than bf16 does, about as much as onnxruntime's int8."""
+    """int8 moves the spectrum about as much as bf16, less than onnxruntime's int8 graph."""
     fp32 = load_model(precision="fp32")
     fp32.noise = False
     toks = tokens(SENTENCE)
@@ -93,5 +101,5 @@ def test_int8_sounds_like_fp32(int8_model) -> None:
         return np.log(spec.abs().numpy() + 1e-5)
 
     corr = np.corrcoef(logspec(a32).ravel(), logspec(a8).ravel())[0, 1]
-    assert corr >= 0.96, corr
+    assert corr >= 0.975, corr
     assert rms(a8.numpy()) == pytest.approx(rms(a32.numpy()), rel=0.05)
