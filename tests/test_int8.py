@@ -15,8 +15,15 @@ import torch
 import torch.nn.functional as F
 from engine_helpers import SENTENCE, rms, tokens, voicepack
 
-from kokoro_cli.model.int8 import ZERO, QConv1d, _centered_stats, _snake_uint8, int8_supported
-from kokoro_cli.model.modules import AdaIN1d
+from kokoro_cli.model.int8 import (
+    MARGIN,
+    ZERO,
+    QConv1d,
+    _centered_stats,
+    _snake_uint8,
+    int8_supported,
+)
+from kokoro_cli.model.modules import SEGMENT, AdaIN1d
 from kokoro_cli.weights import load_model
 
 pytestmark = pytest.mark.skipif(not int8_supported(), reason="no oneDNN quantized conv here")
@@ -55,8 +62,11 @@ def test_quantized_snake_is_the_float_snake_within_half_a_step() -> None:
         q, steps = _snake_uint8(x.bfloat16(), s.bfloat16(), norm.bfloat16(), alpha)
         u = norm.float()(x.transpose(1, 2), s, alpha).transpose(1, 2)
     want = u + torch.sin(u) ** 2
+    assert q.dtype == torch.uint8 and q.shape == (1, MARGIN + 3000 + MARGIN, 32)
+    assert (q[:, :MARGIN] == ZERO).all() and (q[:, -MARGIN:] == ZERO).all()  # zero padding
+    q = q[:, MARGIN:-MARGIN]
     got = (q.float() - ZERO) * steps
-    assert q.dtype == torch.uint8 and q.shape == x.shape and steps.shape == (32,)
+    assert steps.shape == (32,)
     # every channel uses its own range: its loudest sample sits at the end of the code range
     assert ((q.int() - ZERO).abs().amax(dim=(0, 1)) == 127).all()
     # half a step of rounding, plus the bf16 arithmetic of the normalization and the sine
@@ -64,18 +74,20 @@ def test_quantized_snake_is_the_float_snake_within_half_a_step() -> None:
     assert (err <= steps / 2 + 0.03 * want.abs().amax(dim=(0, 1))).all(), err / steps
 
 
+@pytest.mark.parametrize("length", [4000, 2 * SEGMENT + 100])  # whole, and in pieces
 @pytest.mark.parametrize("kernel, dilation", [(3, 1), (7, 3), (11, 5)])
-def test_int8_conv_matches_the_float_conv(kernel: int, dilation: int) -> None:
+def test_int8_conv_matches_the_float_conv(kernel: int, dilation: int, length: int) -> None:
     torch.manual_seed(2)
     w = torch.randn(64, 64, kernel) * 0.05
     b = torch.randn(64) * 0.1
     pad = (kernel * dilation - dilation) // 2
     conv = QConv1d(w, b, pad, dilation)
-    levels = torch.randint(1, 256, (1, 4000, 64), dtype=torch.uint8)
+    levels = torch.randint(1, 256, (1, length, 64), dtype=torch.uint8)
     steps = torch.rand(64) * 0.1 + 0.001  # channels 100x apart in scale
     x = (levels.float() - ZERO) * steps  # exactly representable input: only the weights round
     with torch.inference_mode():
-        got = conv((levels, steps))
+        margin = torch.full((1, MARGIN, 64), ZERO, dtype=torch.uint8)
+        got = conv((torch.cat([margin, levels, margin], dim=1), steps))
     want = F.conv1d(x.transpose(1, 2), w, b, padding=pad, dilation=dilation).transpose(1, 2)
     assert got.shape == want.shape
     assert _rel(got, want) < 0.015  # measured 0.007-0.011: int8 weights, scaled per channel
