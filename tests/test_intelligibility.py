@@ -295,14 +295,18 @@ def test_free_recognition_word_error_rate(spoken) -> None:  # noqa: ANN001
 
 
 @pytest.mark.slow
-def test_int8_generator_stays_intelligible() -> None:
-    """The opt-in --precision int8 must meet the same word error bounds as the default."""
+@pytest.mark.parametrize("precision", ["bf16", "int8"])
+def test_every_fast_precision_stays_intelligible(precision: str) -> None:
+    """Whichever precision 'auto' picks on a machine, both fast ones meet the same bounds.
+
+    Measured 2026-11-22: overall WER bf16 0.036, int8 0.036 (fp32 0.107, its random phase).
+    """
     from kokoro_cli.model.int8 import int8_supported
     from kokoro_cli.weights import load_model
 
-    if not int8_supported():
+    if precision == "int8" and not int8_supported():
         pytest.skip("no oneDNN quantized conv in this torch build")
-    model = load_model(precision="int8")
+    model = load_model(precision=precision)
     decoder = pocketsphinx.Decoder(samprate=ASR_RATE, loglevel="FATAL")
     refs = [reading(slots, 0) for _, slots in CASES]
     hyps = [recognize(decoder, speak(model, text)) for text, _ in CASES]
