@@ -132,12 +132,21 @@ def test_seeded_noise_repeats(model: KModel) -> None:
     assert torch.equal(runs[0], runs[1])
 
 
-def test_step_loop_bilstm_equals_torch_lstm() -> None:
-    from kokoro_cli.model.text_encoder import run_lstm
+@pytest.mark.parametrize("stacked", [False, True])
+def test_step_loop_bilstm_equals_torch_lstm(stacked: bool) -> None:
+    from kokoro_cli.model.text_encoder import _stacked, run_lstm, stack_directions
 
     lstm = torch.nn.LSTM(12, 8, 1, batch_first=True, bidirectional=True)
     x = torch.randn(1, 37, 12)
     with torch.inference_mode():
-        ours = run_lstm(lstm, x)
         reference = lstm(x)[0]
+    if stacked:  # the parameters become views of the stacks: torch's LSTM still agrees
+        stack_directions(lstm)
+        w_ih, w_hh, _ = _stacked(lstm)
+        assert w_ih.data_ptr() == lstm.weight_ih_l0.data_ptr()  # read without a copy
+        assert w_hh.data_ptr() == lstm.weight_hh_l0.data_ptr()
+    with torch.inference_mode():
+        ours = run_lstm(lstm, x)
+        again = lstm(x)[0]
     assert torch.allclose(ours, reference, atol=1e-5)
+    assert torch.allclose(again, reference, atol=1e-6)
