@@ -249,8 +249,10 @@ def say(
     # short first chunks only when someone hears the audio as it comes (speaker or a pipe)
     config = replace(config, fast_start=to_stdout or play or not output)
     front_end = _warm_front_end(config)  # espeak starts up while torch loads the model
-    model = load_engine()
-    front_end.join()
+    try:
+        model = load_engine()
+    finally:  # also when loading fails: exiting mid-setup races espeak's temp-dir cleanup
+        front_end.join()
 
     sinks: list[Any] = []
     cues: list[audio.Cue] = []
