@@ -115,9 +115,11 @@ def test_phonemize_prints_phonemes_only(kokoro: Kokoro) -> None:
 def test_doctor_reports_each_check(kokoro: Kokoro) -> None:
     r = kokoro("doctor")
     out = r.stdout.decode()
-    for name in ("espeak-ng", "weights", "voices", "audio output"):
+    for name in ("espeak-ng", "weights", "voices", "audio output", "speed"):
         assert name in out
     assert r.returncode == 0, out  # espeak, weights and voices are all present here
+    forced = kokoro("--precision", "fp32", "doctor")  # the global option reaches the check
+    assert "decoder runs in fp32" in forced.stdout.decode()
     broken = kokoro("--model", "/nonexistent/model.pth", "doctor")
     assert broken.returncode == 1 and "no such file" in broken.stdout.decode()
 
