@@ -86,7 +86,7 @@ def _seconds(stamp: str) -> float:
 
 
 def test_all_precisions_speak_alike(kokoro: Kokoro, tmp_path: Path) -> None:
-    """--precision fp32 (reference), bf16 (fast default here) and int8 (opt-in) give the same
+    """--precision fp32 (reference), bf16 and int8 (auto picks one of them) give the same
     length and level."""
     runs = {
         p: kokoro("--precision", p, "say", HELLO, "-o", f"{p}.wav")

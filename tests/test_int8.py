@@ -1,4 +1,4 @@
-"""The opt-in int8 generator: its pieces against float references, then the whole model.
+"""The int8 generator: its pieces against float references, then the whole model.
 
 Measured 2026-11-22 (log-spectrogram correlation with fp32, SENTENCE, same durations):
 af_heart / am_michael / bf_emma: int8 0.984 / 0.982 / 0.989, bf16 0.986 / 0.983 / 0.990;

@@ -68,7 +68,7 @@ def model() -> KModel:
 
 @pytest.fixture(scope="module")
 def fast_model() -> KModel:
-    """The default on CPUs with native bf16: decoder in bf16 (it must pass the same gate)."""
+    """Decoder in bf16, the default on CPUs with native bf16 but no VNNI (same gate)."""
     m = load_model(precision="bf16")
     m.noise = False
     return m
@@ -76,7 +76,7 @@ def fast_model() -> KModel:
 
 @pytest.fixture(scope="module")
 def int8_model() -> KModel:
-    """The opt-in int8 generator: lossier, but it must pass the same gate."""
+    """The int8 generator (the default where the CPU has VNNI): it must pass the same gate."""
     from kokoro_cli.model.int8 import int8_supported
 
     if not int8_supported():
