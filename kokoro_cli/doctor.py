@@ -105,12 +105,10 @@ def check_ffmpeg() -> Check:
 
 
 def check_speed() -> Check:
-    from kokoro_cli.weights import _cpu_flags, pick_precision
+    from kokoro_cli.weights import BF16_FLAGS, VNNI_FLAGS, cpu_flags, pick_precision
 
     chosen, auto = pick_precision(None, "cpu"), pick_precision("auto", "cpu")
-    found = sorted(
-        _cpu_flags() & {"avx512_bf16", "amx_bf16", "avx512_vnni", "avx_vnni", "amx_int8"}
-    )
+    found = sorted(cpu_flags() & (BF16_FLAGS | VNNI_FLAGS))
     cpu = ", ".join(found) or "no bf16 or int8 dot-product instructions"
     if auto == "fp32":
         return (

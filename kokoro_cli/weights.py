@@ -11,6 +11,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Mapping
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -225,22 +226,28 @@ def pick_device(device: str) -> str:
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
 
-def _cpu_flags() -> set[str]:
+BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})  # bf16 dot products in hardware
+VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})  # int8 dot products
+
+
+@cache
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags from /proc/cpuinfo (read once; empty where there is none)."""
     try:
         with open("/proc/cpuinfo") as f:
-            return set(next((line for line in f if line.startswith("flags")), "").split())
+            return frozenset(next((line for line in f if line.startswith("flags")), "").split())
     except OSError:  # not Linux: no cheap way to tell, stay with fp32
-        return set()
+        return frozenset()
 
 
 def cpu_has_native_bf16() -> bool:
     """True where the CPU computes bf16 dot products in hardware (AVX512-BF16 or AMX)."""
-    return bool(_cpu_flags() & {"avx512_bf16", "amx_bf16"})
+    return bool(cpu_flags() & BF16_FLAGS)
 
 
 def cpu_has_vnni() -> bool:
     """True where the CPU has int8 dot-product instructions (AVX512-VNNI, AVX-VNNI or AMX)."""
-    return bool(_cpu_flags() & {"avx512_vnni", "avx_vnni", "amx_int8"})
+    return bool(cpu_flags() & VNNI_FLAGS)
 
 
 def pick_precision(precision: str | None, device: str) -> str:
