@@ -307,7 +307,6 @@ def load_model(
     del flat  # the model holds the tensors now; folding then frees each g/v pair as it goes
     model.fold_weight_norm()
     model = model.eval().to(dev)
-    model.stack_lstms()
     if precision == "bf16" or (precision == "int8" and cpu_has_native_bf16()):
         import torch
 

@@ -18,7 +18,7 @@ from .istftnet import AdaINResBlock1, Decoder
 from .modules import WNConv1d
 from .plbert import PLBERT
 from .prosody import ProsodyPredictor
-from .text_encoder import TextEncoder, stack_directions
+from .text_encoder import TextEncoder
 
 STYLE_DIM = 128  # ref_s[:, :128] conditions the decoder (timbre), ref_s[:, 128:] the predictor
 
@@ -47,12 +47,6 @@ class KModel(nn.Module):
         for m in self.modules():
             if isinstance(m, AdaINResBlock1):
                 m.fold_alpha()
-
-    def stack_lstms(self) -> None:
-        """Stack each BiLSTM's two directions once (after any move to another device)."""
-        for m in self.modules():
-            if isinstance(m, nn.LSTM):
-                stack_directions(m)
 
     def set_precision(self, dtype: torch.dtype) -> None:
         """Run PL-BERT and the decoder in `dtype`. bf16 makes them ~2.7x and ~1.8x faster on CPUs
