@@ -44,6 +44,8 @@ class QConv1d(nn.Module):
         self.weight = nn.Parameter(weight.detach(), requires_grad=False)
         self.register_buffer("bias", None if bias is None else bias.detach().float())
         self.register_buffer("w_zeros", torch.zeros(weight.shape[0], dtype=torch.long))
+        # |w| peak per (output, input) channel: the per-call output scales need only this
+        self.register_buffer("w_peaks", weight.detach().abs().amax(dim=2).float())
         if padding > MARGIN:
             raise ValueError(f"padding {padding} exceeds the quantized signal's margin {MARGIN}")
         self.padding, self.dilation = padding, dilation
@@ -68,9 +70,10 @@ class QConv1d(nn.Module):
         return out
 
     def _pack(self, steps: Tensor) -> tuple[object, Tensor]:
-        w = self.weight.float() * steps.view(1, -1, 1)
-        w_scales = (w.abs().amax(dim=(1, 2)) / 127).clamp_min(1e-12)
-        qw = torch.round(w / w_scales.view(-1, 1, 1)).to(torch.int8)
+        w_scales = ((self.w_peaks * steps).amax(dim=1) / 127).clamp_min(1e-12)
+        # one multiply, round and narrow: three passes over the weights instead of seven
+        qw = torch.mul(self.weight, steps.view(1, -1, 1) / w_scales.view(-1, 1, 1))
+        qw = qw.round_().to(torch.int8)
         packed = torch.ops.onednn.qconv_prepack(
             qw, w_scales, 1.0, ZERO, [1], [0], [self.dilation], 1, None
         )
