@@ -2,17 +2,15 @@
 
 Each item streams into a temporary beside its output and is renamed only when complete, so
 a re-run (which skips existing outputs) resumes exactly where an interrupted run stopped.
-With --jobs N, N spawned worker processes each load the model once and take items in turn.
+With --jobs N, N threads share the one loaded model and take items in turn.
 """
 
 from __future__ import annotations
 
 import glob
 import json
-import multiprocessing
 import os
-import signal
-import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -139,7 +137,14 @@ def _check_unique(items: list[Item]) -> list[Item]:
 # ---------------------------------------------------------------- doing one item
 
 
-def process(index: int, item: Item, base: SynthesisConfig, model: Any, report: Report) -> Result:
+class Stopped(Exception):
+    """Another thread asked the workers to stop (Ctrl-C): abandon this item."""
+
+
+def process(
+    index: int, item: Item, base: SynthesisConfig, model: Any, report: Report,
+    stop: threading.Event | None = None,
+) -> Result:  # fmt: skip
     """Synthesize one item into its output file; failures become a Result, not an exception."""
     from kokoro_cli.cli import check_not_empty, decode_text, read_bytes
     from kokoro_cli.pipeline import synthesize
@@ -161,11 +166,15 @@ def process(index: int, item: Item, base: SynthesisConfig, model: Any, report: R
         item.output.parent.mkdir(parents=True, exist_ok=True)
         sink = FileSink(item.output, format_for(item.output))
         for chunk in synthesize(text, config, model):
+            if stop is not None and stop.is_set():
+                raise Stopped
             sink.write(chunk.audio)
             result.seconds += chunk.duration
             report(("chunk", index, chunk.duration, len(chunk.text)))
         sink.commit()
         result.status = "done"
+    except Stopped:
+        result.message = "interrupted"
     except KokoroError as exc:
         result.message = str(exc)
     except OSError as exc:
@@ -206,15 +215,16 @@ def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opt
 
     try:
         with ui:
-            if todo and jobs == 1:
+            if todo:
                 from kokoro_cli.cli import load_engine
 
                 model = load_engine()
+            if todo and jobs == 1:
                 for i in todo:
                     results[i] = process(i, items[i], base, model, report)
                     ui.finished(i, results[i])
             elif todo:
-                _run_parallel(items, todo, base, jobs, opts, report, ui, results)
+                _run_threads(items, todo, base, jobs, model, report, ui, results)
     finally:
         # Belt and braces after an interrupt: no temporary outlives an unfinished item.
         for i in started - set(results):
@@ -223,61 +233,100 @@ def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opt
     return sum(r.status == "failed" for r in results.values())
 
 
-_WORKER: dict[str, Any] = {}
+class TokenBudget:
+    """Caps the phoneme tokens being synthesized at once across worker threads.
+
+    A forward's activations grow with its chunk's length: two 300-token chunks side by side
+    peaked at 1.03-1.16 GB RSS, against 0.79-0.82 GB for one. Short items always run side by
+    side; a long chunk waits until it fits, and one alone always runs.
+    """
+
+    def __init__(self, model: Any, tokens: int) -> None:
+        self.model, self.tokens = model, tokens
+        self._busy = 0
+        self._free = threading.Condition()
+
+    def speak(self, tokens: list[int], pack: Any, speed: float = 1.0) -> Any:
+        n = len(tokens)
+        with self._free:
+            self._free.wait_for(lambda: self._busy == 0 or self._busy + n <= self.tokens)
+            self._busy += n
+        try:
+            return self.model.speak(tokens, pack, speed)
+        finally:
+            with self._free:
+                self._busy -= n
+                self._free.notify_all()
 
 
-def _init_worker(model: str | None, device: str, threads: int, events: Any) -> None:
-    import torch
-
-    from kokoro_cli.weights import load_model
-
-    # The parent coordinates Ctrl-C; SIGTERM (from pool.terminate) unwinds so sinks clean up.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    torch.set_num_threads(threads)
-    _WORKER.update(model=load_model(model, device=device), events=events)
+TOKENS_AT_ONCE = 400  # a full 320-token chunk plus a short one; two full ones wait
 
 
-def _work(args: tuple[int, Item, SynthesisConfig]) -> tuple[int, Result]:
-    index, item, base = args
-    return index, process(index, item, base, _WORKER["model"], _WORKER["events"].put)
+def default_jobs() -> int:
+    """Items at once by default: 2 where there are 2+ cores (see `_run_threads`)."""
+    return 2 if _cores() >= 2 else 1
 
 
-def _run_parallel(
-    items: list[Item], todo: list[int], base: SynthesisConfig, jobs: int, opts: Any,
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _run_threads(
+    items: list[Item], todo: list[int], base: SynthesisConfig, jobs: int, model: Any,
     report: Report, ui: Any, results: dict[int, Result],
 ) -> None:  # fmt: skip
-    ctx = multiprocessing.get_context("spawn")  # fork after torch's threads start is unsafe
-    events = ctx.Queue()
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    init = (opts.model, opts.device, threads, events)
-    pool = ctx.Pool(min(jobs, len(todo)), initializer=_init_worker, initargs=init)
-    try:
-        pending = pool.imap_unordered(_work, [(i, items[i], base) for i in todo])
-        for _ in todo:
-            while True:
-                _drain(events, report)
-                try:
-                    index, result = pending.next(timeout=0.1)
-                    break
-                except multiprocessing.TimeoutError:
-                    continue
-            _drain(events, report)
-            results[index] = result
-            ui.finished(index, result)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    """Synthesize `jobs` items at once in threads that share one model, cores/jobs threads each.
 
-
-def _drain(events: Any, report: Report) -> None:
+    The forward releases the GIL, and two 1-thread forwards get more out of 2 cores than one
+    2-thread forward (measured: 1.27-1.31x the files per second on short files), with one copy
+    of the weights. Only this thread touches the progress display: workers send it events.
+    """
     import queue
 
-    while True:
-        try:
-            report(events.get_nowait())
-        except queue.Empty:
-            return
+    import torch
+
+    events: queue.Queue[tuple] = queue.Queue()
+    pending: queue.Queue[int] = queue.Queue()
+    for i in todo:
+        pending.put(i)
+    stop = threading.Event()
+    shared = TokenBudget(model, TOKENS_AT_ONCE)
+    threads, before = max(1, _cores() // jobs), torch.get_num_threads()
+
+    def work() -> None:
+        torch.set_num_threads(threads)  # this thread's own OpenMP team
+        while not stop.is_set():
+            try:
+                i = pending.get_nowait()
+            except queue.Empty:
+                return
+            result = process(i, items[i], base, shared, events.put, stop)
+            events.put(("done", i, result))
+
+    workers = [
+        threading.Thread(target=work, name=f"kokoro-batch-{n}", daemon=True)
+        for n in range(min(jobs, len(todo)))
+    ]
+    for w in workers:
+        w.start()
+    try:
+        left = len(todo)
+        while left:
+            try:
+                event = events.get(timeout=0.1)  # a timeout keeps Ctrl-C responsive
+            except queue.Empty:
+                continue
+            if event[0] == "done":
+                results[event[1]] = event[2]
+                ui.finished(event[1], event[2])
+                left -= 1
+            else:
+                report(event)
+    finally:
+        stop.set()  # after Ctrl-C: workers abandon their items at the next chunk
+        for w in workers:
+            w.join()
+        torch.set_num_threads(before)  # the workers' count also became torch's global default

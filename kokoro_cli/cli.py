@@ -328,7 +328,15 @@ def batch(
     force: Annotated[
         bool, typer.Option("--force", help="Redo outputs that already exist.")
     ] = False,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Parallel workers.")] = 1,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "-j",
+            "--jobs",
+            help="Items synthesized at once, sharing one model [default: 2 on 2+ cores, else 1].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Synthesize many inputs to files, resuming where a previous run stopped."""
     from kokoro_cli import batch as batching
@@ -337,7 +345,9 @@ def batch(
 
     if bool(inputs) == bool(manifest):
         raise UsageError("give input files/folders/globs, or --manifest FILE (one of them)")
-    if jobs < 1:
+    if jobs is None:
+        jobs = batching.default_jobs()
+    elif jobs < 1:
         raise UsageError(f"--jobs {jobs} is not allowed; use 1 or more")
     format_for(Path(f"x.{fmt}"))  # validates the name
     config_from(voice, speed, lang)  # validate the defaults once, before any work

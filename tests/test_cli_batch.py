@@ -115,7 +115,7 @@ def test_interrupted_batch_resumes(model, kokoro: Kokoro, tmp_path: Path) -> Non
     assert "1 done, 0 skipped" in again.stderr
 
 
-@pytest.mark.parametrize("jobs", ["2"])
+@pytest.mark.parametrize("jobs", ["1", "2", "3"])  # inline, and threads sharing the model
 def test_parallel_jobs(kokoro: Kokoro, tmp_path: Path, jobs: str) -> None:
     for i in range(3):
         (tmp_path / f"p{i}.txt").write_text(f"Parallel item {i}.", encoding="utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -225,15 +226,20 @@ def backend(lang: str) -> Any:
     )
 
 
+# espeak-ng keeps its state in globals: one caller at a time (batch workers share it).
+_ESPEAK = threading.Lock()
+
+
 def espeak_many(texts: list[str], lang: str) -> list[str]:
     """Raw espeak IPA for each text, in one call (one call per batch keeps long input linear)."""
     # Newlines would be read as separate utterances; a space keeps the alignment 1:1.
     cleaned = [t.replace("\n", " ").replace("\r", " ").strip() for t in texts]
     # phonemizer silently drops empty items from a batch, so they never go in.
     todo = [t for t in cleaned if t]
-    out = backend(lang).phonemize(todo, strip=True) if todo else []
-    if len(out) != len(todo):  # never seen otherwise; retry one by one so nothing shifts
-        out = [(backend(lang).phonemize([t], strip=True) or [""])[0] for t in todo]
+    with _ESPEAK:
+        out = backend(lang).phonemize(todo, strip=True) if todo else []
+        if len(out) != len(todo):  # never seen otherwise; retry one by one so nothing shifts
+            out = [(backend(lang).phonemize([t], strip=True) or [""])[0] for t in todo]
     done = iter(out)
     return [next(done) if t else "" for t in cleaned]
 
