@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from engine_helpers import SENTENCE, rms, tokens, voicepack
 
 from kokoro_cli.model.int8 import (
+    INT8_MIN_WIDTH,
     MARGIN,
     ZERO,
     QConv1d,
@@ -97,7 +98,8 @@ def test_int8_conv_matches_the_float_conv(kernel: int, dilation: int, length: in
 
 
 def test_int8_sounds_like_fp32(int8_model) -> None:
-    """int8 moves the spectrum about as much as bf16, less than onnxruntime's int8 graph."""
+    """int8 moves the spectrum about as much as bf16, less than onnxruntime's int8 graph.
+    (SENTENCE is long enough for both stages to run in int8.)"""
     fp32 = load_model(precision="fp32")
     fp32.noise = False
     toks = tokens(SENTENCE)
@@ -115,3 +117,21 @@ def test_int8_sounds_like_fp32(int8_model) -> None:
     corr = np.corrcoef(logspec(a32).ravel(), logspec(a8).ravel())[0, 1]
     assert corr >= 0.975, corr
     assert rms(a8.numpy()) == pytest.approx(rms(a32.numpy()), rel=0.05)
+
+
+def test_short_signals_run_the_256_channel_stage_in_float(int8_model) -> None:
+    """Its first clause is ~2 s: the 256-channel stage is under INT8_MIN_WIDTH, so it takes the
+    float blocks, and the audio differs from the all-int8 path's."""
+    gen = int8_model.decoder.generator
+    toks = tokens(SENTENCE.split(",")[0])
+    ids = torch.tensor([[0, *toks, 0]])
+    ref_s = voicepack("af_heart")[len(toks) - 1]
+    default, dur = int8_model(ids, ref_s)
+    assert int(dur.sum()) * 2 * 10 < INT8_MIN_WIDTH[256]  # frames x2 (decoder) x10 (first up)
+    widths = gen.int8_min_width
+    try:
+        gen.int8_min_width = [0] * len(widths)
+        all_int8, _ = int8_model(ids, ref_s, durations=dur)
+    finally:
+        gen.int8_min_width = widths
+    assert default.shape == all_int8.shape and not torch.equal(default, all_int8)

@@ -144,6 +144,9 @@ class Generator(nn.Module):
                 self.noise_res.append(AdaINResBlock1(ch, 11, (1, 3, 5), style_dim))
         self.conv_post = WNConv1d(ch, self.n_fft + 2, 7, padding=3)
         self.time_major = False  # resblocks take (B, W, C): set by int8.quantize_generator
+        # int8.quantize_generator: per stage, the float blocks and the width below which they run
+        self.float_blocks: list[tuple[list[nn.Module], nn.Module]] = []
+        self.int8_min_width: list[int] = []
 
     def stft(self, x: Tensor) -> Tensor:
         """x (B, N) -> magnitude and phase stacked (B, n_fft + 2, frames)."""
@@ -171,16 +174,21 @@ class Generator(nn.Module):
             if i == len(self.ups) - 1:
                 x = F.pad(x, (1, 0), mode="reflect")
             noise = self.noise_convs[i](har)
-            if self.time_major:
-                x, noise = x.transpose(1, 2).contiguous(), noise.transpose(1, 2).contiguous()
-            x = x + self.noise_res[i](noise, s)
-            del noise  # the long final stage is the memory peak: keep one signal fewer alive
             blocks = self.resblocks[i * self.num_kernels : (i + 1) * self.num_kernels]
+            noise_res = self.noise_res[i]
+            time_major = self.time_major
+            if time_major and x.shape[-1] < self.int8_min_width[i]:
+                blocks, noise_res = self.float_blocks[i]
+                time_major = False
+            if time_major:
+                x, noise = x.transpose(1, 2).contiguous(), noise.transpose(1, 2).contiguous()
+            x = x + noise_res(noise, s)
+            del noise  # the long final stage is the memory peak: keep one signal fewer alive
             acc = blocks[0](x, s)
             for block in blocks[1:]:
                 acc.add_(block(x, s))
             x = acc.div_(self.num_kernels)
-            if self.time_major:
+            if time_major:
                 x = x.transpose(1, 2).contiguous()
         x = self.conv_post(F.leaky_relu(x, 0.01)).float()
         half = self.n_fft // 2 + 1
