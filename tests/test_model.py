@@ -133,7 +133,7 @@ def test_seeded_noise_repeats(model: KModel) -> None:
 
 
 def test_run_lstm_equals_torch_lstm() -> None:
-    """One utterance goes through the packed path; a padded batch keeps padding out."""
+    """One utterance as it is; in a padded batch the padding stays out of both directions."""
     from kokoro_cli.model.text_encoder import run_lstm
 
     lstm = torch.nn.LSTM(12, 8, 1, batch_first=True, bidirectional=True)
