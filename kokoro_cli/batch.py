@@ -233,33 +233,51 @@ def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opt
     return sum(r.status == "failed" for r in results.values())
 
 
-class TokenBudget:
-    """Caps the phoneme tokens being synthesized at once across worker threads.
+class SharedModel:
+    """The one model, shared by batch's worker threads within a memory and a core budget.
 
-    A forward's activations grow with its chunk's length: two 300-token chunks side by side
-    peaked at 1.03-1.16 GB RSS, against 0.79-0.82 GB for one. Short items always run side by
-    side; a long chunk waits until it fits, and one alone always runs.
+    Short chunks (up to half of `tokens`) run side by side, `shared_threads` compute threads
+    each: two 1-thread forwards do 1.2-1.3x the work of one 2-thread forward. A longer chunk
+    runs alone on all `threads`: its activations are large (two 300-token chunks side by side
+    peaked at 1.03-1.16 GB RSS, against 0.79-0.82 GB for one), and one 1-thread forward would
+    leave a core idle. A waiting long chunk holds back new short ones, so it is not starved.
     """
 
-    def __init__(self, model: Any, tokens: int) -> None:
+    def __init__(self, model: Any, tokens: int, threads: int, shared_threads: int) -> None:
         self.model, self.tokens = model, tokens
-        self._busy = 0
+        self.threads, self.shared_threads = threads, shared_threads
+        self._busy = 0  # tokens in flight
+        self._alone = False  # a long chunk is running
+        self._waiting = 0  # long chunks waiting for the model to themselves
         self._free = threading.Condition()
 
     def speak(self, tokens: list[int], pack: Any, speed: float = 1.0) -> Any:
+        import torch
+
         n = len(tokens)
+        alone = n > self.tokens // 2
         with self._free:
-            self._free.wait_for(lambda: self._busy == 0 or self._busy + n <= self.tokens)
+            if alone:
+                self._waiting += 1
+                self._free.wait_for(lambda: self._busy == 0)
+                self._waiting -= 1
+                self._alone = True
+            else:
+                self._free.wait_for(
+                    lambda: not (self._alone or self._waiting) and self._busy + n <= self.tokens
+                )
             self._busy += n
+        torch.set_num_threads(self.threads if alone else self.shared_threads)  # this thread's
         try:
             return self.model.speak(tokens, pack, speed)
         finally:
             with self._free:
                 self._busy -= n
+                self._alone = self._alone and not alone
                 self._free.notify_all()
 
 
-TOKENS_AT_ONCE = 400  # a full 320-token chunk plus a short one; two full ones wait
+TOKENS_AT_ONCE = 320  # short chunks side by side: no more in flight than one full chunk
 
 
 def default_jobs() -> int:
@@ -278,7 +296,7 @@ def _run_threads(
     items: list[Item], todo: list[int], base: SynthesisConfig, jobs: int, model: Any,
     report: Report, ui: Any, results: dict[int, Result],
 ) -> None:  # fmt: skip
-    """Synthesize `jobs` items at once in threads that share one model, cores/jobs threads each.
+    """Synthesize `jobs` items at once in threads that share one model (see SharedModel).
 
     The forward releases the GIL, and two 1-thread forwards get more out of 2 cores than one
     2-thread forward (measured: 1.27-1.31x the files per second on short files), with one copy
@@ -293,17 +311,20 @@ def _run_threads(
     for i in todo:
         pending.put(i)
     stop = threading.Event()
-    shared = TokenBudget(model, TOKENS_AT_ONCE)
-    threads, before = max(1, _cores() // jobs), torch.get_num_threads()
+    before = torch.get_num_threads()
+    shared = SharedModel(model, TOKENS_AT_ONCE, before, max(1, before // jobs))
 
     def work() -> None:
-        torch.set_num_threads(threads)  # this thread's own OpenMP team
         while not stop.is_set():
             try:
                 i = pending.get_nowait()
             except queue.Empty:
                 return
-            result = process(i, items[i], base, shared, events.put, stop)
+            try:
+                result = process(i, items[i], base, shared, events.put, stop)
+            except BaseException as exc:  # process() turns failures into results; not this
+                events.put(("crash", exc))
+                return
             events.put(("done", i, result))
 
     workers = [
@@ -323,6 +344,8 @@ def _run_threads(
                 results[event[1]] = event[2]
                 ui.finished(event[1], event[2])
                 left -= 1
+            elif event[0] == "crash":
+                raise event[1]
             else:
                 report(event)
     finally:

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import torch
 
-from kokoro_cli.batch import TokenBudget
+from kokoro_cli.batch import SharedModel
 from tests.engine_helpers import tokens, voicepack
 
 
@@ -46,34 +46,49 @@ def test_concurrent_forwards_match_sequential_ones(model) -> None:
 
 
 class _Recorder:
-    """Stands in for the model only to watch how many tokens are in flight at once."""
+    """Stands in for the model only to watch which chunks are in flight at once, and with
+    how many compute threads each runs."""
 
     def __init__(self) -> None:
-        self.busy, self.peak = 0, 0
+        self.busy: list[int] = []
+        self.seen: list[tuple[int, tuple[int, ...], int]] = []  # (size, others, threads)
         self.lock = threading.Lock()
 
     def speak(self, toks: list[int], pack: object, speed: float = 1.0) -> list[int]:
         with self.lock:
-            self.busy += len(toks)
-            self.peak = max(self.peak, self.busy)
+            self.busy.append(len(toks))
         time.sleep(0.05)
         with self.lock:
-            self.busy -= len(toks)
+            self.busy.remove(len(toks))
+            self.seen.append((len(toks), tuple(self.busy), torch.get_num_threads()))
         return toks
 
 
-def _peak(sizes: list[int], budget: int) -> int:
+def _run(sizes: list[int]) -> list[tuple[int, tuple[int, ...], int]]:
+    """Each size from its own thread, staggered; what each chunk saw while it ran."""
     rec = _Recorder()
-    shared = TokenBudget(rec, budget)
+    shared = SharedModel(rec, 320, threads=2, shared_threads=1)
     threads = [threading.Thread(target=shared.speak, args=([1] * n, None)) for n in sizes]
     for t in threads:
         t.start()
+        time.sleep(0.01)
     for t in threads:
         t.join()
-    return rec.peak
+    return sorted(rec.seen)
 
 
-def test_token_budget_lets_short_items_overlap_and_long_ones_wait() -> None:
-    assert _peak([56, 56], 400) == 112  # short items run side by side
-    assert _peak([300, 300], 400) == 300  # two long chunks never do
-    assert _peak([600], 400) == 600  # one chunk over the budget still runs, alone
+def test_short_chunks_share_the_model_and_long_ones_have_it_alone() -> None:
+    intra = torch.get_num_threads()
+    try:
+        short = _run([56, 56])
+        assert any(others for _, others, _ in short)  # side by side...
+        assert all(threads == 1 for *_, threads in short)  # ...one compute thread each
+        mixed = _run([56, 300, 56, 290, 150, 56])
+        for size, others, threads in mixed:
+            if size > 160:
+                assert others == () and threads == 2  # alone, on every core
+            else:
+                assert all(o <= 160 for o in others) and threads == 1
+        assert _run([600]) == [(600, (), 2)]  # over the budget still runs, alone
+    finally:
+        torch.set_num_threads(intra)
