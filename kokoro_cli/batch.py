@@ -219,7 +219,7 @@ def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opt
                 from kokoro_cli.cli import load_engine
 
                 model = load_engine()
-            if todo and jobs == 1:
+            if todo and min(jobs, len(todo)) == 1:
                 for i in todo:
                     results[i] = process(i, items[i], base, model, report)
                     ui.finished(i, results[i])
@@ -311,6 +311,7 @@ def _run_threads(
     for i in todo:
         pending.put(i)
     stop = threading.Event()
+    jobs = min(jobs, len(todo))
     before = torch.get_num_threads()
     shared = SharedModel(model, TOKENS_AT_ONCE, before, max(1, before // jobs))
 
@@ -328,8 +329,7 @@ def _run_threads(
             events.put(("done", i, result))
 
     workers = [
-        threading.Thread(target=work, name=f"kokoro-batch-{n}", daemon=True)
-        for n in range(min(jobs, len(todo)))
+        threading.Thread(target=work, name=f"kokoro-batch-{n}", daemon=True) for n in range(jobs)
     ]
     for w in workers:
         w.start()
