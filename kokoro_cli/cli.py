@@ -333,7 +333,7 @@ def batch(
         typer.Option(
             "-j",
             "--jobs",
-            help="Items synthesized at once, sharing one model [default: 2 on 2+ cores, else 1].",
+            help="Items synthesized at once, sharing one model (default: 2 on 2+ cores, else 1).",
             show_default=False,
         ),
     ] = None,

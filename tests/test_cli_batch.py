@@ -126,3 +126,10 @@ def test_parallel_jobs(kokoro: Kokoro, tmp_path: Path, jobs: str) -> None:
     for i in range(3):
         assert_speech(tmp_path / "par" / f"p{i}.wav")
     assert "3 done, 0 skipped, 1 failed" in r.stderr
+
+
+def test_help_states_the_jobs_default(kokoro: Kokoro) -> None:
+    """The default is computed, so --help says it in words (rich would eat a [bracket])."""
+    r = kokoro("batch", "--help", COLUMNS="200")
+    assert r.returncode == 0
+    assert "sharing one model (default: 2 on 2+ cores, else 1)" in r.stdout.decode()
