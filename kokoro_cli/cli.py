@@ -102,7 +102,7 @@ def _global(
 ) -> None:
     """Speak text with Kokoro-82M: to the speaker, to audio files, or down a pipe."""
     OPTS.model, OPTS.device, OPTS.quiet, OPTS.verbose = model, device.value, quiet, verbose
-    os.environ["KOKORO_PRECISION"] = precision.value  # batch worker processes read it too
+    os.environ["KOKORO_PRECISION"] = precision.value  # where load_model() reads it
 
 
 # ---------------------------------------------------------------- shared helpers
