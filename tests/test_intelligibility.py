@@ -217,8 +217,8 @@ def speak(model, text: str) -> bytes:  # noqa: ANN001 - a KModel
 
     from kokoro_cli.pipeline import SynthesisConfig, synthesize
 
-    # The source's random phase and noise are seeded: unseeded, one sentence in a few dozen
-    # runs scored 0.5 on its own (bf16, 2026-11-22), over the per-sentence bound.
+    # The source's random phase and noise are seeded: unseeded, one sentence once scored 0.5
+    # on its own (bf16, 2026-11-22), over the per-sentence bound; three reruns passed.
     model.generator = torch.Generator().manual_seed(0)
     try:
         chunks = list(synthesize(text, SynthesisConfig("af_heart"), model))

@@ -11,8 +11,8 @@ from .modules import LayerNorm, WNConv1d
 def run_lstm(lstm: nn.LSTM, x: Tensor, lengths: Tensor | None = None) -> Tensor:
     """Run a batch-first bidirectional LSTM; `lengths` (B,) keeps padding out of it.
 
-    torch runs it as oneDNN's RNN kernel: 1.5-2x faster than a Python loop of per-step ops
-    (60 and 300 steps, 1 and 2 threads), and free of the GIL while it runs. A new sequence
+    torch runs it as oneDNN's RNN kernel, free of the GIL while it runs: the six LSTMs of a
+    short sentence took 23 ms against 28 ms for a Python loop of per-step ops. A new sequence
     length costs at most a few ms more on its first call (measured with torch 2.13).
     """
     if lengths is None:
