@@ -215,16 +215,12 @@ def main() -> None:
 
     # Alternate the two engines twice and keep each one's best run: the machine's speed drifts
     # by 10-20 % within an hour, and a slow spell should not land on one engine only.
-    eng, eng_rss, ort, ort_rss = {}, 0, {}, 0
+    runs: dict[str, list[tuple[dict, int]]] = {"engine": [], "ort": []}
     for _ in range(ROUNDS):
-        e, r = worker("engine", text, env)
-        if not eng or e["synth"] < eng["synth"]:
-            eng = e
-        eng_rss = max(eng_rss, r)
-        o, r = worker("ort", text, env)
-        if not ort or o["synth"] < ort["synth"]:
-            ort = o
-        ort_rss = max(ort_rss, r)
+        for name, done in runs.items():
+            done.append(worker(name, text, env))
+    (eng, _), (ort, _) = (min(done, key=lambda run: run[0]["synth"]) for done in runs.values())
+    eng_rss, ort_rss = (max(rss for _, rss in done) for done in runs.values())
     rtf_e, rtf_o = eng["synth"] / eng["audio"], ort["synth"] / ort["audio"]
     rows.append(
         (
