@@ -133,3 +133,11 @@ def test_help_states_the_jobs_default(kokoro: Kokoro) -> None:
     r = kokoro("batch", "--help", COLUMNS="200")
     assert r.returncode == 0
     assert "sharing one model (default: 2 on 2+ cores, else 1)" in r.stdout.decode()
+
+
+def test_jobs_below_one_is_a_usage_error(kokoro: Kokoro, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Alpha.", encoding="utf-8")
+    r = kokoro("batch", "a.txt", "-o", "out", "--jobs", "0")
+    assert r.returncode == 2
+    assert "--jobs 0" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
