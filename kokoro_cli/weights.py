@@ -304,6 +304,11 @@ def load_model(
                 f"weight {k} has shape {list(v.shape)}, expected {list(expected[k].shape)}"
             )
     model.load_state_dict(flat, strict=True, assign=True)
+    for param in model.parameters():
+        # The LSTM weights converted from the graph are transposed views; torch's LSTM would
+        # copy them on every call (~8 ms per chunk for the six LSTMs).
+        if not param.is_contiguous():
+            param.data = param.data.contiguous()
     del flat  # the model holds the tensors now; folding then frees each g/v pair as it goes
     model.fold_weight_norm()
     model = model.eval().to(dev)
@@ -312,8 +317,11 @@ def load_model(
 
         model.set_precision(torch.bfloat16)
     if precision == "int8":
+        from .model import native
         from .model.int8 import quantize_generator
 
         quantize_generator(model.decoder.generator)
+        native.library()  # build (first run on a machine, ~0.5 s) now, not in the first chunk
+    model.prepack()
     release_free_memory()  # the fp32 copies just dropped: now, not in the first chunk's time
     return model

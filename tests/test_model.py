@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from kokoro_cli.errors import UsageError
 from kokoro_cli.model import MAX_TOKENS, KModel
@@ -114,7 +115,43 @@ def test_long_convolutions_in_segments_equal_one_pass(dilation: int) -> None:
     b = torch.randn(8)
     pad = (11 * dilation - dilation) // 2
     whole = F.conv1d(x, w, b, padding=pad, dilation=dilation)
-    assert torch.allclose(_segmented_conv1d(x, w, b, pad, dilation, 1), whole, atol=1e-4)
+
+    def conv(piece: torch.Tensor, padding: int) -> torch.Tensor:
+        return F.conv1d(piece, w, b, padding=padding, dilation=dilation)
+
+    pieces = _segmented_conv1d(x, conv, 8, dilation * 10, pad)
+    assert torch.allclose(pieces, whole, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "shape",  # c_in, c_out, kernel, stride, dilation, groups, bias, width (long: in segments)
+    [
+        (64, 96, 3, 1, 1, 1, True, 101),
+        (32, 32, 11, 1, 5, 1, True, 2 * 8192 + 333),
+        (1, 1, 3, 2, 1, 1, True, 200),
+        (48, 16, 1, 1, 1, 1, False, 77),
+        (16, 16, 3, 1, 1, 16, True, 50),
+    ],
+)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_prepacked_conv_equals_the_plain_one(shape: tuple, dtype: torch.dtype) -> None:
+    from kokoro_cli.model.modules import WNConv1d
+
+    c_in, c_out, k, stride, dilation, groups, bias, width = shape
+    pad = dilation * (k - 1) // 2
+    conv = WNConv1d(c_in, c_out, k, stride, pad, dilation, groups, bias)
+    if bias:
+        nn.init.normal_(conv.bias)
+    conv.fold()
+    conv.to(dtype)
+    x = torch.randn(1, c_in, width, dtype=dtype)
+    plain = conv(x)
+    assert conv.prepack(), "this torch build has oneDNN: packing must happen"
+    assert conv.weight is None  # the plain copy is freed, so the packed path really runs
+    packed = conv(x)
+    assert packed.shape == plain.shape
+    tol = 1e-4 if dtype == torch.float32 else 2e-2
+    assert torch.allclose(packed.float(), plain.float(), rtol=tol, atol=tol)
 
 
 def test_seeded_noise_repeats(model: KModel) -> None:

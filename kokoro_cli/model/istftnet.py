@@ -154,20 +154,26 @@ class Generator(nn.Module):
         spec = torch.stft(x, self.n_fft, self.hop, self.n_fft, window, return_complex=True)
         return torch.cat([spec.abs(), spec.angle()], dim=1)
 
-    def forward(
-        self, x: Tensor, s: Tensor, f0: Tensor, generator=None, noise: bool = True
-    ) -> Tensor:
-        """x (B, C, T), f0 (B, T') -> audio (B, samples).
+    def source(self, f0: Tensor, generator=None, noise: bool = True) -> Tensor:
+        """F0 curve (B, T') -> the harmonic source at the sample rate (B, 300 * T'), in fp32.
+
+        Apart from forward() so that a decode in time windows can slice one whole-chunk source:
+        each window then continues the same sine phases instead of starting its own.
+        """
+        f0 = F.interpolate(
+            f0.float().unsqueeze(1), scale_factor=float(self.f0_scale), mode="nearest"
+        ).squeeze(1)
+        return self.m_source(f0, generator, noise)
+
+    def forward(self, x: Tensor, s: Tensor, source: Tensor) -> Tensor:
+        """x (B, C, T), source (B, 300 * T) from source() -> audio (B, samples).
 
         The source and the inverse STFT always run in fp32; the convolutions in between run in
         the dtype of the generator's weights (bf16 when the CPU has native support for it).
         """
         release_free_memory()  # the stages below are the peak: start them from a trimmed heap
         dtype = self.conv_post.bias.dtype
-        f0 = F.interpolate(
-            f0.float().unsqueeze(1), scale_factor=float(self.f0_scale), mode="nearest"
-        ).squeeze(1)
-        har = self.stft(self.m_source(f0, generator, noise)).to(dtype)
+        har = self.stft(source).to(dtype)
         x, s = x.to(dtype), s.to(dtype)
         for i, up in enumerate(self.ups):
             x = up(F.leaky_relu(x, 0.1))
@@ -215,9 +221,10 @@ class Decoder(nn.Module):
         self.generator = Generator(style_dim, c, sample_rate)
 
     def forward(
-        self, asr: Tensor, F0_curve: Tensor, N: Tensor, s: Tensor, generator=None, noise=True
+        self, asr: Tensor, F0_curve: Tensor, N: Tensor, s: Tensor, source: Tensor
     ) -> Tensor:
-        """asr (B, 512, frames), F0/N (B, 2 * frames), s (B, 128) timbre -> audio (B, 600 * frames)."""
+        """asr (B, 512, frames), F0/N (B, 2 * frames), s (B, 128) timbre, source (B, 600 * frames)
+        from generator.source(F0_curve) -> audio (B, 600 * frames)."""
         dtype = self.asr_res[0].bias.dtype
         asr, N, s = asr.to(dtype), N.to(dtype), s.to(dtype)
         F0 = self.F0_conv(F0_curve.to(dtype).unsqueeze(1))
@@ -230,4 +237,4 @@ class Decoder(nn.Module):
                 x = torch.cat([x, asr_res, F0, N], dim=1)
             x = block(x, s)
             res = res and not block.upsample
-        return self.generator(x, s, F0_curve, generator, noise)
+        return self.generator(x, s, source)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from copy import deepcopy
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -37,8 +40,18 @@ class WNConv1d(nn.Module):
         self.weight_v = nn.Parameter(nn.init.normal_(torch.empty(shape), 0, 0.01))
         self.bias = nn.Parameter(torch.zeros(c_out)) if bias else None
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.c_out, self.kernel_size = c_out, kernel_size
         self.transpose, self.output_padding = transpose, output_padding
         self.weight: Tensor | None = None
+        self.packed: Tensor | None = None  # see prepack()
+
+    def __deepcopy__(self, memo: dict) -> WNConv1d:
+        # the packed weight is an opaque oneDNN tensor, which deepcopy cannot read; clone can
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            new.__dict__[k] = v.clone() if k == "packed" and v is not None else deepcopy(v, memo)
+        return new
 
     def compute_weight(self) -> Tensor:
         v = self.weight_v
@@ -49,38 +62,86 @@ class WNConv1d(nn.Module):
         del self.weight_g, self.weight_v
         self.weight = nn.Parameter(w, requires_grad=False)
 
+    def prepack(self, width: int = 256) -> bool:
+        """Reorder the folded weight into oneDNN's blocked layout once, instead of on every call.
+
+        Frees the plain weight. Worth it where the signal is short, as in the decoder: there the
+        per-call reorder of a 1024-channel weight costs about as much as the convolution itself.
+        `width` is a typical input length, which oneDNN may use to pick the layout. Returns
+        False (and changes nothing) where oneDNN cannot take it.
+        """
+        w = self.weight
+        if self.transpose or w is None or w.device.type != "cpu" or not _mkldnn_available():
+            return False
+        try:
+            self.packed = torch._C._nn.mkldnn_reorder_conv2d_weight(
+                w.detach().unsqueeze(2).to_mkldnn(),
+                [0, self.padding],
+                [1, self.stride],
+                [1, self.dilation],
+                self.groups,
+                [1, w.shape[1] * self.groups, 1, width],
+            )
+        except (RuntimeError, NotImplementedError):  # a torch build without these ops
+            return False
+        self.weight = None
+        return True
+
     def forward(self, x: Tensor) -> Tensor:
-        w = self.weight if self.weight is not None else self.compute_weight()
         if self.transpose:
+            w = self.weight if self.weight is not None else self.compute_weight()
             return F.conv_transpose1d(
                 x, w, self.bias, self.stride, self.padding, self.output_padding, self.groups
             )
         if self.stride == 1 and x.shape[-1] > 2 * SEGMENT:
-            return _segmented_conv1d(x, w, self.bias, self.padding, self.dilation, self.groups)
-        return F.conv1d(x, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
+            halo = self.dilation * (self.kernel_size - 1)
+            return _segmented_conv1d(x, self._conv, self.c_out, halo, self.padding)
+        return self._conv(x, self.padding)
+
+    def _conv(self, x: Tensor, padding: int) -> Tensor:
+        if self.packed is None:
+            w = self.weight if self.weight is not None else self.compute_weight()
+            return F.conv1d(x, w, self.bias, self.stride, padding, self.dilation, self.groups)
+        y = torch.ops.mkldnn._convolution_pointwise(
+            x.unsqueeze(2),
+            self.packed,
+            self.bias,
+            [0, padding],
+            [1, self.stride],
+            [1, self.dilation],
+            self.groups,
+            "none",
+            [],
+            "",
+        )
+        return y.squeeze(2)
+
+
+def _mkldnn_available() -> bool:
+    return torch.backends.mkldnn.is_available()
 
 
 SEGMENT = 8192  # time steps per piece of a long convolution: its input and output stay in cache
 
 
 def _segmented_conv1d(
-    x: Tensor, w: Tensor, bias: Tensor | None, padding: int, dilation: int, groups: int
+    x: Tensor, conv: Callable[[Tensor, int], Tensor], c_out: int, halo: int, padding: int
 ) -> Tensor:
-    """conv1d over a long signal in overlapping pieces; the same result, faster on long inputs.
+    """A stride-1 conv1d over a long signal in overlapping pieces; the same result, faster on
+    long inputs. `conv(piece, padding)` is the convolution; `halo` is dilation * (kernel - 1).
 
     Each piece goes straight into the output, so at most one piece exists besides it. Only the
     two end pieces are zero-padded: padding the whole input would copy it once more.
     """
-    halo = dilation * (w.shape[-1] - 1)  # input steps one output step depends on, minus one
     n_out = x.shape[-1] + 2 * padding - halo
-    out = x.new_empty(x.shape[0], w.shape[0], n_out)
+    out = x.new_empty(x.shape[0], c_out, n_out)
     for s in range(0, n_out, SEGMENT):
         e = min(s + SEGMENT, n_out)
         lo, hi = s - padding, e + halo - padding  # the input window in x's own coordinates
         piece = x[..., max(lo, 0) : min(hi, x.shape[-1])]
         if lo < 0 or hi > x.shape[-1]:
             piece = F.pad(piece, (max(-lo, 0), max(hi - x.shape[-1], 0)))
-        out[..., s:e] = F.conv1d(piece, w, bias, 1, 0, dilation, groups)
+        out[..., s:e] = conv(piece, 0)
     return out
 
 
