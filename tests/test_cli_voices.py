@@ -115,11 +115,15 @@ def test_phonemize_prints_phonemes_only(kokoro: Kokoro) -> None:
 def test_doctor_reports_each_check(kokoro: Kokoro) -> None:
     r = kokoro("doctor")
     out = r.stdout.decode()
-    for name in ("espeak-ng", "weights", "voices", "audio output", "speed"):
+    for name in ("espeak-ng", "weights", "voices", "audio output", "speed", "native kernels"):
         assert name in out
     assert r.returncode == 0, out  # espeak, weights and voices are all present here
     forced = kokoro("--precision", "fp32", "doctor")  # the global option reaches the check
     assert "decoder runs in fp32" in forced.stdout.decode()
+    assert "not used (they serve int8, the decoder runs in fp32)" in forced.stdout.decode()
+    off = kokoro("--precision", "int8", "doctor", KOKORO_NATIVE="0")
+    assert "warn     native kernels: off (KOKORO_NATIVE=0)" in off.stdout.decode()
+    assert "fix: unset KOKORO_NATIVE" in off.stdout.decode() and off.returncode == 0
     broken = kokoro("--model", "/nonexistent/model.pth", "doctor")
     assert broken.returncode == 1 and "no such file" in broken.stdout.decode()
 
