@@ -125,18 +125,11 @@ def worker_first_audio(args: argparse.Namespace) -> dict:
     front_end = threading.Thread(target=warm_up, args=("en-us",))  # as `kokoro say` does
     front_end.start()
     model = load_model()
-    t = time.perf_counter()
-    model.warm_up()  # as `say` does when someone listens
-    warm_up_seconds = time.perf_counter() - t
     front_end.join()
     text = Path(args.text).read_text("utf-8")
     t = time.perf_counter()
     first = next(iter(synthesize(text, SynthesisConfig(voice=VOICE), model)))
-    return {
-        "seconds": time.perf_counter() - t,
-        "first_chunk_audio": len(first.audio) / 24_000,
-        "warm_up": warm_up_seconds,
-    }
+    return {"seconds": time.perf_counter() - t, "first_chunk_audio": len(first.audio) / 24_000}
 
 
 WORKERS = {
@@ -289,8 +282,7 @@ def main() -> None:
         (
             "first audio after model ready",
             f"{statistics.median(secs):.2f} s",
-            f"median of {FIRST_RUNS} processes ({secs[0]:.2f}-{secs[-1]:.2f}); after a"
-            f" {firsts[0][0]['warm_up']:.2f} s warm-up at load; peak RSS"
+            f"median of {FIRST_RUNS} processes ({secs[0]:.2f}-{secs[-1]:.2f}); peak RSS"
             f" {max(rss for _, rss in firsts)} MB",
         )
     )

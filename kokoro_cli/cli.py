@@ -251,8 +251,6 @@ def say(
     front_end = _warm_front_end(config)  # espeak starts up while torch loads the model
     try:
         model = load_engine()
-        if config.fast_start:  # someone is waiting for the first chunk: take setup out of it
-            model.warm_up()
     finally:  # also when loading fails: exiting mid-setup races espeak's temp-dir cleanup
         front_end.join()
 

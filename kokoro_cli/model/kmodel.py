@@ -20,8 +20,6 @@ from .plbert import PLBERT
 from .prosody import ProsodyPredictor
 from .text_encoder import TextEncoder
 
-# Eleven phoneme ids for warm_up(): what they say does not matter, only that it is short.
-WARM_UP_TOKENS = (50, 83, 156, 43, 102, 16, 56, 51, 157, 54, 4)
 STYLE_DIM = 128  # ref_s[:, :128] conditions the decoder (timbre), ref_s[:, 128:] the predictor
 
 
@@ -108,23 +106,6 @@ class KModel(nn.Module):
         F0, N = self.predictor.F0Ntrain(en, s)
         asr = self.text_encoder(input_ids)[:, :, idx]  # (1, 512, frames)
         return asr, F0, N, durations
-
-    @torch.inference_mode()
-    def warm_up(self) -> None:
-        """Run one short forward and discard it, so the first real chunk is not the first ever.
-
-        The first forward of a process also pays one-time setup (oneDNN kernel generation,
-        thread pools): measured, the first 2.5 s chunk then takes ~20-30 ms less. For listeners,
-        who wait for that chunk; this forward itself takes ~0.15 s.
-        """
-        device = next(self.parameters()).device
-        ids = torch.tensor([[0, *WARM_UP_TOKENS, 0]], device=device)
-        noise, self.noise = self.noise, False  # no draws: a seeded generator stays as it was
-        try:
-            self.forward(ids, torch.zeros(1, 2 * STYLE_DIM, device=device))
-        finally:
-            self.noise = noise
-        release_free_memory()
 
     def speak(self, tokens: list[int], pack: Tensor, speed: float = 1.0) -> np.ndarray:
         """Phoneme token ids (no pads) and a [510, 1, 256] voicepack -> float32 mono audio."""
