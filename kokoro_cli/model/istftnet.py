@@ -155,11 +155,8 @@ class Generator(nn.Module):
         return torch.cat([spec.abs(), spec.angle()], dim=1)
 
     def source(self, f0: Tensor, generator=None, noise: bool = True) -> Tensor:
-        """F0 curve (B, T') -> the harmonic source at the sample rate (B, 300 * T'), in fp32.
-
-        Apart from forward() so that a decode in time windows can slice one whole-chunk source:
-        each window then continues the same sine phases instead of starting its own.
-        """
+        """F0 curve (B, T') -> the harmonic source at the sample rate (B, 300 * T'), in fp32
+        whatever the dtype of the convolutions (rounding would move the sines' phase)."""
         f0 = F.interpolate(
             f0.float().unsqueeze(1), scale_factor=float(self.f0_scale), mode="nearest"
         ).squeeze(1)

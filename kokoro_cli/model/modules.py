@@ -65,13 +65,15 @@ class WNConv1d(nn.Module):
     def prepack(self, width: int = 256) -> bool:
         """Reorder the folded weight into oneDNN's blocked layout once, instead of on every call.
 
-        Frees the plain weight. Worth it where the signal is short, as in the decoder: there the
-        per-call reorder of a 1024-channel weight costs about as much as the convolution itself.
+        Frees the plain weight. Worth it where the signal is short, as in the decoder: a
+        1024-channel kernel-3 conv over 101 frames took 0.63 ms packed against 1.04 ms plain.
         `width` is a typical input length, which oneDNN may use to pick the layout. Returns
         False (and changes nothing) where oneDNN cannot take it.
         """
         w = self.weight
-        if self.transpose or w is None or w.device.type != "cpu" or not _mkldnn_available():
+        if self.transpose or w is None or w.device.type != "cpu":
+            return False
+        if not torch.backends.mkldnn.is_available():
             return False
         try:
             self.packed = torch._C._nn.mkldnn_reorder_conv2d_weight(
@@ -115,10 +117,6 @@ class WNConv1d(nn.Module):
             "",
         )
         return y.squeeze(2)
-
-
-def _mkldnn_available() -> bool:
-    return torch.backends.mkldnn.is_available()
 
 
 SEGMENT = 8192  # time steps per piece of a long convolution: its input and output stay in cache
