@@ -44,6 +44,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_VOICES_DIR, ignore_errors=True)
 
 
+@pytest.fixture(params=["native", "torch ops"])
+def native_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test through the C kernels (kokoro_cli/model/snake.c), then through the torch ops
+    they replace."""
+    from kokoro_cli.model import native
+
+    if request.param == "native":
+        if not (os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")):
+            pytest.skip("no C compiler: only the torch ops path exists here")
+        assert native.library() is not None, native.status  # a compiler, so it must build
+    else:
+        monkeypatch.setattr(native, "supports", lambda x: False)
+    return request.param
+
+
 @pytest.fixture(scope="session")
 def model():  # noqa: ANN201 - a KModel; torch is imported lazily
     """The real Kokoro model, loaded once (this also warms the weight cache for subprocesses)."""

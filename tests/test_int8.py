@@ -9,19 +9,12 @@ and 0.950.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from engine_helpers import SENTENCE, rms, tokens, voicepack
 
-from kokoro_cli.model import native
 from kokoro_cli.model.int8 import (
     INT8_MIN_WIDTH,
     MARGIN,
@@ -60,22 +53,10 @@ def test_statistics_survive_a_mean_far_from_zero() -> None:
     assert torch.allclose((k[:, 0] + mean.double().squeeze(1)), mu, atol=0.05)
 
 
-@pytest.fixture(params=["native", "torch ops"])
-def snake_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test through the C kernels (snake.c), then through the torch ops they replace."""
-    if request.param == "native":
-        if not (os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")):
-            pytest.skip("no C compiler: only the torch ops path exists here")
-        assert native.library() is not None, native.status  # a compiler, so it must build
-    else:
-        monkeypatch.setattr(native, "supports", lambda x: False)
-    return request.param
-
-
 # fp32: the generator's dtype on CPUs without native bf16
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
 def test_quantized_snake_is_the_float_snake_within_half_a_step(
-    snake_path: str, dtype: torch.dtype
+    native_path: str, dtype: torch.dtype
 ) -> None:
     torch.manual_seed(1)
     norm = AdaIN1d(8, 32).eval()
@@ -95,36 +76,9 @@ def test_quantized_snake_is_the_float_snake_within_half_a_step(
     assert ((q.int() - ZERO).abs().amax(dim=(0, 1)) == 127).all()
     # half a step of rounding, plus bf16 arithmetic: AdaIN's gain and bias (both paths), and
     # the normalization and the sine in the torch ops (measured 0.016; C kernels, fp32: 0.008)
-    slack = 0.01 if snake_path == "native" else 0.03
+    slack = 0.01 if native_path == "native" else 0.03
     err = (got - want).abs().amax(dim=(0, 1))
     assert (err <= steps / 2 + slack * want.abs().amax(dim=(0, 1))).all(), err / steps
-
-
-def test_the_native_kernels_build_cache_and_fall_back(tmp_path: Path) -> None:
-    """Built once into the cache; without a working compiler, or switched off, torch ops run."""
-    probe = (
-        "from kokoro_cli.model import native; lib = native.library(); "
-        "print(lib is not None); print(native.status)"
-    )
-
-    def run(**env: str) -> list[str]:
-        full = {**os.environ, "KOKORO_CACHE_DIR": str(tmp_path), **env}
-        out = subprocess.run(
-            [sys.executable, "-c", probe], env=full, capture_output=True, text=True, check=True
-        )
-        return out.stdout.splitlines()
-
-    assert run(CC="false") == [
-        "False",
-        "not built (false: exit status 1); the torch ops run instead",
-    ]
-    assert not list(tmp_path.glob("native/*.so"))  # a failed build leaves nothing behind
-    assert run(KOKORO_NATIVE="0") == ["False", "off (KOKORO_NATIVE=0)"]
-    if shutil.which("cc"):
-        ok, status = run()
-        assert ok == "True" and status.startswith("built with"), status
-        assert len(list(tmp_path.glob("native/snake-*.so"))) == 1
-        assert run() == [ok, status]  # the second process loads the cached library
 
 
 @pytest.mark.parametrize("length", [4000, 2 * SEGMENT + 100])  # whole, and in pieces
@@ -149,7 +103,7 @@ def test_int8_conv_matches_the_float_conv(kernel: int, dilation: int, length: in
     assert _rel(got[:, edge], want[:, edge]) < 0.02
 
 
-def test_int8_sounds_like_fp32(int8_model, snake_path: str) -> None:
+def test_int8_sounds_like_fp32(int8_model, native_path: str) -> None:
     """int8 moves the spectrum about as much as bf16, less than onnxruntime's int8 graph.
     (SENTENCE is long enough for both stages to run in int8.)"""
     fp32 = load_model(precision="fp32")
