@@ -223,10 +223,12 @@ class QuantizedResBlock(nn.Module):
     forward = AdaINResBlock1.forward  # same wiring: only the convs and _adain_snake differ
 
 
-# Below this width the 256-channel stage runs its float blocks: repacking its weights costs
-# ~1.5 ms a conv, more than int8 saves on a short chunk (2.5 s of audio: 90 ms int8, 66 ms
-# bf16; 4.5 s: 125 vs 118; 10 s: 214 vs 249). The 128-channel stage gains at every length.
-INT8_MIN_WIDTH = {256: 4096}
+# Below this width the 256-channel stage runs its float blocks: re-quantizing its weights on
+# every call costs more than int8 saves on short chunks. Whole forwards, 2 threads, with the C
+# kernel: width 2000 (2.5 s of audio) 262 ms float against 269 int8; 2320 336 / 333; 3280
+# 399 / 376. On 1 thread (batch workers) int8 won at every width (374 / 359 at 2000). The
+# 128-channel stage gains at every length.
+INT8_MIN_WIDTH = {256: 2304}
 
 
 def quantize_generator(gen: Generator) -> None:
