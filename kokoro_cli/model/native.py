@@ -12,6 +12,7 @@ import ctypes
 import hashlib
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -28,8 +29,9 @@ log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("snake.c")
 # -z defs: a missing symbol fails the build here, not the load later
 FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-fPIC", "-shared", "-Wl,-z,defs"]
-# First choice: fast-math, so that sinf vectorizes into glibc's libmvec; then plain scalar sinf.
-VARIANTS = [["-ffast-math", "-lmvec", "-lm"], ["-lm"]]
+# (flags, libraries), first choice first: fast-math, so that sinf vectorizes into glibc's
+# libmvec; then plain scalar sinf.
+VARIANTS = [(["-ffast-math"], ["-lmvec", "-lm"]), ([], ["-lm"])]
 MIN_ROWS_PER_THREAD = 1024  # below this, handing rows to another thread costs more than it saves
 
 status = "not loaded yet"  # what `kokoro doctor` reports
@@ -60,7 +62,7 @@ def library() -> ctypes.CDLL | None:
         return None
     from kokoro_cli.weights import cache_dir
 
-    parts = [SOURCE.read_bytes(), " ".join(FLAGS + sum(VARIANTS, [])).encode()]
+    parts = [SOURCE.read_bytes(), repr((FLAGS, VARIANTS)).encode()]
     key = hashlib.sha256(b"\0".join([*parts, cc.encode(), _cpu_id().encode()])).hexdigest()
     path = cache_dir() / "native" / f"snake-{key[:16]}.so"
     try:
@@ -84,12 +86,8 @@ def _build(cc: str, path: Path) -> None:
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         out = Path(tmp) / path.name
         err = ""
-        for extra in VARIANTS:
-            flags, libs = (
-                [f for f in extra if not f.startswith("-l")],
-                [f for f in extra if f.startswith("-l")],
-            )
-            cmd = [cc, *FLAGS, *flags, str(SOURCE), "-o", str(out), *libs]
+        for flags, libs in VARIANTS:
+            cmd = [*shlex.split(cc), *FLAGS, *flags, str(SOURCE), "-o", str(out), *libs]
             run = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
             if run.returncode == 0:
                 os.replace(out, path)  # atomic: a concurrent process sees all of it or nothing
