@@ -4,10 +4,11 @@ they compute is tested in test_int8.py, through them and through the torch ops a
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from kokoro_cli.model import native
 
 
 def test_the_native_kernels_build_cache_and_fall_back(tmp_path: Path) -> None:
@@ -30,7 +31,7 @@ def test_the_native_kernels_build_cache_and_fall_back(tmp_path: Path) -> None:
     ]
     assert not list(tmp_path.glob("native/*.so"))  # a failed build leaves nothing behind
     assert run(KOKORO_NATIVE="0") == ["False", "off (KOKORO_NATIVE=0)"]
-    if shutil.which("cc"):
+    if native.compiler():
         ok, status = run()
         assert ok == "True" and status.startswith("built with"), status
         assert len(list(tmp_path.glob("native/snake-*.so"))) == 1

@@ -118,7 +118,7 @@ def _centered_stats(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     std, and E[x^2] - mean^2 from uncentered bf16 sums would cancel to noise.
     """
     B, W, C = x.shape
-    k = x[:, ::64].float().mean(dim=1, keepdim=True).to(x.dtype)
+    k = _rough_mean(x).to(x.dtype)
     d = torch.empty_like(x)
     mean = x.new_zeros(B, 1, C, dtype=torch.float32)
     sq = torch.zeros_like(mean)
@@ -130,8 +130,17 @@ def _centered_stats(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         mean += torch.bmm(o, d_piece)
         sq += torch.bmm(o, d_piece * d_piece)
     mean /= W
-    var = sq / W - mean * mean
-    return d, mean, var.clamp_min_(0).add_(1e-5).rsqrt_()
+    return d, mean, _rstd(mean, sq / W)
+
+
+def _rough_mean(x: Tensor) -> Tensor:
+    """(..., W, C) -> a per-channel mean from every 64th step, (..., 1, C) in fp32."""
+    return x[..., ::64, :].float().mean(dim=-2, keepdim=True)
+
+
+def _rstd(mean: Tensor, mean_square: Tensor) -> Tensor:
+    """1/std from the first two moments (of a centered signal), with instance norm's eps."""
+    return (mean_square - mean * mean).clamp_min_(0).add_(1e-5).rsqrt_()
 
 
 def _snake_uint8(x: Tensor, s: Tensor, norm: AdaIN1d, alpha: Tensor) -> tuple[Tensor, Tensor]:
@@ -184,11 +193,10 @@ def _snake_uint8_native(x: Tensor, gain: Tensor, bias: Tensor) -> tuple[Tensor, 
     affine = []
     peak = torch.zeros(C)
     for b in range(B):
-        k = x[b, ::64].float().mean(dim=0)  # as in _centered_stats
+        k = _rough_mean(x[b]).squeeze(0)
         total, squares, lo, hi = native.moments(x[b], k)
         mean = total / W
-        rstd = (squares / W - mean * mean).clamp_min_(0).add_(1e-5).rsqrt_()
-        scale = gain[b] * rstd
+        scale = gain[b] * _rstd(mean, squares / W)
         shift = bias[b] - mean * scale
         ends = scale * (torch.stack([lo, hi]) - k) + shift
         peak = torch.maximum(peak, (ends + torch.sin(ends) ** 2).abs().amax(dim=0))

@@ -49,6 +49,11 @@ def _cpu_id() -> str:
     return "\n".join(next((ln for ln in lines if ln.startswith(w)), "") for w in wanted)
 
 
+def compiler() -> str | None:
+    """The C compiler to build with: $CC, else cc or gcc on the PATH."""
+    return os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+
+
 @cache
 def library() -> ctypes.CDLL | None:
     """The compiled kernels (built on first use, ~0.5 s), or None where they cannot be had."""
@@ -56,9 +61,9 @@ def library() -> ctypes.CDLL | None:
     if os.environ.get("KOKORO_NATIVE", "1") == "0":
         status = "off (KOKORO_NATIVE=0)"
         return None
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    cc = compiler()
     if not cc:
-        status = "no C compiler found; install gcc for ~25 % faster int8 synthesis"
+        status = "no C compiler found; install gcc for ~20 % faster int8 synthesis"
         return None
     from kokoro_cli.weights import cache_dir
 
