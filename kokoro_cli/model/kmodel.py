@@ -6,6 +6,8 @@ dicts (`bert`, `bert_encoder`, `predictor`, `text_encoder`, `decoder`).
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -23,6 +25,12 @@ from .text_encoder import TextEncoder
 STYLE_DIM = 128  # ref_s[:, :128] conditions the decoder (timbre), ref_s[:, 128:] the predictor
 
 
+def chunk_seed(tokens: list[int], speed: float) -> int:
+    """A seed for the source's noise taken from the chunk itself: same chunk, same audio."""
+    data = np.asarray(tokens, dtype=np.int32).tobytes() + np.float64(speed).tobytes()
+    return zlib.crc32(data)
+
+
 class KModel(nn.Module):
     def __init__(self, config: ModelConfig | None = None):
         super().__init__()
@@ -35,7 +43,9 @@ class KModel(nn.Module):
             c.hidden_dim, c.text_encoder_kernel_size, c.n_layer, c.n_token
         )
         self.decoder = Decoder(c.hidden_dim, c.style_dim, c.istftnet, c.sample_rate)
-        self.noise = True  # the source's random phase and noise; off = deterministic
+        self.noise = True  # the source's random phase and noise; off = silent source noise
+        # None: each speak() seeds the noise from its own tokens and speed (chunk_seed), so the
+        # same chunk always sounds the same: a resumed book equals an uninterrupted one.
         self.generator: torch.Generator | None = None
 
     def fold_weight_norm(self) -> None:
@@ -76,13 +86,15 @@ class KModel(nn.Module):
         ref_s: Tensor,
         speed: float = 1.0,
         durations: Tensor | None = None,
+        generator: torch.Generator | None = None,
     ) -> tuple[Tensor, Tensor]:
         """input_ids (1, T) with 0 pads at both ends, ref_s (1, 256) -> audio (N,), frames per token (T,).
 
-        `durations` forces the alignment (for comparisons against another implementation).
+        `durations` forces the alignment (for comparisons against another implementation);
+        `generator` draws the source's noise (default: self.generator, else torch's global one).
         """
         asr, F0, N, durations = self.align(input_ids, ref_s, speed, durations)
-        source = self.decoder.generator.source(F0, self.generator, self.noise)
+        source = self.decoder.generator.source(F0, generator or self.generator, self.noise)
         audio = self.decoder(asr, F0, N, ref_s[:, :STYLE_DIM], source)
         return audio.squeeze(0).float(), durations
 
@@ -129,5 +141,7 @@ class KModel(nn.Module):
         ref_s = pack[n - 1].to(
             device=device, dtype=torch.float32
         )  # style chosen by utterance length
-        audio, _ = self.forward(ids, ref_s, speed)
+        # a generator of this call's own: batch threads share the model
+        generator = self.generator or torch.Generator().manual_seed(chunk_seed(tokens, speed))
+        audio, _ = self.forward(ids, ref_s, speed, generator=generator)
         return audio.cpu().numpy()
