@@ -1,0 +1,197 @@
+"""HTML and XHTML to paragraphs: the text extractor EPUB, Markdown and HTML input share.
+
+The stdlib parser never expands entity declarations nor fetches anything, so it is safe on
+untrusted markup; EPUB readers also refuse <!ENTITY> up front. Notes and note references,
+code blocks and tables are dropped here (and counted), so nothing is read mid-sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from kokoro_cli.documents import Book, Chapter, clean, decode, read_capped, same_title
+
+BLOCKS = set(
+    "p div li blockquote section article h1 h2 h3 h4 h5 h6 dt dd figcaption header footer "
+    "main body tr br hr ul ol dl caption td th title".split()
+)
+VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "source", "base"}
+HIDDEN = {"script", "style", "head", "nav", "svg", "math", "template", "noscript", "rt", "rp"}
+SKIPPED = {"pre": "code block", "table": "table"}  # counted and noted in --plan
+NOTE_TYPES = {"footnote", "endnote", "rearnote", "note", "footnotes", "endnotes", "rearnotes"}
+NOTE_ROLES = {"doc-footnote", "doc-endnote", "doc-endnotes", "doc-noteref"}
+# A superscript that is only a note mark: "1", "[12]", "*", "†", "a".
+NOTE_MARK = re.compile(r"\s*[\[(]?\s*(\d{1,3}|[*†‡§¶]{1,3}|[a-z])\s*[\])]?\s*")
+HEADING = re.compile(r"h([1-6])")
+
+
+@dataclass
+class Block:
+    text: str
+    heading: int = 0  # 1-6 for h1-h6, else 0
+
+
+@dataclass
+class Extract:
+    blocks: list[Block] = field(default_factory=list)
+    anchors: dict[str, int] = field(default_factory=dict)  # element id -> index of next block
+    title: str = ""  # the <title>
+    skips: list[tuple[int, str]] = field(default_factory=list)  # (block index, "table")
+
+
+def _is_note(tag: str, attrs: dict[str, str]) -> bool:
+    kinds = set((attrs.get("epub:type", "") + " " + attrs.get("type", "")).split())
+    roles = set(attrs.get("role", "").split())
+    if kinds & (NOTE_TYPES | {"noteref"}) or roles & NOTE_ROLES:
+        return True
+    classes = set(attrs.get("class", "").lower().split())
+    return tag in ("aside", "section", "div", "ol") and bool(
+        classes & {"footnotes", "footnote", "endnotes"}
+    )
+
+
+class _Extractor(HTMLParser):
+    def __init__(self, wanted: set[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out = Extract()
+        self.wanted = wanted
+        self.parts: list[str] = []
+        self.stack: list[str] = []  # open elements
+        self.skip_depth = 0  # inside hidden / skipped / note elements when > 0
+        self.skip_tags: list[tuple[str, int]] = []  # (tag, depth) that opened each skip
+        self.heading = 0
+        self.sup: list[str] | None = None  # text of the current <sup>, judged at its end
+        self.in_title = False
+
+    def _flush(self) -> None:
+        text = clean("".join(self.parts))
+        self.parts = []
+        if text:
+            self.out.blocks.append(Block(text, self.heading))
+
+    def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
+        attrs = {k.lower(): (v or "") for k, v in attrs_list}
+        if tag == "title" and not self.skip_depth:
+            self.in_title = True
+        node_id = attrs.get("id") or (attrs.get("name") if tag == "a" else None)
+        if node_id and node_id in self.wanted and not self.skip_depth:
+            self._flush()
+            self.out.anchors.setdefault(node_id, len(self.out.blocks))
+        if tag in VOID:
+            if tag in ("br", "hr") and not self.skip_depth:
+                self.parts.append("\n" if tag == "br" else "")
+                if tag == "hr":
+                    self._flush()
+            return
+        self.stack.append(tag)
+        hidden = tag in HIDDEN and tag != "head"
+        if self.skip_depth or hidden or tag in SKIPPED or _is_note(tag, attrs):
+            if not self.skip_depth and tag in BLOCKS | set(SKIPPED):
+                self._flush()
+            if not self.skip_depth and tag in SKIPPED:
+                self.out.skips.append((len(self.out.blocks), SKIPPED[tag]))
+            self.skip_depth += 1
+            return
+        if tag == "sup":
+            self.sup = []
+        elif tag in BLOCKS:
+            self._flush()
+            m = HEADING.fullmatch(tag)
+            if m:
+                self.heading = int(m[1])
+        elif tag == "img" and attrs.get("alt"):
+            pass  # images are not read, not even their alt text
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID or tag not in self.stack:
+            return
+        while self.stack:  # close anything left open inside (sloppy HTML)
+            open_tag = self.stack.pop()
+            self._close(open_tag)
+            if open_tag == tag:
+                break
+
+    def _close(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+        if self.skip_depth:
+            self.skip_depth -= 1
+            return
+        if tag == "sup" and self.sup is not None:
+            text = "".join(self.sup)
+            self.sup = None
+            if not NOTE_MARK.fullmatch(text):  # x², 1st: real text, read it
+                self.parts.append(text)
+        elif tag in BLOCKS:
+            self._flush()
+            if HEADING.fullmatch(tag):
+                self.heading = 0
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.out.title += data
+            return
+        if self.skip_depth or (self.stack and self.stack[-1] in HIDDEN | {"head"}):
+            return
+        if "head" in self.stack:
+            return
+        if self.sup is not None:
+            self.sup.append(data)
+        else:
+            self.parts.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+        self.out.title = clean(self.out.title)
+
+
+def extract(markup: str, wanted: set[str] | None = None) -> Extract:
+    """Paragraph blocks of an (X)HTML document; `wanted` ids get their block index recorded."""
+    parser = _Extractor(wanted or set())
+    parser.feed(markup)
+    parser.close()
+    return parser.out
+
+
+def skipped_notes(skips: list[tuple[int, str]], start: int = 0, end: int | None = None) -> list[str]:
+    """'2 code blocks skipped'-style notes for the skips after block `start`, up to `end`."""
+    counts: dict[str, int] = {}
+    for index, what in skips:  # index: how many blocks came before the skipped element
+        if (index > start or start == 0) and (end is None or index <= end):
+            counts[what] = counts.get(what, 0) + 1
+    return [f"{n} {what}{'s' if n > 1 else ''} skipped" for what, n in counts.items()]
+
+
+def chapters_by_heading(ex: Extract, fallback_title: str) -> list[Chapter]:
+    """Chapters at the top heading level the document uses (h1, else h2, ...)."""
+    levels = [b.heading for b in ex.blocks if b.heading]
+    top = min(levels) if levels else 0
+    groups: list[tuple[str, int, list[str]]] = []  # (title, first block index, paragraphs)
+    for i, block in enumerate(ex.blocks):
+        if top and block.heading == top:
+            groups.append((block.text, i, []))
+        elif not groups:
+            groups.append(("", 0, [block.text]))
+        else:
+            groups[-1][2].append(block.text)
+    if not groups:
+        groups.append(("", 0, []))
+    chapters = []
+    for k, (title, start, paras) in enumerate(groups):
+        if not title:  # text before the first heading
+            title = fallback_title if len(groups) == 1 else "Opening"
+        if paras and same_title(paras[0], title):
+            paras = paras[1:]
+        end = groups[k + 1][1] if k + 1 < len(groups) else None
+        chapters.append(Chapter.of(title, paras, skipped_notes(ex.skips, start if k else 0, end)))
+    return chapters
+
+
+def read_html(path: Path) -> Book:
+    ex = extract(decode(read_capped(path), path.name))
+    title = ex.title or path.stem
+    return Book(title=title, chapters=chapters_by_heading(ex, title))

@@ -1,0 +1,138 @@
+"""Fixture books built inside the tests: EPUBs with the classic traps, a PDF with an outline,
+and hostile files. Kept short: the end-to-end tests speak them with the real model."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+# A 1x1 PNG: the cover.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201e2249a3a0000000049454e44ae426082"
+)
+XHTML = """<?xml version="1.0" encoding="utf-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">
+<head><title>{title}</title></head><body>{body}</body></html>"""
+
+
+def make_epub(path: Path, *, version: int = 3) -> Path:
+    """An EPUB with every trap of issue 13.
+
+    - manifest order differs from spine order (the spine says one, two+three, four);
+    - the NCX is stale (wrong titles, a chapter missing) while the EPUB 3 nav is right;
+    - chapters two and three share one XHTML file, split at #fragment anchors;
+    - that file's name has a space, so hrefs carry %20;
+    - curly apostrophes ("wasn’t"), footnote references and a footnote aside;
+    - a cover image.
+    """
+    one = XHTML.format(
+        title="One",
+        body="<h1>The Start</h1><p>Anna wasn’t ready for the storm.</p>"
+        '<p>She ran home<a epub:type="noteref" href="#n1"><sup>1</sup></a> quickly.</p>'
+        '<aside epub:type="footnote" id="n1"><p>Footnote text never spoken.</p></aside>',
+    )
+    two_three = XHTML.format(
+        title="Two",
+        body='<h1 id="c2">The Middle</h1><p>The river was wide and calm.</p>'
+        "<pre>print('code is skipped')</pre>"
+        '<h1 id="c3">The Turn</h1><p>Then the bridge gave way.</p>',
+    )
+    four = XHTML.format(
+        title="Four", body="<h1>The End</h1><p>They were home at last.</p>"
+    )
+    nav = XHTML.format(
+        title="Contents",
+        body='<nav epub:type="toc"><ol>'
+        '<li><a href="text/one.xhtml">The Start</a></li>'
+        '<li><a href="text/two%20three.xhtml#c2">The Middle</a></li>'
+        '<li><a href="text/two%20three.xhtml#c3">The Turn</a></li>'
+        '<li><a href="text/four.xhtml">The End</a></li></ol></nav>',
+    )
+    ncx = """<?xml version="1.0" encoding="utf-8"?>
+<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"><navMap>
+<navPoint id="a"><navLabel><text>Stale One</text></navLabel><content src="text/one.xhtml"/></navPoint>
+<navPoint id="b"><navLabel><text>Stale Two</text></navLabel><content src="text/two%20three.xhtml#c2"/></navPoint>
+<navPoint id="c"><navLabel><text>Stale Four</text></navLabel><content src="text/four.xhtml"/></navPoint>
+</navMap></ncx>"""
+    nav_item = '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>'
+    opf = f"""<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://www.idpf.org/2007/opf" version="{version}.0" unique-identifier="id">
+<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:identifier id="id">urn:test:1</dc:identifier><dc:title>The Storm Book</dc:title>
+<dc:creator>Jane Writer</dc:creator><dc:language>en</dc:language>
+<meta name="cover" content="cover"/></metadata>
+<manifest>
+<item id="four" href="text/four.xhtml" media-type="application/xhtml+xml"/>
+<item id="twothree" href="text/two%20three.xhtml" media-type="application/xhtml+xml"/>
+<item id="one" href="text/one.xhtml" media-type="application/xhtml+xml"/>
+{nav_item if version == 3 else ""}
+<item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>
+<item id="cover" href="images/cover.png" media-type="image/png"{' properties="cover-image"' if version == 3 else ""}/>
+</manifest>
+<spine toc="ncx"><itemref idref="one"/><itemref idref="twothree"/><itemref idref="four"/></spine>
+</package>"""
+    files = {
+        "META-INF/container.xml": '<?xml version="1.0"?><container version="1.0" '
+        'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+        '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+        "</rootfiles></container>",
+        "OEBPS/content.opf": opf,
+        "OEBPS/toc.ncx": ncx,
+        "OEBPS/text/one.xhtml": one,
+        "OEBPS/text/two three.xhtml": two_three,
+        "OEBPS/text/four.xhtml": four,
+        "OEBPS/images/cover.png": PNG,
+    }
+    if version == 3:
+        files["OEBPS/nav.xhtml"] = nav
+    write_zip(path, files)
+    return path
+
+
+def write_zip(path: Path, files: dict[str, str | bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        for name, data in files.items():
+            zf.writestr(name, data)
+
+
+def make_pdf(path: Path) -> Path:
+    """Three pages, an outline with two chapters, a running header and page numbers, and a
+    word hyphenated across two lines."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    pages = [
+        ["The Lighthouse Keeper", "First Light", "The keeper climbed the tower at dawn.",
+         "He lit the great lamp with a steady hand.", "1"],
+        ["The Lighthouse Keeper", "The ships passed safely through the night, and the", "sail-",
+         "ors waved at the tower.", "2"],
+        ["The Lighthouse Keeper", "Storm Warning", "Dark clouds gathered over the sea.", "3"],
+    ]
+    writer = PdfWriter()
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    for lines in pages:
+        page = writer.add_blank_page(612, 792)
+        ops = ["BT", "/F1 12 Tf", "14 TL", "72 740 Td"]
+        for line in lines:
+            ops.append(f"({line}) Tj T*")
+        ops.append("ET")
+        stream = DecodedStreamObject()
+        stream.set_data("\n".join(ops).encode("latin-1"))
+        page[NameObject("/Contents")] = writer._add_object(stream)
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+        )
+    writer.add_outline_item("First Light", 0)
+    writer.add_outline_item("Storm Warning", 2)
+    writer.add_metadata({"/Title": "The Lighthouse Keeper", "/Author": "Sam Author"})
+    with path.open("wb") as f:
+        writer.write(f)
+    return path
