@@ -362,6 +362,63 @@ def batch(
         raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
 
 
+# ---------------------------------------------------------------- book
+
+
+@app.command()
+def book(
+    source: Annotated[Path, typer.Argument(help="A .epub, .md, .html, .pdf or .txt document.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Audiobook file (default: INPUT's name + .m4b)."),
+    ] = None,
+    split: Annotated[
+        Path | None,
+        typer.Option(help="Write one file per chapter into DIR, plus chapters.json."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Format of --split files: wav, flac, mp3, ...")
+    ] = "wav",
+    chapters: Annotated[
+        str | None, typer.Option("--chapters", "-c", help="Chapters to render, e.g. 1-3,7.")
+    ] = None,
+    plan: Annotated[
+        bool, typer.Option("--plan", help="List chapters, words and estimated time; no audio.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="--plan as JSON.")] = False,
+    voice: VoiceOpt = "af_heart",
+    speed: SpeedOpt = 1.0,
+    lang: LangOpt = None,
+    cache: Annotated[
+        bool, typer.Option(help="Keep finished chunks on disk so a killed run resumes.")
+    ] = True,
+) -> None:
+    """Turn a book or long document into an M4B audiobook with chapters.
+
+    Examples: kokoro book novel.epub ; kokoro book notes.md --plan ;
+    kokoro book paper.pdf --chapters 2-4 -o part.m4b ; kokoro book story.txt --split out/
+    """
+    from kokoro_cli import book as books
+
+    if as_json and not plan:
+        raise UsageError("--json goes with --plan")
+    books.run(
+        source,
+        output=output,
+        split=split,
+        fmt=fmt.lower(),
+        plan=plan,
+        as_json=as_json,
+        chapters=chapters,
+        config=config_from(voice, speed, lang),
+        load_engine=load_engine,
+        model_source=OPTS.model,
+        device=OPTS.device,
+        quiet=OPTS.quiet,
+        use_cache=cache,
+    )
+
+
 # ---------------------------------------------------------------- voices and mix
 
 

@@ -1,0 +1,319 @@
+"""`kokoro book`: a document's chapters spoken into one M4B (or one file per chapter).
+
+Each chapter is its title, a pause, then its paragraphs, fed to pipeline.synthesize() a segment
+at a time (so a 200 MB chapter never sits in memory) and encoded as it comes. Chunks go through
+the on-disk chunk cache, so a killed run started again skips what it had already synthesized.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kokoro_cli import SAMPLE_RATE
+from kokoro_cli.documents import Book, Chapter, clean
+from kokoro_cli.errors import UsageError
+
+WORDS_PER_SECOND = 2.6  # Kokoro at speed 1 on narrative English (the --plan estimate)
+TITLE_PAUSE = 1.0  # seconds of silence after a chapter's spoken title
+CHAPTER_PAUSE = 2.0  # ... and after a chapter's last sentence
+PARAGRAPH_PAUSE = 0.6  # between segments (markup gives the same inside one)
+SEGMENT_CHARS = 5_000  # paragraphs handed to synthesize() at once
+WAV_LIMIT = 0xFFFF_FFFF - 2**20  # a RIFF size field's range, less a margin for the header
+SPLIT_MANIFEST = "chapters.json"
+_SAFE_NAME = re.compile(r"[^\w\- ]+")
+
+
+@dataclass
+class Rendered:
+    index: int  # 1-based chapter number in the book
+    title: str
+    start: float  # seconds from the start of the book (as rendered)
+    duration: float
+    file: str = ""
+
+
+def parse_selection(spec: str | None, count: int) -> list[int]:
+    """1-based chapter numbers from "1-3,7" (all chapters when spec is None)."""
+    if not spec:
+        return list(range(1, count + 1))
+    chosen: list[int] = []
+    for part in spec.split(","):
+        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not m:
+            raise UsageError(f"bad --chapters '{spec}'; write numbers and ranges, e.g. 1-3,7")
+        lo, hi = int(m[1]), int(m[2] or m[1])
+        if lo < 1 or hi > count or lo > hi:
+            raise UsageError(
+                f"--chapters {part.strip()} is outside 1-{count}; see the list with --plan"
+            )
+        chosen += [i for i in range(lo, hi + 1) if i not in chosen]
+    return chosen
+
+
+def estimate(words: int, speed: float) -> float:
+    return words / WORDS_PER_SECOND / speed
+
+
+def plan_rows(book: Book, selection: list[int], speed: float) -> list[dict[str, Any]]:
+    return [
+        {
+            "index": i,
+            "title": book.chapters[i - 1].title,
+            "words": book.chapters[i - 1].words,
+            "seconds": round(estimate(book.chapters[i - 1].words, speed), 1),
+            "notes": book.chapters[i - 1].notes,
+        }
+        for i in selection
+    ]
+
+
+def print_plan(book: Book, rows: list[dict[str, Any]], as_json: bool) -> None:
+    """The chapter list on stdout (it is the data asked for)."""
+    if as_json:
+        meta = {"title": book.title, "author": book.author, "language": book.language}
+        meta["cover"] = bool(book.cover)
+        print(json.dumps({**meta, "chapters": rows}, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    head = f"{book.title}" + (f" — {book.author}" if book.author else "")
+    table = Table("#", "title", "words", "est.", "notes", title=head, box=None)
+    for r in rows:
+        row = [str(r["index"]), r["title"], str(r["words"]), clock(r["seconds"])]
+        table.add_row(*row, "; ".join(r["notes"]))
+    total = sum(r["seconds"] for r in rows)
+    table.add_row("", "total", str(sum(r["words"] for r in rows)), clock(total), "")
+    Console(soft_wrap=True).print(table)
+
+
+def clock(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def segments(paragraphs: Iterator[str]) -> Iterator[str]:
+    """Paragraphs grouped into texts of about SEGMENT_CHARS, blank-line separated."""
+    group: list[str] = []
+    size = 0
+    for p in paragraphs:
+        group.append(p)
+        size += len(p)
+        if size >= SEGMENT_CHARS:
+            yield "\n\n".join(group)
+            group, size = [], 0
+    if group:
+        yield "\n\n".join(group)
+
+
+def spoken_title(title: str) -> str:
+    title = clean(title)
+    return title if title[-1:] in ".!?" else f"{title}."
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def chapter_audio(chapter: Chapter, config: Any, model: Any, advance: Any) -> Iterator[np.ndarray]:
+    """A chapter's audio: title, pause, paragraphs, closing pause. `advance(words)` reports."""
+    from kokoro_cli.documents import count_words
+    from kokoro_cli.pipeline import synthesize
+
+    def pause(seconds: float) -> np.ndarray:
+        advance(0, seconds)
+        return silence(seconds)
+
+    for chunk in synthesize(spoken_title(chapter.title), config, model):
+        advance(0, chunk.duration)
+        yield chunk.audio
+    yield pause(TITLE_PAUSE)
+    first = True
+    for text in segments(chapter.paragraphs()):
+        if not first:
+            yield pause(PARAGRAPH_PAUSE)
+        first = False
+        for chunk in synthesize(text, config, model):
+            advance(count_words([chunk.text]), chunk.duration)
+            yield chunk.audio
+    yield pause(CHAPTER_PAUSE)
+
+
+def split_name(index: int, title: str, fmt: str) -> str:
+    safe = _SAFE_NAME.sub("", title).strip()[:60] or "chapter"
+    return f"{index:02d} {safe}.{fmt}"
+
+
+def wav_format(words: int, speed: float) -> Any:
+    """WAV, or RF64 when the estimate passes the 4 GB a RIFF header can describe."""
+    from kokoro_cli.audio import FORMATS, Format
+
+    if estimate(words, speed) * SAMPLE_RATE * 2 * 1.25 > WAV_LIMIT:  # 25 % margin
+        return Format("wav", "RF64", "PCM_16")
+    return FORMATS["wav"]
+
+
+def render(
+    book: Book,
+    selection: list[int],
+    config: Any,
+    model: Any,
+    *,
+    output: Path | None,
+    split: Path | None,
+    fmt: str,
+    narrator: str,
+    progress: Any,
+) -> list[Rendered]:
+    """Speak the selected chapters into `output` (M4B or one audio file) or `split`/."""
+    from kokoro_cli.audio import FileSink, format_for, write_text_atomic
+    from kokoro_cli.m4b import M4bSink
+
+    config = replace(config, fast_start=False)
+    done: list[Rendered] = []
+    sink: Any = None
+    words = sum(book.chapters[i - 1].words for i in selection)
+    if output is not None:
+        if output.suffix.lower() == ".m4b":
+            sink = M4bSink(
+                output,
+                title=book.title,
+                author=book.author,
+                language=book.language,
+                narrator=narrator,
+                cover=book.cover,
+                cover_type=book.cover_type,
+            )
+        else:
+            f = format_for(output)
+            sink = FileSink(output, wav_format(words, config.speed) if f.name == "wav" else f)
+    frames = 0
+    try:
+        for n, index in enumerate(selection):
+            chapter = book.chapters[index - 1]
+            progress.start_chapter(n, index, chapter)
+            start = frames
+            out, part = sink, None
+            if split is not None:
+                name = split_name(index, chapter.title, fmt)
+                f = wav_format(chapter.words, config.speed) if fmt == "wav" else format_for(split / name)
+                out = part = FileSink(split / name, f)
+            if hasattr(out, "chapter"):
+                out.chapter(chapter.title)
+            try:
+                for audio in chapter_audio(chapter, config, model, progress.advance):
+                    out.write(audio)
+                    frames += len(audio)
+                if part is not None:
+                    part.commit()
+            except BaseException:
+                if part is not None:
+                    part.abort()
+                raise
+            item = Rendered(index, chapter.title, start / SAMPLE_RATE, (frames - start) / SAMPLE_RATE)
+            item.file = name if split is not None else ""
+            done.append(item)
+            progress.end_chapter(item)
+        if sink is not None:
+            sink.commit()
+        if split is not None:
+            rows = [r.__dict__ for r in done]
+            meta = {"title": book.title, "author": book.author, "narrator": narrator}
+            write_text_atomic(
+                split / SPLIT_MANIFEST,
+                json.dumps({**meta, "chapters": rows}, indent=2, ensure_ascii=False) + "\n",
+            )
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
+    return done
+
+
+def default_output(source: Path) -> Path:
+    return Path.cwd() / f"{source.stem}.m4b"
+
+
+def run(
+    source: Path,
+    *,
+    output: Path | None,
+    split: Path | None,
+    fmt: str,
+    plan: bool,
+    as_json: bool,
+    chapters: str | None,
+    config: Any,
+    load_engine: Any,
+    model_source: str | None,
+    device: str,
+    quiet: bool,
+    use_cache: bool = True,
+) -> None:
+    """The `book` command after option parsing: plan, or check, load the model and render."""
+    from kokoro_cli.audio import format_for
+    from kokoro_cli.documents import read_document
+
+    if split is not None and output is not None:
+        raise UsageError("give -o FILE or --split DIR, not both")
+    if split is None:
+        output = output or default_output(source)
+        if output.suffix.lower() != ".m4b":
+            format_for(output)  # one audio file without chapters: any format `say` writes
+        if not output.parent.is_dir():
+            raise UsageError(f"output folder {output.parent} does not exist; create it first")
+    else:
+        format_for(Path(f"x.{fmt}"))
+    book = read_document(source)
+    selection = parse_selection(chapters, len(book.chapters))
+    if plan:
+        print_plan(book, plan_rows(book, selection, config.speed), as_json)
+        return
+    if split is not None:
+        split.mkdir(parents=True, exist_ok=True)
+    from kokoro_cli import voices
+    from kokoro_cli.book_ui import BookProgress
+
+    voices.load_voice(config.voice)  # a broken voice fails before the slow model load
+    model = load_engine()
+    cached = None
+    if use_cache:
+        from kokoro_cli.chunk_cache import CachedModel, model_key
+        from kokoro_cli.weights import cache_dir
+
+        cached = model = CachedModel(model, cache_dir() / "chunks", model_key(model_source, device))
+    words = sum(book.chapters[i - 1].words for i in selection)
+    with BookProgress(len(selection), words, quiet=quiet) as progress:
+        done = render(
+            book,
+            selection,
+            config,
+            model,
+            output=output,
+            split=split,
+            fmt=fmt,
+            narrator=config.voice,
+            progress=progress,
+        )
+    if cached is not None:
+        if cached.hits and not quiet:
+            import sys
+
+            print(
+                f"kokoro: resumed: {cached.hits} chunks from the cache, {cached.misses} synthesized",
+                file=sys.stderr,
+            )
+        cached.forget()
+    if not quiet:
+        import sys
+
+        where = output if split is None else split
+        total = sum(r.duration for r in done)
+        print(f"kokoro: wrote {where} ({len(done)} chapters, {clock(total)})", file=sys.stderr)

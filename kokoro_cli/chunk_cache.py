@@ -1,0 +1,77 @@
+"""A cache of synthesized chunks on disk, so a killed `kokoro book` resumes where it stopped.
+
+The key is everything the audio depends on: the chunk's phoneme tokens (which carry the text,
+language and lexicon), the voicepack's values, the speed, and the model (source, device,
+precision, kernel). KModel.speak seeds its noise from the chunk, so a chunk computed again is
+identical; the cache stores 16-bit PCM (what every sink writes anyway) and a fresh chunk goes
+through the same rounding, so cached and fresh runs give the same bytes.
+Each entry is written to a temporary and renamed: a kill leaves whole entries or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kokoro_cli.audio import to_pcm16
+
+SCALE = 32767.0  # audio.to_pcm16's scale, so dequantized chunks re-quantize to the same ints
+
+
+def model_key(source: str | None, device: str) -> str:
+    """What identifies the model's arithmetic: weights, device, precision, native kernel."""
+    from kokoro_cli.weights import pick_device, pick_precision
+
+    dev = pick_device(device)
+    native = os.environ.get("KOKORO_NATIVE", "1")
+    return f"{source or 'embedded'}|{dev}|{pick_precision(None, dev)}|native={native}"
+
+
+class CachedModel:
+    """Wraps a model's speak() with the cache; everything else passes through."""
+
+    def __init__(self, model: Any, folder: Path, key: str) -> None:
+        self.model = model
+        self.folder = folder
+        self.key = key
+        self.hits = 0
+        self.misses = 0
+        self.used: list[Path] = []
+        self.written: set[Path] = set()  # hits on these are repeats within this run, not resumes
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+    def _path(self, tokens: list[int], pack: Any, speed: float) -> Path:
+        h = hashlib.sha256(self.key.encode())
+        h.update(np.asarray(pack.detach().cpu().float().numpy()).tobytes())
+        h.update(np.float64(speed).tobytes())
+        h.update(np.asarray(tokens, dtype=np.int32).tobytes())
+        digest = h.hexdigest()
+        return self.folder / digest[:2] / f"{digest}.pcm"
+
+    def speak(self, tokens: list[int], pack: Any, speed: float = 1.0) -> np.ndarray:
+        path = self._path(tokens, pack, speed)
+        self.used.append(path)
+        try:
+            pcm = np.frombuffer(path.read_bytes(), dtype="<i2")
+            self.hits += path not in self.written
+        except FileNotFoundError:
+            pcm = np.frombuffer(to_pcm16(self.model.speak(tokens, pack, speed)), dtype="<i2")
+            self.misses += 1
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+            tmp.write_bytes(pcm.tobytes())
+            os.replace(tmp, path)
+            self.written.add(path)
+        return pcm.astype(np.float32) / SCALE
+
+    def forget(self) -> None:
+        """Delete this run's entries (after a finished book they only take disk space)."""
+        for path in self.used:
+            path.unlink(missing_ok=True)
+        self.used = []
