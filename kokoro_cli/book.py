@@ -203,7 +203,11 @@ def render(
             out, part = sink, None
             if split is not None:
                 name = split_name(index, chapter.title, fmt)
-                f = wav_format(chapter.words, config.speed) if fmt == "wav" else format_for(split / name)
+                f = (
+                    wav_format(chapter.words, config.speed)
+                    if fmt == "wav"
+                    else format_for(split / name)
+                )
                 out = part = FileSink(split / name, f)
             if hasattr(out, "chapter"):
                 out.chapter(chapter.title)
@@ -217,7 +221,9 @@ def render(
                 if part is not None:
                     part.abort()
                 raise
-            item = Rendered(index, chapter.title, start / SAMPLE_RATE, (frames - start) / SAMPLE_RATE)
+            item = Rendered(
+                index, chapter.title, start / SAMPLE_RATE, (frames - start) / SAMPLE_RATE
+            )
             item.file = name if split is not None else ""
             done.append(item)
             progress.end_chapter(item)

@@ -138,7 +138,7 @@ class M4bSink:
                     "time_base": Fraction(1, SAMPLE_RATE),
                     "metadata": {"title": title},
                 }
-                for i, ((start, title), end) in enumerate(zip(self.marks, ends))
+                for i, ((start, title), end) in enumerate(zip(self.marks, ends, strict=True))
             ]
         )
         self.container.close()

@@ -9,7 +9,6 @@ import zlib
 from pathlib import Path
 
 
-
 def png(width: int = 8, height: int = 6) -> bytes:
     """A small valid red PNG: the cover."""
 
@@ -55,9 +54,7 @@ def make_epub(path: Path, *, version: int = 3) -> Path:
         "<pre>print('code is skipped')</pre>"
         '<h1 id="c3">The Turn</h1><p>Then the bridge gave way.</p>',
     )
-    four = XHTML.format(
-        title="Four", body="<h1>The End</h1><p>They were home at last.</p>"
-    )
+    four = XHTML.format(title="Four", body="<h1>The End</h1><p>They were home at last.</p>")
     nav = XHTML.format(
         title="Contents",
         body='<nav epub:type="toc"><ol>'
@@ -72,7 +69,9 @@ def make_epub(path: Path, *, version: int = 3) -> Path:
 <navPoint id="b"><navLabel><text>Stale Two</text></navLabel><content src="text/two%20three.xhtml#c2"/></navPoint>
 <navPoint id="c"><navLabel><text>Stale Four</text></navLabel><content src="text/four.xhtml"/></navPoint>
 </navMap></ncx>"""
-    nav_item = '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>'
+    nav_item = (
+        '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>'
+    )
     opf = f"""<?xml version="1.0" encoding="utf-8"?>
 <package xmlns="http://www.idpf.org/2007/opf" version="{version}.0" unique-identifier="id">
 <metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
@@ -121,10 +120,20 @@ def make_pdf(path: Path) -> Path:
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
     pages = [
-        ["The Lighthouse Keeper", "First Light", "The keeper climbed the tower at dawn.",
-         "He lit the great lamp with a steady hand.", "1"],
-        ["The Lighthouse Keeper", "The ships passed safely through the night, and the", "sail-",
-         "ors waved at the tower.", "2"],
+        [
+            "The Lighthouse Keeper",
+            "First Light",
+            "The keeper climbed the tower at dawn.",
+            "He lit the great lamp with a steady hand.",
+            "1",
+        ],
+        [
+            "The Lighthouse Keeper",
+            "The ships passed safely through the night, and the",
+            "sail-",
+            "ors waved at the tower.",
+            "2",
+        ],
         ["The Lighthouse Keeper", "Storm Warning", "Dark clouds gathered over the sea.", "3"],
     ]
     writer = PdfWriter()
@@ -147,8 +156,8 @@ def make_pdf(path: Path) -> Path:
         page[NameObject("/Resources")] = DictionaryObject(
             {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
         )
-    writer.add_outline_item("First Light", 0)
-    writer.add_outline_item("Storm Warning", 2)
+    writer.add_outline_item(title="First Light", page_number=0)
+    writer.add_outline_item(title="Storm Warning", page_number=2)
     writer.add_metadata({"/Title": "The Lighthouse Keeper", "/Author": "Sam Author"})
     with path.open("wb") as f:
         writer.write(f)

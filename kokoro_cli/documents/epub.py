@@ -154,7 +154,11 @@ def _check_markup(data: bytes, where: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("latin-1")
+        return (
+            data.decode("utf-16")
+            if data[:2] in (b"\xff\xfe", b"\xfe\xff")
+            else data.decode("latin-1")
+        )
 
 
 def read_epub(path: Path) -> Book:

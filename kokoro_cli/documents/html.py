@@ -157,7 +157,9 @@ def extract(markup: str, wanted: set[str] | None = None) -> Extract:
     return parser.out
 
 
-def skipped_notes(skips: list[tuple[int, str]], start: int = 0, end: int | None = None) -> list[str]:
+def skipped_notes(
+    skips: list[tuple[int, str]], start: int = 0, end: int | None = None
+) -> list[str]:
     """'2 code blocks skipped'-style notes for the skips after block `start`, up to `end`."""
     counts: dict[str, int] = {}
     for index, what in skips:  # index: how many blocks came before the skipped element

@@ -8,6 +8,7 @@ DocumentError.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -54,7 +55,12 @@ def _paragraphs(lines: list[str]) -> list[str]:
         line = line.strip()
         if not line:
             continue
-        if current.endswith("-") and len(current) > 1 and current[-2].isalpha() and line[0].islower():
+        if (
+            current.endswith("-")
+            and len(current) > 1
+            and current[-2].isalpha()
+            and line[0].islower()
+        ):
             current = current[:-1] + line  # "exam-" + "ple"
         else:
             current = f"{current} {line}" if current else line
@@ -80,6 +86,10 @@ def _outline(reader: Any) -> list[tuple[int, str]]:
 
 
 def read_pdf(path: Path) -> Book:
+    # pypdf logs its repairs ("EOF marker not found") to stderr; our one error line says enough
+    quiet = logging.getLogger("pypdf")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
     try:
         from pypdf import PdfReader
 

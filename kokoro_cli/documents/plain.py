@@ -90,7 +90,7 @@ def read_text_file(path: Path) -> Book:
         words.pop(0)
     ends = [m[0] for m in marks[1:]] + [None]
     chapters = []
-    for (_, body, title), count, end in zip(marks, words, ends):
+    for (_, body, title), count, end in zip(marks, words, ends, strict=True):
         chapters.append(Chapter(title or path.stem, count, _source(path, body, end)))
     return Book(title=path.stem, chapters=chapters)
 

@@ -1,0 +1,241 @@
+"""Document readers (no model): EPUB traps, Markdown, HTML, PDF, text, and hostile files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from kokoro_cli.documents import DocumentError, clean, read_document
+from tests.book_fixtures import PNG, XHTML, make_epub, make_pdf, write_zip
+
+
+def texts(book) -> list[tuple[str, list[str]]]:  # noqa: ANN001
+    return [(c.title, list(c.paragraphs())) for c in book.chapters]
+
+
+def test_epub3_traps(tmp_path: Path) -> None:
+    book = read_document(make_epub(tmp_path / "storm.epub"))
+    assert (book.title, book.author, book.language) == ("The Storm Book", "Jane Writer", "en")
+    assert book.cover == PNG and book.cover_type == "png"
+    # spine order (not manifest order), nav titles (not the stale NCX), two chapters split
+    # out of "two three.xhtml" (href with %20) at their anchors, titles not read twice
+    assert texts(book) == [
+        ("The Start", ["Anna wasn’t ready for the storm.", "She ran home quickly."]),
+        ("The Middle", ["The river was wide and calm."]),
+        ("The Turn", ["Then the bridge gave way."]),
+        ("The End", ["They were home at last."]),
+    ]
+    assert book.chapters[1].notes == ["1 code block skipped"]
+    assert book.chapters[0].words == 10
+
+
+def test_epub2_uses_the_ncx(tmp_path: Path) -> None:
+    book = read_document(make_epub(tmp_path / "old.epub", version=2))
+    assert [c.title for c in book.chapters] == ["Stale One", "Stale Two", "Stale Four"]
+    assert book.cover == PNG  # EPUB 2: <meta name="cover">
+    assert "Footnote text never spoken." not in str(texts(book))
+
+
+def test_markdown_book(tmp_path: Path) -> None:
+    md = tmp_path / "guide.md"
+    md.write_text(
+        "---\ntitle: The Guide\nauthor: Kim Doe\n---\n"
+        "# Getting Started\n\nIt *isn’t* hard: see [the docs](https://example.org).[^1]\n\n"
+        "```sh\nrm -rf /\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "[^1]: A note that is skipped.\n\n# Next Steps\n\nKeep going.\n",
+        encoding="utf-8",
+    )
+    book = read_document(md)
+    assert (book.title, book.author) == ("The Guide", "Kim Doe")
+    assert texts(book) == [
+        ("Getting Started", ["It isn’t hard: see the docs."]),
+        ("Next Steps", ["Keep going."]),
+    ]
+    assert book.chapters[0].notes == ["1 code block skipped", "1 table skipped"]
+
+
+def test_html_page(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Field Notes</title><script>var x = 1;</script></head><body>"
+        "<h2>Birds</h2><p>Swifts sleep in flight<sup><a href='#f1'>3</a></sup>, it seems.</p>"
+        "<div class='footnotes'><p id='f1'>A note.</p></div>"
+        "<h2>Trees</h2><p>Oaks grow slowly.<br>Very slowly.</p></body></html>",
+        encoding="utf-8",
+    )
+    book = read_document(page)
+    assert book.title == "Field Notes"
+    assert texts(book) == [
+        ("Birds", ["Swifts sleep in flight, it seems."]),
+        ("Trees", ["Oaks grow slowly. Very slowly."]),
+    ]
+
+
+def test_pdf_outline_furniture_and_hyphens(tmp_path: Path) -> None:
+    book = read_document(make_pdf(tmp_path / "keeper.pdf"))
+    assert (book.title, book.author) == ("The Lighthouse Keeper", "Sam Author")
+    (t1, p1), (t2, p2) = texts(book)
+    assert (t1, t2) == ("First Light", "Storm Warning")
+    body = " ".join(p1)
+    assert "sailors waved" in body  # "sail-" + "ors" re-joined across lines
+    assert "Lighthouse Keeper" not in body  # the running header is gone
+    assert not any(w.isdigit() for w in body.split())  # page numbers are gone
+    assert p2 == ["Dark clouds gathered over the sea."]
+
+
+def test_text_chapters(tmp_path: Path) -> None:
+    txt = tmp_path / "tale.txt"
+    txt.write_text(
+        "Prologue\n\nIt began.\n\nCHAPTER ONE\n\nThe first day\nwas long.\n\nPart II\n\nThe end.\n"
+    )
+    assert texts(read_document(txt)) == [
+        ("Prologue", ["It began."]),
+        ("CHAPTER ONE", ["The first day was long."]),
+        ("Part II", ["The end."]),
+    ]
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Just one paragraph.\nNo chapters here.\n")
+    assert texts(read_document(plain)) == [("plain", ["Just one paragraph. No chapters here."])]
+
+
+def test_clean_expands_ligatures_and_neutralizes_markup() -> None:
+    assert clean("ﬁnal ﬂow [pause:9s]  of\u00adfice") == "final flow (pause:9s) office"
+
+
+# ---------------------------------------------------------------- hostile files
+
+
+def kokoro(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kokoro_cli", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _epub_with(tmp_path: Path, opf: str) -> Path:
+    path = tmp_path / "bad.epub"
+    write_zip(
+        path,
+        {
+            "META-INF/container.xml": '<?xml version="1.0"?><container version="1.0" '
+            'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+            '<rootfile full-path="content.opf"/></rootfiles></container>',
+            "content.opf": opf,
+        },
+    )
+    return path
+
+
+def zip_bomb(tmp_path: Path) -> Path:
+    path = make_epub(tmp_path / "bomb.epub")
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        warnings.simplefilter("ignore")  # the duplicate name is the point: the later one wins
+        # 1 GB of zeros compresses to ~1 MB; it replaces a chapter the spine reads
+        with zf.open("OEBPS/text/four.xhtml", "w", force_zip64=True) as f:
+            block = b"\0" * 2**20
+            for _ in range(1024):
+                f.write(block)
+    return path
+
+
+def billion_laughs(tmp_path: Path) -> Path:
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    opf = f'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY l0 "lol">{lol}]><package>&l9;</package>'
+    return _epub_with(tmp_path, opf)
+
+
+def external_entity(tmp_path: Path) -> Path:
+    opf = (
+        '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        "<package><metadata>&x;</metadata></package>"
+    )
+    return _epub_with(tmp_path, opf)
+
+
+def truncated_zip(tmp_path: Path) -> Path:
+    data = make_epub(tmp_path / "whole.epub").read_bytes()
+    path = tmp_path / "cut.epub"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def broken_pdf(tmp_path: Path) -> Path:
+    data = make_pdf(tmp_path / "ok.pdf").read_bytes()
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(data[:400] + b"\x00garbage" * 50)  # header kept, body and xref destroyed
+    return path
+
+
+def entity_in_chapter(tmp_path: Path) -> Path:
+    path = make_epub(tmp_path / "ent.epub")
+    body = XHTML.format(title="x", body="<p>&l9;</p>").replace(
+        "<html", '<!DOCTYPE html [<!ENTITY l9 "boom">]><html', 1
+    )
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a") as zf:
+        warnings.simplefilter("ignore")  # the duplicate name is the point: the later one wins
+        zf.writestr("OEBPS/text/one.xhtml", body)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (zip_bomb, "zip bomb"),
+        (billion_laughs, "entities"),
+        (external_entity, "entities"),
+        (entity_in_chapter, "entities"),
+        (truncated_zip, "damaged or truncated"),
+        (broken_pdf, "cannot be read as a PDF"),
+    ],
+)
+def test_hostile_files_fail_cleanly(tmp_path: Path, make, message: str) -> None:  # noqa: ANN001
+    path = make(tmp_path)
+    r = kokoro(tmp_path, "book", path.name, "-o", "out.m4b")
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kokoro: error: ") and message in lines[0], lines
+    assert "Traceback" not in r.stderr
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(("out", ".out"))]
+
+
+def test_reader_errors_are_document_errors(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="zip bomb"):
+        read_document(zip_bomb(tmp_path))
+
+
+def test_200_mb_text_streams(tmp_path: Path) -> None:
+    """--plan over a 200 MB text: it completes, and its memory stays far below the file."""
+    big = tmp_path / "big.txt"
+    paragraph = (
+        "The quick brown fox jumps over the lazy dog near the river bank. " * 12 + "\n"
+    ) * 8
+    block = (paragraph + "\n").encode() * 128
+    with big.open("wb") as f:
+        for i in range(200 * 2**20 // len(block) + 1):
+            if i % 40 == 0:
+                f.write(f"\nChapter {i // 40 + 1}\n\n".encode())
+            f.write(block)
+    assert big.stat().st_size >= 200 * 2**20
+    script = (
+        "import resource, runpy, sys; sys.argv = ['kokoro', 'book', 'big.txt', '--plan', '--json'];"
+        "\ntry: runpy.run_module('kokoro_cli', run_name='__main__')\n"
+        "except SystemExit as e: code = e.code\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=540
+    )
+    plan = json.loads(r.stdout)
+    assert len(plan["chapters"]) == 7
+    assert sum(c["words"] for c in plan["chapters"]) > 30_000_000
+    peak_mb = int(r.stderr.strip().splitlines()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+    assert peak_mb < 200, f"peak RSS {peak_mb:.0f} MB for a 200 MB file: it did not stream"
