@@ -243,6 +243,20 @@ def render(
     return done
 
 
+def check_extras() -> None:
+    """The book extra's packages, or one line saying how to install them."""
+    import importlib.util
+
+    from kokoro_cli.errors import KokoroError
+
+    missing = [m for m in ("av", "pypdf", "defusedxml") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise KokoroError(
+            f"kokoro book needs {', '.join(missing)}, which is not installed; "
+            "install it: pip install 'kokoro-cli[book]'"
+        )
+
+
 def default_output(source: Path) -> Path:
     return Path.cwd() / f"{source.stem}.m4b"
 
@@ -267,6 +281,7 @@ def run(
     from kokoro_cli.audio import format_for
     from kokoro_cli.documents import read_document
 
+    check_extras()
     if split is not None and output is not None:
         raise UsageError("give -o FILE or --split DIR, not both")
     if split is None:

@@ -72,7 +72,9 @@ def test_epub_to_m4b(kokoro: Kokoro, tmp_path: Path) -> None:
     audio, rate = decode(tmp_path / "storm.m4b", tmp_path)
     words = {"The Start": 12, "The Middle": 8, "The Turn": 7, "The End": 7}  # text + title
     for chapter in info["chapters"]:
-        part = audio[int(float(chapter["start_time"]) * rate) : int(float(chapter["end_time"]) * rate)]
+        part = audio[
+            int(float(chapter["start_time"]) * rate) : int(float(chapter["end_time"]) * rate)
+        ]
         spoken = voiced_seconds(part, rate)
         assert spoken >= 0.15 * words[chapter["tags"]["title"]], (chapter, spoken)
     assert not list(tmp_path.glob(".*.part"))
