@@ -395,8 +395,17 @@ def book(
 ) -> None:
     """Turn a book or long document into an M4B audiobook with chapters.
 
-    Examples: kokoro book novel.epub ; kokoro book notes.md --plan ;
-    kokoro book paper.pdf --chapters 2-4 -o part.m4b ; kokoro book story.txt --split out/
+    A killed run, started again with the same arguments, resumes where it stopped.
+
+    Examples:
+
+      kokoro book novel.epub                  (writes novel.m4b)
+
+      kokoro book notes.md --plan
+
+      kokoro book paper.pdf --chapters 2-4 -o part.m4b
+
+      kokoro book story.txt --split parts/ --format mp3
     """
     from kokoro_cli import book as books
 
