@@ -113,8 +113,18 @@ def segments(paragraphs: Iterator[str]) -> Iterator[str]:
         yield "\n\n".join(group)
 
 
+_ROMAN_AFTER = re.compile(r"\b(chapter|part|book|volume)\s+([IVXLCDM]{2,}|[IVX])\b", re.IGNORECASE)
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+def _roman(numeral: str) -> int:
+    values = [_ROMAN[c] for c in numeral.upper()]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
 def spoken_title(title: str) -> str:
-    title = clean(title)
+    """The title as a sentence of its own; "Part II" is said "Part 2", not "Part roman two"."""
+    title = _ROMAN_AFTER.sub(lambda m: f"{m[1]} {_roman(m[2])}", clean(title))
     return title if title[-1:] in ".!?" else f"{title}."
 
 
@@ -243,6 +253,20 @@ def render(
     return done
 
 
+def _check_language(book_lang: str, lang: str | None, quiet: bool) -> None:
+    """Say so when the book's declared language is not the one it will be spoken in."""
+    import sys
+
+    ours = (lang or "").split("-")[0].lower()
+    theirs = book_lang.split("-")[0].lower()
+    if theirs and ours and theirs != ours and not quiet:
+        print(
+            f"kokoro: note: the book says its language is {book_lang}, but it will be spoken "
+            f"as {lang}; pick a voice of that language or --lang to change it",
+            file=sys.stderr,
+        )
+
+
 def check_extras() -> None:
     """The book extra's packages, or one line saying how to install them."""
     import importlib.util
@@ -297,6 +321,7 @@ def run(
     if plan:
         print_plan(book, plan_rows(book, selection, config.speed), as_json)
         return
+    _check_language(book.language, config.lang, quiet)
     if split is not None:
         split.mkdir(parents=True, exist_ok=True)
     from kokoro_cli import voices

@@ -35,6 +35,22 @@ def test_epub3_traps(tmp_path: Path) -> None:
     assert book.chapters[0].words == 10
 
 
+def test_curly_apostrophe_keeps_its_negation(tmp_path: Path) -> None:
+    from kokoro_cli.text import phonemize
+
+    book = read_document(make_epub(tmp_path / "storm.epub"))
+    first = next(book.chapters[0].paragraphs())
+    assert "wˈʌzᵊnt" in phonemize(first, "en-us")  # "wasn’t", not "was"
+
+
+def test_spoken_titles() -> None:
+    from kokoro_cli.book import spoken_title
+
+    assert spoken_title("Part XIV") == "Part 14."
+    assert spoken_title("CHAPTER IV: The Road") == "CHAPTER 4: The Road."
+    assert spoken_title("Is it over?") == "Is it over?"
+
+
 def test_epub2_uses_the_ncx(tmp_path: Path) -> None:
     book = read_document(make_epub(tmp_path / "old.epub", version=2))
     assert [c.title for c in book.chapters] == ["Stale One", "Stale Two", "Stale Four"]
