@@ -55,20 +55,38 @@ class CachedModel:
         return self.folder / digest[:2] / f"{digest}.pcm"
 
     def speak(self, tokens: list[int], pack: Any, speed: float = 1.0) -> np.ndarray:
+        return self.speak_timed(tokens, pack, speed)[0]
+
+    def speak_timed(
+        self, tokens: list[int], pack: Any, speed: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(audio, token durations) as the model gives them, from the cache when there.
+
+        An entry is: uint32 count, that many int32 durations, then the 16-bit PCM.
+        """
         path = self._path(tokens, pack, speed)
         self.used.append(path)
         try:
-            pcm = np.frombuffer(path.read_bytes(), dtype="<i2")
+            data = path.read_bytes()
             self.hits += path not in self.written
+            n = int(np.frombuffer(data[:4], dtype="<u4")[0])
+            durations = np.frombuffer(data[4 : 4 + 4 * n], dtype="<i4")
+            pcm = np.frombuffer(data[4 + 4 * n :], dtype="<i2")
         except FileNotFoundError:
-            pcm = np.frombuffer(to_pcm16(self.model.speak(tokens, pack, speed)), dtype="<i2")
+            if hasattr(self.model, "speak_timed"):
+                audio, durs = self.model.speak_timed(tokens, pack, speed)
+            else:
+                audio, durs = self.model.speak(tokens, pack, speed), []
+            durations = np.asarray(durs, dtype="<i4")
+            pcm = np.frombuffer(to_pcm16(np.asarray(audio, dtype=np.float32)), dtype="<i2")
             self.misses += 1
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-            tmp.write_bytes(pcm.tobytes())
+            header = np.asarray([len(durations)], dtype="<u4").tobytes()
+            tmp.write_bytes(header + durations.tobytes() + pcm.tobytes())
             os.replace(tmp, path)
             self.written.add(path)
-        return pcm.astype(np.float32) / SCALE
+        return pcm.astype(np.float32) / SCALE, durations
 
     def forget(self) -> None:
         """Delete this run's entries (after a finished book they only take disk space)."""
