@@ -49,12 +49,15 @@ def _time(args: list[str], cwd: Path) -> float:
     return time.perf_counter() - t
 
 
-def throughput(text: Path) -> None:
+def throughput(text: Path, chars: int | None, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        (work / "t.txt").write_text(text.read_text("utf-8"), encoding="utf-8")
+        body = text.read_text("utf-8")
+        if chars:  # whole sentences up to about `chars` characters
+            body = body[: body.rfind(".", 0, chars) + 1]
+        (work / "t.txt").write_text(body, encoding="utf-8")
         runs: dict[str, list[float]] = {"say": [], "book --no-cache": [], "book (cache)": []}
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             runs["say"].append(_time(["-q", "say", "-f", "t.txt", "-o", "s.wav"], work))
             runs["book --no-cache"].append(
                 _time(["-q", "book", "t.txt", "-o", "b.m4b", "--no-cache"], work)
@@ -63,7 +66,10 @@ def throughput(text: Path) -> None:
         import soundfile
 
         audio = soundfile.info(work / "s.wav").duration
-        print(f"\nthroughput on {text.name} ({audio:.1f} s of speech; wall time incl. model load)")
+        print(
+            f"\nthroughput on {len(body)} characters of {text.name} ({audio:.1f} s of speech; "
+            "wall time of each command, model load included)"
+        )
         base = min(runs["say"])
         for name, times in runs.items():
             best = min(times)
@@ -120,15 +126,15 @@ def worker(path: str, out: str) -> None:
     print(f"{peak:.1f} {hours:.2f}")
 
 
-def memory(hours_list: list[float]) -> None:
-    print("\npeak RSS of the book pipeline (stand-in model, see the docstring)")
+def memory(hours_list: list[float], ext: str) -> None:
+    print(f"\npeak RSS of the book pipeline writing .{ext} (stand-in model, see the docstring)")
     with tempfile.TemporaryDirectory() as tmp:
         for hours in hours_list:
             text = Path(tmp) / f"book-{hours}.txt"
             _make_text(text, hours)
             t = time.perf_counter()
             out = subprocess.run(
-                [sys.executable, __file__, "--worker", str(text), str(Path(tmp) / "o.m4b")],
+                [sys.executable, __file__, "--worker", str(text), str(Path(tmp) / f"o.{ext}")],
                 env=_env(),
                 capture_output=True,
                 text=True,
@@ -145,17 +151,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, nargs="+", default=[0.5, 2.0])
     parser.add_argument("--text", type=Path, default=HERE / "long_text.txt")
+    parser.add_argument("--chars", type=int, help="only the first CHARS of --text")
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--ext", default="m4b", help="output of the memory run: m4b, wav, ...")
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(*args.worker)
         return
     if not args.skip_throughput:
-        throughput(args.text)
+        throughput(args.text, args.chars, args.rounds)
     if not args.skip_memory:
-        memory(args.hours)
+        memory(args.hours, args.ext)
 
 
 if __name__ == "__main__":

@@ -165,7 +165,7 @@ def wav_format(words: int, speed: float) -> Any:
     """WAV, or RF64 when the estimate passes the 4 GB a RIFF header can describe."""
     from kokoro_cli.audio import FORMATS, Format
 
-    if estimate(words, speed) * SAMPLE_RATE * 2 * 1.25 > WAV_LIMIT:  # 25 % margin
+    if estimate(words, speed) * SAMPLE_RATE * 2 * 2 > WAV_LIMIT:  # the estimate may be short
         return Format("wav", "RF64", "PCM_16")
     return FORMATS["wav"]
 

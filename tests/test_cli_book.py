@@ -172,6 +172,7 @@ def test_wav_beyond_4_gb_is_written_as_rf64(tmp_path: Path) -> None:
 
     assert wav_format(1_000, 1.0).container == "WAV"
     big = wav_format(30 * 3600 * 3, 1.0)  # ~30 hours of speech: more than 4 GB of 16-bit PCM
+    assert wav_format(3 * 3600 * 3, 1.0).container == "WAV"  # ~3 hours: 0.5 GB
     assert big.container == "RF64"
     sink = FileSink(tmp_path / "long.wav", big)
     sink.write(np.zeros(2400, dtype=np.float32))
