@@ -19,6 +19,7 @@ from typing import Any
 
 from kokoro_cli.audio import FileSink, format_for, temp_path
 from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.inputs import check_not_empty, decode_text, read_bytes
 from kokoro_cli.pipeline import SynthesisConfig
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -84,8 +85,6 @@ def _file_item(path: Path, rel: Path, outdir: Path, fmt: str) -> Item:
 
 def items_from_manifest(manifest: Path, outdir: Path, fmt: str) -> list[Item]:
     """JSONL: one object a line with "text" or "file", and optional "output", "voice", "speed"."""
-    from kokoro_cli.cli import decode_text, read_bytes
-
     lines = decode_text(read_bytes(manifest), str(manifest)).splitlines()
     items = []
     for n, line in enumerate(lines, 1):
@@ -146,7 +145,6 @@ def process(
     stop: threading.Event | None = None,
 ) -> Result:  # fmt: skip
     """Synthesize one item into its output file; failures become a Result, not an exception."""
-    from kokoro_cli.cli import check_not_empty, decode_text, read_bytes
     from kokoro_cli.pipeline import synthesize
 
     started = time.perf_counter()
@@ -194,8 +192,14 @@ def process(
 # ---------------------------------------------------------------- running many
 
 
-def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opts: Any) -> int:
-    """Process every item (skipping finished ones unless `force`); returns the failure count."""
+def run(
+    items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, quiet: bool,
+    load_model: Callable[[], Any],
+) -> int:  # fmt: skip
+    """Process every item (skipping finished ones unless `force`); returns the failure count.
+
+    `load_model` is called once, only when there is work to do (all outputs may exist already).
+    """
     from kokoro_cli.batch_ui import BatchProgress
 
     results: dict[int, Result] = {}
@@ -205,7 +209,7 @@ def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opt
             results[i] = Result(item.label, item.output, "skipped", message="exists")
         else:
             todo.append(i)
-    ui = BatchProgress(items, todo, quiet=opts.quiet)
+    ui = BatchProgress(items, todo, quiet=quiet)
     started: set[int] = set()
 
     def report(event: tuple) -> None:
@@ -216,9 +220,7 @@ def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opt
     try:
         with ui:
             if todo:
-                from kokoro_cli.cli import load_engine
-
-                model = load_engine()
+                model = load_model()
             if todo and min(jobs, len(todo)) == 1:
                 for i in todo:
                     results[i] = process(i, items[i], base, model, report)

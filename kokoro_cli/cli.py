@@ -23,6 +23,7 @@ import typer
 
 from kokoro_cli import __version__
 from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.inputs import read_text
 
 app = typer.Typer(
     name="kokoro",
@@ -106,47 +107,6 @@ def _global(
 
 
 # ---------------------------------------------------------------- shared helpers
-
-
-def read_text(text: str | None, file: Path | None) -> str:
-    """The input text from the argument, -f FILE, or stdin ("-" or nothing given)."""
-    if text is not None and file is not None:
-        raise UsageError("give the text as an argument or with -f FILE, not both")
-    if file is not None and str(file) != "-":
-        return decode_text(read_bytes(file), str(file))
-    if text is not None and text != "-":
-        return check_not_empty(text, "the text argument")
-    if sys.stdin is None or sys.stdin.isatty():
-        raise UsageError("no text given; pass it as an argument, with -f FILE, or on stdin")
-    return decode_text(sys.stdin.buffer.read(), "stdin")
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder; give a text file (or use `kokoro batch`)") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}; check its permissions") from None
-
-
-def decode_text(data: bytes, where: str) -> str:
-    try:
-        text = data.decode("utf-8-sig")  # tolerate a BOM from Windows editors
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"{where} is not UTF-8 text (bad byte at offset {exc.start}); "
-            "convert it, e.g. iconv -f latin1 -t utf-8"
-        ) from None
-    return check_not_empty(text, where)
-
-
-def check_not_empty(text: str, where: str) -> str:
-    if not text.strip():
-        raise UsageError(f"{where} is empty; there is nothing to speak")
-    return text
 
 
 def load_engine() -> Any:
@@ -357,7 +317,9 @@ def batch(
         items = batching.items_from_manifest(manifest, outdir, fmt)
     else:
         items = batching.items_from_inputs(inputs or [], outdir, fmt)
-    failed = batching.run(items, config, force=force, jobs=jobs, opts=OPTS)
+    failed = batching.run(
+        items, config, force=force, jobs=jobs, quiet=OPTS.quiet, load_model=load_engine
+    )
     if failed:
         raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
 
