@@ -7,23 +7,27 @@ Only the commands that synthesize import torch and the model (inside their bodie
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kokoro_cli import __version__
 from kokoro_cli.errors import KokoroError, UsageError
 from kokoro_cli.inputs import read_text
+
+if TYPE_CHECKING:
+    from kokoro_cli.api import Kokoro
+    from kokoro_cli.pipeline import AudioChunk
 
 app = typer.Typer(
     name="kokoro",
@@ -53,6 +57,7 @@ class Precision(str, Enum):
 class GlobalOptions:
     model: str | None = None
     device: str = "cpu"
+    precision: str | None = None
     quiet: bool = False
     verbose: bool = False
 
@@ -103,43 +108,23 @@ def _global(
 ) -> None:
     """Speak text with Kokoro-82M: to the speaker, to audio files, or down a pipe."""
     OPTS.model, OPTS.device, OPTS.quiet, OPTS.verbose = model, device.value, quiet, verbose
-    os.environ["KOKORO_PRECISION"] = precision.value  # where load_model() reads it
+    OPTS.precision = precision.value
+    os.environ["KOKORO_PRECISION"] = precision.value  # for `doctor`, which reads it from there
+    if verbose:  # the library's progress messages (model loading, weight conversion) on stderr
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("kokoro: %(message)s"))
+        logging.getLogger("kokoro_cli").addHandler(handler)
+        logging.getLogger("kokoro_cli").setLevel(logging.INFO)
 
 
 # ---------------------------------------------------------------- shared helpers
 
 
-def load_engine() -> Any:
-    """Load the model named by --model/KOKORO_MODEL on --device (imports torch)."""
-    from kokoro_cli.weights import load_model
+def engine() -> Kokoro:
+    """The API object for --model, --device and --precision (the model loads on first use)."""
+    from kokoro_cli.api import Kokoro
 
-    if OPTS.verbose:
-        info(f"kokoro: loading model {OPTS.model or 'embedded'} on {OPTS.device}")
-    return load_model(OPTS.model, device=OPTS.device)
-
-
-def _warm_front_end(config: Any) -> threading.Thread:
-    """Start espeak and the normalizer in the background while the model loads."""
-    from kokoro_cli import text as front_end
-
-    def warm() -> None:
-        if config.raw_phonemes:  # phoneme input never touches espeak
-            return
-        with suppress(Exception):  # a real problem resurfaces, with its message, in synthesis
-            front_end.warm_up(config.lang)
-
-    thread = threading.Thread(target=warm, name="kokoro-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-def config_from(voice: str, speed: float, lang: str | None, phonemes: bool = False) -> Any:
-    """Build and validate a SynthesisConfig before anything slow happens (fail fast)."""
-    from kokoro_cli.pipeline import SynthesisConfig, check_speed, resolve_lang
-
-    config = SynthesisConfig(voice=voice, speed=speed, lang=lang, raw_phonemes=phonemes)
-    check_speed(speed)
-    return SynthesisConfig(voice, speed, resolve_lang(config), phonemes)
+    return Kokoro(OPTS.model, device=OPTS.device, precision=OPTS.precision)
 
 
 VoiceOpt = Annotated[
@@ -187,7 +172,8 @@ def say(
     from kokoro_cli import audio
 
     content = read_text(text, file)
-    config = config_from(voice, speed, lang, phonemes)
+    tts = engine()
+    tts.check(voice, speed, lang, phonemes=phonemes)  # fail fast, before the slow steps
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
         raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
@@ -203,17 +189,11 @@ def say(
         from kokoro_cli.playback import output_device
 
         output_device()
-    from kokoro_cli import voices
-
-    voices.load_voice(config.voice)  # a broken voice file fails before the slow model load
-    # short first chunks only when someone hears the audio as it comes (speaker or a pipe)
-    config = replace(config, fast_start=to_stdout or play or not output)
-    front_end = _warm_front_end(config)  # espeak starts up while torch loads the model
-    try:
-        model = load_engine()
-    finally:  # also when loading fails: exiting mid-setup races espeak's temp-dir cleanup
-        front_end.join()
-
+    # Reads the voice, then loads the model. Short first chunks only when someone hears the
+    # audio as it comes (speaker or a pipe).
+    speech = tts.stream(
+        content, voice, speed, lang, phonemes=phonemes, fast_start=to_stdout or play or not output
+    )
     sinks: list[Any] = []
     cues: list[audio.Cue] = []
     try:
@@ -225,7 +205,7 @@ def say(
             from kokoro_cli.playback import Player
 
             sinks.append(Player())
-        _speak(content, config, model, sinks, cues, show_phonemes)
+        _speak(speech, len(content), sinks, cues, show_phonemes)
         for sink in sinks:  # files first: a Ctrl-C while the speaker drains keeps a whole file
             sink.commit()
         if subtitles and kind:
@@ -237,12 +217,11 @@ def say(
         raise
 
 
-def _speak(content: str, config: Any, model: Any, sinks: list, cues: list, show: bool) -> None:
+def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, cues: list, show: bool) -> None:
     from kokoro_cli.audio import Cue
-    from kokoro_cli.pipeline import synthesize
 
-    with _progress(len(content)) as advance:
-        for chunk in synthesize(content, config, model):
+    with _progress(chars) as advance:
+        for chunk in speech:
             if show and chunk.phonemes:
                 print(chunk.phonemes, file=sys.stderr, flush=True)
             for sink in sinks:
@@ -301,6 +280,7 @@ def batch(
     """Synthesize many inputs to files, resuming where a previous run stopped."""
     from kokoro_cli import batch as batching
     from kokoro_cli.audio import format_for
+    from kokoro_cli.batch_ui import BatchProgress
     from kokoro_cli.pipeline import SynthesisConfig
 
     if bool(inputs) == bool(manifest):
@@ -310,7 +290,8 @@ def batch(
     elif jobs < 1:
         raise UsageError(f"--jobs {jobs} is not allowed; use 1 or more")
     format_for(Path(f"x.{fmt}"))  # validates the name
-    config_from(voice, speed, lang)  # validate the defaults once, before any work
+    tts = engine()
+    tts.check(voice, speed, lang)  # validate the defaults once, before any work
     # lang stays as given (maybe None): a manifest line's own voice then picks its language.
     config = SynthesisConfig(voice=voice, speed=speed, lang=lang, fast_start=False)
     if manifest:
@@ -318,8 +299,9 @@ def batch(
     else:
         items = batching.items_from_inputs(inputs or [], outdir, fmt)
     failed = batching.run(
-        items, config, force=force, jobs=jobs, quiet=OPTS.quiet, load_model=load_engine
-    )
+        items, config, force=force, jobs=jobs, tts=tts,
+        progress=lambda items, todo: BatchProgress(items, todo, quiet=OPTS.quiet),
+    )  # fmt: skip
     if failed:
         raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
 
@@ -334,19 +316,7 @@ def list_voices_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List the voices: bundled, your own, and mixed ones."""
-    from kokoro_cli import voices
-
-    found = voices.list_voices()
-    if lang:
-        from kokoro_cli.text import check_lang  # light: no espeak, no torch
-
-        code = check_lang(lang)
-        found = [v for v in found if v.lang == code]
-    if gender:
-        g = gender.lower()[:1]
-        if g not in ("f", "m"):
-            raise UsageError(f"unknown gender '{gender}'; use female or male")
-        found = [v for v in found if v.gender.startswith(g)]
+    found = engine().voices(lang, gender)
     if as_json:
         rows = [
             {
@@ -379,8 +349,6 @@ def mix(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing voice.")] = False,
 ) -> None:
     """Blend voices into a new one: kokoro mix af_bella af_sarah --name af"""
-    from kokoro_cli import voices
-
     names, inline = [], []
     for term in voices_:
         head, sep, tail = term.rpartition(":")
@@ -392,8 +360,10 @@ def mix(
     if inline and weights:
         raise UsageError("give weights either inline (name:60) or with --weights, not both")
     ws = [_number(w, weights) for w in weights.split(",")] if weights else inline or None
-    path = voices.create_mixed_voice(name, names, ws, force=force)
-    info(f"kokoro: saved voice '{name}' to {path}; try: kokoro say 'Hello.' --voice {name}")
+    if ws is not None and len(ws) != len(names):
+        raise UsageError(f"{len(ws)} weights for {len(names)} voices; give one weight per voice")
+    saved = engine().mix(list(zip(names, ws, strict=True)) if ws else names, name, force=force)
+    info(f"kokoro: saved voice '{name}' to {saved.path}; try: kokoro say 'Hello.' --voice {name}")
 
 
 def _number(text: str, where: str | None) -> float:
