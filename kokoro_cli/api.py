@@ -33,8 +33,8 @@ __all__ = ["Kokoro"]
 log = logging.getLogger(__name__)
 
 DEFAULT_VOICE = "af_heart"
-# A blend, mapping or list of voice names, or (name, weight) pairs: what mix() accepts.
-VoiceWeights = Mapping[str, float] | Sequence[str] | Sequence[tuple[str, float]]
+# What mix() accepts: {name: weight}, names, (name, weight) pairs, or a blend string.
+VoiceWeights = str | Mapping[str, float] | Sequence[str] | Sequence[tuple[str, float]]
 
 
 class Kokoro:
@@ -253,8 +253,8 @@ class Kokoro:
     def mix(self, voices: VoiceWeights, name: str, *, force: bool = False) -> VoiceInfo:
         """Blend voices into a new voice `name`, saved like `kokoro mix`, and return it.
 
-        `voices`: {name: weight}, (name, weight) pairs, or names (an equal blend: the exact
-        element-wise mean). Weights are normalized. The new voice is then usable by name
+        `voices`: {name: weight}, (name, weight) pairs, names (an equal blend: the exact
+        element-wise mean), or a blend as --voice takes it ("af_bella:0.6,af_sarah:0.4"). Weights are normalized. The new voice is then usable by name
         anywhere (voice="af"). `force` replaces an existing voice of yours.
 
         Example:
@@ -320,7 +320,11 @@ def _check_text(text: object, where: str) -> str:
 def _split_weights(spec: VoiceWeights) -> tuple[list[str], list[float] | None]:
     """{name: weight} / [(name, weight)] / [name] -> names and weights (None: equal)."""
     if isinstance(spec, str):
-        raise UsageError(f"voices {spec!r} is one string; give a list of names or {{name: weight}}")
+        from kokoro_cli.voices import parse_blend
+
+        return parse_blend(spec)
+    if not isinstance(spec, (Mapping, Sequence)):
+        raise UsageError(f"voices {spec!r}: give names, (name, weight) pairs, or {{name: weight}}")
     rows = list(spec.items()) if isinstance(spec, Mapping) else list(spec)
     if all(isinstance(r, str) for r in rows):
         return [str(r) for r in rows], None
