@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ __all__ = ["Kokoro"]
 log = logging.getLogger(__name__)
 
 DEFAULT_VOICE = "af_heart"
+# SynthesisConfig fields set by the methods' own arguments, not through **options
+_OWN_ARGUMENTS = ("voice", "speed", "lang", "raw_phonemes", "fast_start")
 # What mix() accepts: {name: weight}, names, (name, weight) pairs, or a blend string.
 VoiceWeights = str | Mapping[str, float] | Sequence[str] | Sequence[tuple[str, float]]
 
@@ -125,6 +128,7 @@ class Kokoro:
         *,
         phonemes: bool = False,
         fast_start: bool = True,
+        **options: Any,
     ) -> Iterator[AudioChunk]:
         """Speak `text` chunk by chunk, each chunk as soon as it is computed.
 
@@ -133,8 +137,9 @@ class Kokoro:
         timings where the pipeline provides them. `voice` is a name (see voices()), a .pt path
         or a blend ("af_bella:0.6,af_sarah:0.4" or "af_bella+af_sarah"); `lang` defaults to the
         voice's language; `phonemes=True` takes Kokoro phonemes instead of text; `fast_start`
-        makes the first chunks short, for listeners. Arguments are checked (and the model
-        loaded) when stream() is called, before the first chunk is asked for.
+        makes the first chunks short, for listeners. Further keyword `options` set other fields
+        of pipeline.SynthesisConfig. Arguments are checked (and the model loaded) when stream()
+        is called, before the first chunk is asked for.
 
         Example:
             >>> for chunk in tts.stream("One. Two. Three.", voice="af_bella+af_sarah"):
@@ -142,7 +147,7 @@ class Kokoro:
         """
         from kokoro_cli.pipeline import synthesize
 
-        config = self._config(text, voice, speed, lang, phonemes, fast_start)
+        config = self._config(text, voice, speed, lang, phonemes, fast_start, options)
         self.load(None if phonemes else config.lang)
         return synthesize(text, config, self._model)
 
@@ -154,6 +159,7 @@ class Kokoro:
         lang: str | None = None,
         *,
         phonemes: bool = False,
+        **options: Any,
     ) -> tuple[np.ndarray, int]:
         """Speak `text` and return (audio, sample_rate): float32 mono numpy, 24000 Hz.
 
@@ -166,8 +172,9 @@ class Kokoro:
         """
         import numpy as np
 
-        pieces = [c.audio for c in self.stream(text, voice, speed, lang, phonemes=phonemes,
-                                               fast_start=False)]  # fmt: skip
+        chunks = self.stream(text, voice, speed, lang, phonemes=phonemes, fast_start=False,
+                             **options)  # fmt: skip
+        pieces = [c.audio for c in chunks]
         return np.concatenate(pieces).astype(np.float32, copy=False), SAMPLE_RATE
 
     def save(
@@ -180,6 +187,7 @@ class Kokoro:
         *,
         format: str | None = None,
         phonemes: bool = False,
+        **options: Any,
     ) -> Path:
         """Speak `text` into the audio file `path` and return its path.
 
@@ -198,7 +206,9 @@ class Kokoro:
         fmt = audio.format_for(target, format)
         if not target.parent.is_dir():
             raise UsageError(f"output folder {target.parent} does not exist; create it first")
-        chunks = self.stream(text, voice, speed, lang, phonemes=phonemes, fast_start=False)
+        chunks = self.stream(
+            text, voice, speed, lang, phonemes=phonemes, fast_start=False, **options
+        )
         sink = audio.FileSink(target, fmt)
         try:
             for chunk in chunks:
@@ -277,11 +287,13 @@ class Kokoro:
         *,
         phonemes: bool = False,
         fast_start: bool = True,
+        **options: Any,
     ) -> SynthesisConfig:
         """Check synthesis arguments without loading anything heavy; return them resolved.
 
-        Raises UsageError naming the bad value (unknown voice or language, speed out of range).
-        The voice's language fills in a missing `lang`. Voice files are read later, by stream().
+        Raises UsageError naming the bad value (unknown voice or language, speed out of range,
+        an option SynthesisConfig does not have). The voice's language fills in a missing
+        `lang`. Voice files are read later, by stream().
 
         Example:
             >>> tts.check(voice="ef_dora").lang
@@ -289,22 +301,31 @@ class Kokoro:
         """
         from kokoro_cli.pipeline import SynthesisConfig, check_speed, resolve_lang
 
+        extra = {f.name for f in fields(SynthesisConfig)} - {*_OWN_ARGUMENTS}
+        for name in options:
+            if name not in extra:
+                known = ", ".join(sorted(extra)) or "none"
+                raise UsageError(f"unknown option {name!r}; the options are: {known}")
         if not isinstance(voice, str):
             raise UsageError(f"voice {voice!r} is not a name; give e.g. voice='af_heart'")
         if isinstance(speed, bool) or not isinstance(speed, (int, float)):
             raise UsageError(f"speed {speed!r} is not a number; give e.g. speed=1.0")
         check_speed(float(speed))
-        config = SynthesisConfig(voice, float(speed), lang, phonemes, fast_start)
-        return SynthesisConfig(voice, float(speed), resolve_lang(config), phonemes, fast_start)
+        config = SynthesisConfig(
+            voice=voice, speed=float(speed), lang=lang, raw_phonemes=phonemes,
+            fast_start=fast_start, **options,
+        )  # fmt: skip
+        return replace(config, lang=resolve_lang(config))
 
     def _config(
-        self, text: str, voice: str, speed: float, lang: str | None, raw: bool, fast_start: bool
-    ) -> SynthesisConfig:
+        self, text: str, voice: str, speed: float, lang: str | None, raw: bool, fast_start: bool,
+        options: dict[str, Any],
+    ) -> SynthesisConfig:  # fmt: skip
         """Check every argument before anything slow happens (fail fast), voicepack included."""
         from kokoro_cli import voices
 
         _check_text(text, "the text")
-        config = self.check(voice, speed, lang, phonemes=raw, fast_start=fast_start)
+        config = self.check(voice, speed, lang, phonemes=raw, fast_start=fast_start, **options)
         voices.load_voice(voice)  # a broken voice file fails before the slow model load
         return config
 

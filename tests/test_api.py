@@ -92,6 +92,7 @@ def test_phoneme_input(tts: Kokoro) -> None:
         ({"text": "   "}, "empty"),
         ({"text": b"Hello"}, "bytes"),
         ({"text": "Hello [pause:abc]"}, "pause:abc"),
+        ({"loudness": 3}, "loudness"),  # not an option of SynthesisConfig
     ],
 )
 def test_bad_arguments_raise_kokoro_errors_naming_the_value(
