@@ -128,5 +128,5 @@ def test_clean_typography() -> None:
 
 def test_unrecognized_patterns_pass_through() -> None:
     # Things no rule fully recognizes are left for espeak instead of being garbled.
-    assert normalize("version 5G and MP3", "en-us") == "version 5G and MP3"
+    assert normalize("the XYZ-ish ~ thing", "en-us") == "the XYZ-ish about thing"
     assert normalize("at 25:99 exactly", "en-us").startswith("at ")
