@@ -193,6 +193,29 @@ SpeedOpt = Annotated[float, typer.Option(help="Speaking rate (0.25-4).")]
 LangOpt = Annotated[
     str | None, typer.Option("--lang", "-l", help="Language code; default: the voice's own.")
 ]
+LexiconOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--lexicon",
+        metavar="FILE",
+        help="Pronunciations, one 'word<TAB>/phonemes/' or 'word<TAB>respelling' a line"
+        " (repeatable; also $KOKORO_LEXICON and ~/.config/kokoro-cli/lexicon.txt; see README).",
+    ),
+]
+
+
+def load_lexicon(files: list[Path] | None) -> Any:
+    """The user's lexicon files, checked before any work (a bad line is a usage error)."""
+    from kokoro_cli.text.lexicon import load
+
+    return load(files or [])
+
+
+def warn_unused(lexicon: Any) -> None:
+    """After a run: one warning line naming lexicon entries that matched nothing."""
+    warning = lexicon.warning() if lexicon else None
+    if warning:
+        info(warning)
 
 
 # ---------------------------------------------------------------- say
@@ -222,12 +245,13 @@ def say(
     ] = None,
     show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
     phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
+    lexicon: LexiconOpt = None,
 ) -> None:
     """Speak text: play it, or write it to a file or stdout. Example: kokoro say "Hi." -o hi.mp3"""
     from kokoro_cli import audio
 
     content = read_text(text, file)
-    config = config_from(voice, speed, lang, phonemes)
+    config = replace(config_from(voice, speed, lang, phonemes), lexicon=load_lexicon(lexicon))
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
         raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
@@ -275,6 +299,7 @@ def say(
             with suppress(Exception):
                 sink.abort()
         raise
+    warn_unused(config.lexicon)
 
 
 def _speak(content: str, config: Any, model: Any, sinks: list, cues: list, show: bool) -> None:
@@ -337,6 +362,7 @@ def batch(
             show_default=False,
         ),
     ] = None,
+    lexicon: LexiconOpt = None,
 ) -> None:
     """Synthesize many inputs to files, resuming where a previous run stopped."""
     from kokoro_cli import batch as batching
@@ -352,12 +378,14 @@ def batch(
     format_for(Path(f"x.{fmt}"))  # validates the name
     config_from(voice, speed, lang)  # validate the defaults once, before any work
     # lang stays as given (maybe None): a manifest line's own voice then picks its language.
-    config = SynthesisConfig(voice=voice, speed=speed, lang=lang, fast_start=False)
+    lex = load_lexicon(lexicon)
+    config = SynthesisConfig(voice=voice, speed=speed, lang=lang, fast_start=False, lexicon=lex)
     if manifest:
         items = batching.items_from_manifest(manifest, outdir, fmt)
     else:
         items = batching.items_from_inputs(inputs or [], outdir, fmt)
     failed = batching.run(items, config, force=force, jobs=jobs, opts=OPTS)
+    warn_unused(lex)
     if failed:
         raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
 
@@ -450,14 +478,21 @@ def phonemize(
     file: Annotated[Path | None, typer.Option("-f", "--file")] = None,
     lang: Annotated[str, typer.Option("--lang", "-l")] = "en-us",
     tokens: Annotated[bool, typer.Option(help="Print token ids instead of phonemes.")] = False,
+    lexicon: LexiconOpt = None,
 ) -> None:
-    """Print the phonemes Kokoro would speak (to stdout), one chunk per line."""
+    """Print the phonemes Kokoro would speak (to stdout), one chunk per line.
+
+    Example: kokoro phonemize --lexicon names.txt "Kokoro reads 3.11.7 aloud."
+    """
     from kokoro_cli import text as front_end
 
     code = front_end.check_lang(lang)
-    for chunk in front_end.chunks(read_text(text, file), code):
+    content = read_text(text, file)
+    lex = load_lexicon(lexicon)
+    for chunk in front_end.chunks(content, code, lexicon=lex):
         if chunk.tokens:  # pure pauses have nothing to show
             print(" ".join(map(str, chunk.tokens)) if tokens else chunk.phonemes)
+    warn_unused(lex)
 
 
 @app.command()
