@@ -6,8 +6,10 @@ occurrence of each mark *string*, so "Install version 3.11.7 of Python today." w
 "3." and everything after the number vanished (issue 12).
 
 Each clause's output is checked against its input: espeak writes at least one phoneme word per
-input word, so fewer output words than input words means something went missing, and that clause
-is phonemized again word by word (losing a little sentence stress, never a word).
+input word, except that it runs unstressed English function words into their neighbour ("of the"
+-> ʌvðə, "I am" -> a^ɪɐm). So fewer output words than input words other than those means
+something went missing, and that clause is phonemized again word by word (losing a little
+sentence stress, never a word).
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ _ESPEAK_TIE = "\u0361"  # what espeak writes between the letters of one phoneme
 _MARKS = r"""[;!?¡¿—…"«»“”(){}\[\]]|(?<!\w)[.,:]|[.,:](?!\w)"""
 _MARK_RUN = re.compile(rf"\s*(?:{_MARKS})(?:\s*(?:{_MARKS}))*\s*")
 _WORD = re.compile(r"\S*\w\S*")  # an input word: anything with a letter or a digit
+# Words espeak may run into a neighbour, per language (measured: only English does it).
+_FUNCTION_EN = frozenset(
+    "a an the of to in on at by for with from into onto as is it its it's i i'm am are was were be"
+    " been and or but nor so if than then that this there their they them he she we you your his"
+    " her him us our me my do does did have has had not will would can could shall should may"
+    " might must up out off over what who how when where which".split()
+)
+_MERGING = {"en-us": _FUNCTION_EN, "en-gb": _FUNCTION_EN}
 _FLAG = re.compile(r"\([a-z]{2,3}(?:-[a-z0-9]+)*\)")  # espeak's language-switch markers "(en)"
 
 _loaded = False
@@ -102,7 +112,9 @@ def _clause(text: str, lang: str) -> str:
     if not words:
         return _raw(text, lang) if text.strip() else ""
     ipa = _raw(text, lang)
-    if len(ipa.split()) >= len(words):
+    merging = _MERGING.get(lang, frozenset())
+    needed = sum(1 for w in words if w.strip("\"'`.,;:!?()[]{}-").lower() not in merging)
+    if ipa and len(ipa.split()) >= needed:
         return ipa
     log.debug("espeak lost words of %r (%r); phonemizing word by word", text, ipa)
     if len(words) == 1:

@@ -25,9 +25,21 @@ _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "�
                              "―": "—", "−": "-"})  # fmt: skip
 
 
+# Compatibility characters espeak spells out or skips: ligatures ("ﬁne" -> "symbol fb01"),
+# full-width forms, and the vulgar fractions it has no word for (⅛); ¼ ½ ¾ it reads itself.
+_COMPAT = re.compile("[\ufb00-\ufb06\uff01-\uff5e\u2150-\u215e]")
+
+
+def _compat(m: re.Match[str]) -> str:
+    plain = unicodedata.normalize("NFKC", m[0]).replace("\u2044", "/")
+    before = m.string[m.start() - 1 : m.start()]
+    fraction = "\u2150" <= m[0] <= "\u215e"  # 7⅛ -> "7 1/8", not "71/8"
+    return " " + plain if fraction and before.isdigit() else plain
+
+
 def clean(text: str) -> str:
     """Language-independent cleanup: NFC, typographic quotes, invisible characters, spaces."""
-    text = unicodedata.normalize("NFC", text)
+    text = _COMPAT.sub(_compat, unicodedata.normalize("NFC", text))
     text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
     text = _SILENT.sub("", text).translate(_TYPOGRAPHY)
     text = re.sub(r"\s+—\s+|\s+-\s+|\s*--+\s*", " — ", text)  # spaced dashes are pauses
