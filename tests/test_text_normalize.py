@@ -136,4 +136,5 @@ def test_clean_compatibility_characters() -> None:
     # espeak spells ligatures and full-width letters out as symbol names, and has no word for ⅛.
     assert clean("ﬁne ﬂow ＡＢＣ１２３！") == "fine flow ABC123!"
     assert clean("7⅛ and ⅔") == "7 1/8 and 2/3"
-    assert normalize("7⅛ inches", "en-us") == "seven one eighth inches"
+    assert normalize("7⅛ inches", "en-us") == "seven and one eighth inches"
+    assert normalize("½ cup", "en-us") == "one half cup"

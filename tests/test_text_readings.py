@@ -87,6 +87,8 @@ EN = {
     "$4B budget": "four billion dollars budget",
     "50%": "fifty percent",
     "3/4 cup": "three quarters cup",
+    "7½ inches": "seven and one half inches",
+    "2 3/4 miles": "two and three quarters miles",
     "the 21st": "the twenty-first",
     "on 2024-01-03": "on January third twenty twenty-four",
     "± 5": "plus or minus five",

@@ -26,14 +26,14 @@ _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "�
 
 
 # Compatibility characters espeak spells out or skips: ligatures ("ﬁne" -> "symbol fb01"),
-# full-width forms, and the vulgar fractions it has no word for (⅛); ¼ ½ ¾ it reads itself.
-_COMPAT = re.compile("[\ufb00-\ufb06\uff01-\uff5e\u2150-\u215e]")
+# full-width forms, and vulgar fractions (⅛ has no reading; ½ is English in every voice).
+_COMPAT = re.compile("[\ufb00-\ufb06\uff01-\uff5e\u2150-\u215e\u00bc-\u00be]")
 
 
 def _compat(m: re.Match[str]) -> str:
     plain = unicodedata.normalize("NFKC", m[0]).replace("\u2044", "/")
     before = m.string[m.start() - 1 : m.start()]
-    fraction = "\u2150" <= m[0] <= "\u215e"  # 7⅛ -> "7 1/8", not "71/8"
+    fraction = "/" in plain  # 7⅛ -> "7 1/8", not "71/8"
     return " " + plain if fraction and before.isdigit() else plain
 
 

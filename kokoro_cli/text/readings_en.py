@@ -116,6 +116,7 @@ class Readings:
                 lambda m: f"{self._size(m[1])} by {self._size(m[2])}",
             ),
             (re.compile(r"(?<![\w.])(\d+)x(?![\w])"), lambda m: f"{m[1]} times"),
+            (re.compile(r"(?<![\w./])(\d+) (\d{1,2})/(\d{1,2})(?![\w/]|[.,]\d)"), self._mixed),
             (
                 re.compile(r"(?<![\w])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]+(?![\w])"),
                 self._alnum,
@@ -149,6 +150,13 @@ class Readings:
     def _size(self, n: str) -> str:
         """Screen sizes are said in pairs of digits: 1920 -> "nineteen twenty"."""
         return nums.year(int(n), self.lang) if len(n) == 4 else nums.cardinal(n, self.lang)
+
+    def _mixed(self, m: re.Match[str]) -> str:
+        """7 1/2 -> "seven and one half" (a proper fraction after a whole number)."""
+        num, den = int(m[2]), int(m[3])
+        if not 0 < num < den:
+            return m[0]
+        return f"{nums.cardinal(m[1], self.lang)} and {nums.fraction(num, den, self.lang)}"
 
     def _local_phone(self, m: re.Match[str]) -> str:
         if m[1].endswith("0") and m[2].endswith("0"):  # "200-1000 words" is a range
