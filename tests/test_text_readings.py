@@ -94,11 +94,32 @@ EN = {
     "± 5": "plus or minus five",
     "§ 4": "section four",
 }
-ES = {
-    "cuesta 5 €": "cuesta cinco euros",
-    "el 25 %": "el veinticinco por ciento",
-    "a 100 km/h": "a cien kilómetros por hora",
+OTHER = {
+    "es": {
+        "cuesta 5 €": "cuesta cinco euros",
+        "el 25 %": "el veinticinco por ciento",
+        "a 100 km/h": "a cien kilómetros por hora",
+        "la versión 3.11.7 hoy": "la versión tres punto once punto siete hoy",
+        "la IP 192.168.0.1": "la IP uno nueve dos punto uno seis ocho punto cero punto uno",
+        "una proporción 2:1": "una proporción dos a uno",
+        "duró 3:05:42": "duró tres horas cinco minutos y cuarenta y dos segundos",
+        "llama al 555-0199": "llama al cinco cinco cinco cero uno nueve nueve",
+    },
+    "fr-fr": {
+        "la version v1.9": "la version version un point neuf",
+        "un rapport 2:1": "un rapport deux contre un",
+        "il a duré 1:00:05": "il a duré une heure et cinq secondes",
+    },
+    "it": {
+        "la versione 3.2.1": "la versione tre punto due punto uno",
+        "durata 0:05:00": "durata cinque minuti",
+    },
+    "pt-br": {
+        "versão 2.0.1 hoje": "versão dois ponto zero ponto um hoje",
+        "ligue 555-0199": "ligue cinco cinco cinco zero um nove nove",
+    },
 }
+OTHER_CASES = [(lang, w) for lang, table in OTHER.items() for w in table]
 _IGNORED = re.compile(r"[ˈˌ\s,.;:!?—…\"“”()-]+")
 
 
@@ -116,10 +137,10 @@ def test_english_readings(written: str) -> None:
     assert got == want, f"{written!r} should be read as {EN[written]!r}"
 
 
-@pytest.mark.parametrize("written", list(ES))
-def test_spanish_readings(written: str) -> None:
-    got, want = _same(written, ES[written], "es")
-    assert got == want, f"{written!r} should be read as {ES[written]!r}"
+@pytest.mark.parametrize(("lang", "written"), OTHER_CASES)
+def test_other_languages_readings(lang: str, written: str) -> None:
+    got, want = _same(written, OTHER[lang][written], lang)
+    assert got == want, f"{written!r} should be read as {OTHER[lang][written]!r} in {lang}"
 
 
 def test_british_readings_match_too() -> None:
