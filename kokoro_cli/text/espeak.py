@@ -85,14 +85,14 @@ def _load_library() -> None:
 
 @cache
 def backend(lang: str) -> Any:
-    """The espeak backend for `lang`, created once (creation loads voice data)."""
+    """espeak-ng for `lang`, created once (creation loads voice data); each has its own copy of
+    the library, so several languages can be loaded at once."""
     _load_library()
-    from phonemizer.backend import EspeakBackend
+    from phonemizer.backend.espeak.wrapper import EspeakWrapper
 
-    quiet = logging.getLogger("kokoro_cli.phonemizer")
-    quiet.setLevel(logging.ERROR)
-    # Only its wrapper (its own copy of the library, voice set) is used: see the module doc.
-    return EspeakBackend(ESPEAK_VOICES[lang], with_stress=True, logger=quiet)
+    wrapper = EspeakWrapper()
+    wrapper.set_voice(ESPEAK_VOICES[lang])
+    return wrapper
 
 
 # espeak-ng keeps its state in globals: one caller at a time (batch workers share it).
@@ -101,7 +101,7 @@ _ESPEAK = threading.Lock()
 
 def _raw(text: str, lang: str) -> str:
     """espeak's IPA for one clause, language flags removed, ties as TIE."""
-    ipa = backend(lang)._espeak.text_to_phonemes(text, True)
+    ipa = backend(lang).text_to_phonemes(text, True)
     ipa = _FLAG.sub("", ipa).replace(_ESPEAK_TIE, TIE).replace("_", "")
     return " ".join(ipa.split())
 
