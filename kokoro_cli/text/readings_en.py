@@ -34,13 +34,17 @@ REGNAL = ("Henry Edward Elizabeth George William Charles James Richard Mary Anne
           " Philip Frederick Peter Catherine Nicholas Alexander Ivan Napoleon Ferdinand Carlos"
           " Juan Alfonso Pius Leo Benedict Gregory Paul Innocent Clement Urban Boniface Pope"
           " Ramesses Ptolemy Rama Olaf Harald Haakon Christian Gustav Gustavus Victor Umberto"
-          " Wilhelm Friedrich Ludwig Otto Rudolf Franz Joseph Leopold Stephen Malcolm David"
+          " Wilhelm Friedrich Ludwig Otto Rudolf Franz Joseph Leopold Stephen David"
           " Robert Constantine Justinian Theodosius Basil Michael Andronikos Manuel Sancho"
           " Pedro Afonso Manoel João Sebastian Mohammed Mehmed Murad Selim Suleiman Abbas"
           " Tutankhamun Amenhotep Thutmose Darius Xerxes Artaxerxes Cyrus Antiochus Seleucus"
           " Casimir Sigismund Wladyslaw Boleslaw Stanislaw Matthias Albert Baudouin Leopold"
           " Willem Beatrix Juliana Wilhelmina Margrethe Harold Canute Edmund Ethelred Aethelred"
           ).split()  # fmt: skip
+
+
+# Capitalized words before a ratio that are not the name of a book ("A 2:1 split").
+_NOT_BOOKS = {"A", "An", "The", "At", "In", "On", "By", "Of", "With", "For", "To", "Ratio", "Odds"}
 
 
 def _roman(text: str) -> int:
@@ -105,10 +109,7 @@ class Readings:
             ),
         ]
         self.ratios: list[tuple[re.Pattern[str], Rule]] = [
-            (
-                re.compile(r"(?<![\w:.,])(\d+):(\d+)(?![\w:]|[.,]\d)"),
-                lambda m: f"{nums.cardinal(m[1], lang)} to {nums.cardinal(m[2], lang)}",
-            ),
+            (re.compile(r"(?<![\w:.,])(\d+):(\d+)(?![\w:]|[.,]\d)"), self._ratio),
         ]
         self.late: list[tuple[re.Pattern[str], Rule]] = [
             (
@@ -141,9 +142,19 @@ class Readings:
         said = f"the {nums.ordinal(day, self.lang)} of {MONTHS[month - 1]}"
         return f"{said}, {nums.year(int(m[3]), self.lang)}"
 
+    def _ratio(self, m: re.Match[str]) -> str:
+        """2:1 -> "two to one"; after a name it is a verse: "Genesis 1:1" -> "one one"."""
+        before = m.string[: m.start()].split()
+        verse = bool(before) and before[-1][:1].isupper() and before[-1] not in _NOT_BOOKS
+        joint = " " if verse else " to "
+        return nums.cardinal(m[1], self.lang) + joint + nums.cardinal(m[2], self.lang)
+
     def _ip(self, m: re.Match[str]) -> str:
         parts = m[0].split(".")
-        if any(int(p) > 255 for p in parts):
+        before = m.string[: m.start()].split()
+        # 1.2.3.4 is a version unless it follows "IP" or "address"; 10.0.0.1 an address
+        named = bool(before) and before[-1].strip(":").lower() in ("ip", "address", "dns")
+        if any(int(p) > 255 for p in parts) or not (named or any(len(p) > 1 for p in parts)):
             return self._dotted(m[0])
         return " dot ".join(_digits(p, self.lang) for p in parts)
 
