@@ -1,7 +1,8 @@
 """Text front-end: text -> normalized text -> chunks -> phonemes -> token ids.
 
-Stages, one module each: normalize (+ normalize_en, numbers), markup, split, g2p (espeak-ng and
-the mapping to Kokoro's symbols), vocab.
+Stages, one module each: markup, lexicon (the user's pronunciations), normalize (+ normalize_en
+and readings_en), split, espeak (clause by clause, checked so no word is lost), g2p (the mapping
+to Kokoro's symbols, the vocabulary).
 
 Japanese and Chinese are "not supported yet" for plain text: espeak-ng reads every kanji/hanzi
 as the words "Chinese letter", and its Mandarin tone digits do not line up with Kokoro's tone

@@ -201,7 +201,8 @@ def user_file() -> Path:
 
 def sources(extra: Iterable[Path] = ()) -> list[Path]:
     """Lexicon files in the order they apply: user file, $KOKORO_LEXICON, then `extra`."""
-    found = [user_file()] if user_file().is_file() else []
+    user = user_file()
+    found = [user] if user.is_file() else []
     env = os.environ.get(ENV, "")
     found += [Path(p) for p in env.split(os.pathsep) if p.strip()]
     return found + list(extra)
