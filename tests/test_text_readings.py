@@ -86,6 +86,7 @@ EN = {
     "ages 40-45": "ages forty to forty-five",
     "from 1990–1995": "from nineteen ninety to nineteen ninety-five",
     "10x faster": "ten times faster",
+    "1.7x faster": "one point seven times faster",
     "a 1920x1080 screen": "a nineteen twenty by ten eighty screen",
     # money, percent, fractions, ordinals, dates
     "$1,250.50": "one thousand two hundred fifty dollars and fifty cents",

@@ -124,7 +124,7 @@ class English:
             (re.compile(r"(?<!\w)#(?=\d)"), lambda m: "number "),
             (re.compile(r"(?<![\w'])(?:(\d{2})|')(\d)0'?s\b"), self._decade),
             (re.compile(r"\b(\d+)(?:st|nd|rd|th)\b"), self._ordinal),
-            (re.compile(r"(?:(?<=\s)|^)[-−](?=\d)"), lambda m: "minus "),
+            (re.compile(r"(?:(?<=[\s(\[“\"'`])|^)[-−](?=\d)"), lambda m: "minus "),
             (re.compile(NUM + r"\s?%"), lambda m: f"{_amount(m[1], m[2], lang)} percent"),
             (
                 re.compile(

@@ -116,10 +116,10 @@ class Readings:
                 re.compile(r"(?<![\w.])(\d+)\s?x\s?(\d+)(?![\w]|[.,]\d)"),
                 lambda m: f"{self._size(m[1])} by {self._size(m[2])}",
             ),
-            (re.compile(r"(?<![\w.])(\d+)x(?![\w])"), lambda m: f"{m[1]} times"),
+            (re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)x(?![\w])"), lambda m: f"{m[1]} times"),
             (re.compile(r"(?<![\w./])(\d+) (\d{1,2})/(\d{1,2})(?![\w/]|[.,]\d)"), self._mixed),
-            (
-                re.compile(r"(?<![\w])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]+(?![\w])"),
+            (  # letters and digits in one token, but not hex (0xFF: left to espeak)
+                re.compile(r"(?<![\w])(?!0[xX])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]+(?![\w])"),
                 self._alnum,
             ),
             (re.compile(rf"\b({'|'.join(map(re.escape, REGNAL))})\s+{roman}"), self._regnal),
