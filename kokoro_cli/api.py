@@ -330,6 +330,11 @@ class Kokoro:
         return config
 
 
+def options_of(config: SynthesisConfig) -> dict[str, Any]:
+    """The fields of `config` that the methods take as keyword `options` (lexicon, pauses...)."""
+    return {f.name: getattr(config, f.name) for f in fields(config) if f.name not in _OWN_ARGUMENTS}
+
+
 def _check_text(text: object, where: str) -> str:
     from kokoro_cli.inputs import check_not_empty
 

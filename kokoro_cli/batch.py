@@ -148,6 +148,8 @@ def process(
     stop: threading.Event | None = None,
 ) -> Result:  # fmt: skip
     """Synthesize one item into its output file; failures become a Result, not an exception."""
+    from kokoro_cli.api import options_of
+
     started = time.perf_counter()
     result = Result(item.label, item.output, "failed")
     sink = None
@@ -161,7 +163,9 @@ def process(
         else:
             raise UsageError("nothing to speak: no text and no file")
         voice, speed = item.voice or base.voice, item.speed or base.speed
-        chunks = tts.stream(text, voice, speed, base.lang, fast_start=base.fast_start)
+        chunks = tts.stream(
+            text, voice, speed, base.lang, fast_start=base.fast_start, **options_of(base)
+        )
         report(("start", index, len(text)))
         item.output.parent.mkdir(parents=True, exist_ok=True)
         sink = FileSink(item.output, format_for(item.output))

@@ -138,6 +138,29 @@ SpeedOpt = Annotated[float, typer.Option(help="Speaking rate (0.25-4).")]
 LangOpt = Annotated[
     str | None, typer.Option("--lang", "-l", help="Language code; default: the voice's own.")
 ]
+LexiconOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--lexicon",
+        metavar="FILE",
+        help="Pronunciations, one 'word<TAB>/phonemes/' or 'word<TAB>respelling' a line"
+        " (repeatable; also $KOKORO_LEXICON and ~/.config/kokoro-cli/lexicon.txt; see README).",
+    ),
+]
+
+
+def load_lexicon(files: list[Path] | None) -> Any:
+    """The user's lexicon files, checked before any work (a bad line is a usage error)."""
+    from kokoro_cli.text.lexicon import load
+
+    return load(files or [])
+
+
+def warn_unused(lexicon: Any) -> None:
+    """After a run: one warning line naming lexicon entries that matched nothing."""
+    warning = lexicon.warning() if lexicon else None
+    if warning:
+        info(warning)
 
 
 # ---------------------------------------------------------------- say
@@ -167,12 +190,14 @@ def say(
     ] = None,
     show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
     phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
+    lexicon: LexiconOpt = None,
 ) -> None:
     """Speak text: play it, or write it to a file or stdout. Example: kokoro say "Hi." -o hi.mp3"""
     from kokoro_cli import audio
 
     content = read_text(text, file)
     tts = engine()
+    lex = load_lexicon(lexicon)
     tts.check(voice, speed, lang, phonemes=phonemes)  # fail fast, before the slow steps
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
@@ -192,8 +217,9 @@ def say(
     # Reads the voice, then loads the model. Short first chunks only when someone hears the
     # audio as it comes (speaker or a pipe).
     speech = tts.stream(
-        content, voice, speed, lang, phonemes=phonemes, fast_start=to_stdout or play or not output
-    )
+        content, voice, speed, lang, phonemes=phonemes, lexicon=lex,
+        fast_start=to_stdout or play or not output,
+    )  # fmt: skip
     sinks: list[Any] = []
     cues: list[audio.Cue] = []
     try:
@@ -215,6 +241,7 @@ def say(
             with suppress(Exception):
                 sink.abort()
         raise
+    warn_unused(lex)
 
 
 def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, cues: list, show: bool) -> None:
@@ -276,6 +303,7 @@ def batch(
             show_default=False,
         ),
     ] = None,
+    lexicon: LexiconOpt = None,
 ) -> None:
     """Synthesize many inputs to files, resuming where a previous run stopped."""
     from kokoro_cli import batch as batching
@@ -293,7 +321,8 @@ def batch(
     tts = engine()
     tts.check(voice, speed, lang)  # validate the defaults once, before any work
     # lang stays as given (maybe None): a manifest line's own voice then picks its language.
-    config = SynthesisConfig(voice=voice, speed=speed, lang=lang, fast_start=False)
+    lex = load_lexicon(lexicon)
+    config = SynthesisConfig(voice=voice, speed=speed, lang=lang, fast_start=False, lexicon=lex)
     if manifest:
         items = batching.items_from_manifest(manifest, outdir, fmt)
     else:
@@ -302,6 +331,7 @@ def batch(
         items, config, force=force, jobs=jobs, tts=tts,
         progress=lambda items, todo: BatchProgress(items, todo, quiet=OPTS.quiet),
     )  # fmt: skip
+    warn_unused(lex)
     if failed:
         raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
 
@@ -382,14 +412,21 @@ def phonemize(
     file: Annotated[Path | None, typer.Option("-f", "--file")] = None,
     lang: Annotated[str, typer.Option("--lang", "-l")] = "en-us",
     tokens: Annotated[bool, typer.Option(help="Print token ids instead of phonemes.")] = False,
+    lexicon: LexiconOpt = None,
 ) -> None:
-    """Print the phonemes Kokoro would speak (to stdout), one chunk per line."""
+    """Print the phonemes Kokoro would speak (to stdout), one chunk per line.
+
+    Example: kokoro phonemize --lexicon names.txt "Kokoro reads 3.11.7 aloud."
+    """
     from kokoro_cli import text as front_end
 
     code = front_end.check_lang(lang)
-    for chunk in front_end.chunks(read_text(text, file), code):
+    content = read_text(text, file)
+    lex = load_lexicon(lexicon)
+    for chunk in front_end.chunks(content, code, lexicon=lex):
         if chunk.tokens:  # pure pauses have nothing to show
             print(" ".join(map(str, chunk.tokens)) if tokens else chunk.phonemes)
+    warn_unused(lex)
 
 
 @app.command()
