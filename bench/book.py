@@ -4,8 +4,9 @@
     python bench/book.py --hours 0.5 2     # the lengths of the memory run (hours of speech)
     python bench/book.py --skip-throughput
 
-Throughput: the same text through `kokoro say -f T -o x.wav` and `kokoro book T -o x.m4b
---no-cache` (and with the cache on), fresh processes, alternating, best of ROUNDS each.
+Throughput: the same text through say's path (synthesize() into a WAV file) and book.render()
+(title, pauses, M4B encoding; chunk cache off and on), in one process with the model loaded
+once, alternating, best of ROUNDS each: model loading would only add the same noise to both.
 
 Memory: the book pipeline (text reader, front-end with espeak, segmenting, M4B encoding) on
 generated text files of the given lengths, in a subprocess each, with the model replaced by a
@@ -18,6 +19,7 @@ ru_maxrss of that subprocess. Nothing here is asserted by the tests.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -43,37 +45,82 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def _time(args: list[str], cwd: Path) -> float:
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kokoro_cli", *args], cwd=cwd, env=_env(), check=True)
-    return time.perf_counter() - t
+def synth_worker(text_path: str, rounds: int) -> None:
+    """One process, one model: say's path (synthesize() into a WAV sink) and book.render()
+    (title, pauses, M4B, chunk cache on and off) on the same text, alternating."""
+    import tempfile
+
+    from kokoro_cli import book
+    from kokoro_cli.audio import FORMATS, FileSink
+    from kokoro_cli.chunk_cache import CachedModel
+    from kokoro_cli.documents import read_document
+    from kokoro_cli.pipeline import SynthesisConfig, synthesize
+    from kokoro_cli.weights import load_model
+
+    class Quiet:
+        def start_chapter(self, *a: object) -> None: ...
+        def advance(self, *a: object) -> None: ...
+        def end_chapter(self, *a: object) -> None: ...
+
+    text = Path(text_path).read_text("utf-8")
+    model = load_model()
+    config = SynthesisConfig(voice="af_heart", lang="en-us", fast_start=False)
+    out = Path(tempfile.mkdtemp())
+    times: dict[str, list[float]] = {"say": [], "book --no-cache": [], "book (cache)": []}
+    audio = 0.0
+    for _ in range(rounds):
+        t = time.perf_counter()
+        sink = FileSink(out / "s.wav", FORMATS["wav"])
+        for chunk in synthesize(text, config, model):
+            sink.write(chunk.audio)
+            audio += chunk.duration / rounds
+        sink.commit()
+        times["say"].append(time.perf_counter() - t)
+        for name, cached in (("book --no-cache", False), ("book (cache)", True)):
+            t = time.perf_counter()
+            engine = CachedModel(model, out / "chunks", "bench") if cached else model
+            doc = read_document(Path(text_path))
+            book.render(
+                doc,
+                [1],
+                config,
+                engine,
+                output=out / "b.m4b",
+                split=None,
+                fmt="wav",
+                narrator="af_heart",
+                progress=Quiet(),
+            )
+            if cached:
+                engine.forget()  # every round computes every chunk
+            times[name].append(time.perf_counter() - t)
+    print(json.dumps({"audio": audio, "times": times}))
 
 
 def throughput(text: Path, chars: int | None, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
         body = text.read_text("utf-8")
         if chars:  # whole sentences up to about `chars` characters
             body = body[: body.rfind(".", 0, chars) + 1]
-        (work / "t.txt").write_text(body, encoding="utf-8")
-        runs: dict[str, list[float]] = {"say": [], "book --no-cache": [], "book (cache)": []}
-        for _ in range(rounds):
-            runs["say"].append(_time(["-q", "say", "-f", "t.txt", "-o", "s.wav"], work))
-            runs["book --no-cache"].append(
-                _time(["-q", "book", "t.txt", "-o", "b.m4b", "--no-cache"], work)
-            )
-            runs["book (cache)"].append(_time(["-q", "book", "t.txt", "-o", "c.m4b"], work))
-        import soundfile
-
-        audio = soundfile.info(work / "s.wav").duration
+        path = Path(tmp) / "t.txt"
+        path.write_text(body, encoding="utf-8")
+        out = subprocess.run(
+            [sys.executable, __file__, "--synth-worker", str(path), str(rounds)],
+            env=_env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        result = json.loads(out)
         print(
-            f"\nthroughput on {len(body)} characters of {text.name} ({audio:.1f} s of speech; "
-            "wall time of each command, model load included)"
+            f"\nsynthesis time on {len(body)} characters of {text.name} "
+            f"({result['audio']:.1f} s of speech; one process, model loaded once, alternating)"
         )
-        base = min(runs["say"])
-        for name, times in runs.items():
+        base = min(result["times"]["say"])
+        for name, times in result["times"].items():
             best = min(times)
-            print(f"  {name:16} best {best:6.1f} s  ({best / base:5.2f} × say)  runs {times}")
+            runs = ", ".join(f"{x:.1f}" for x in times)
+            print(f"  {name:16} best {best:6.1f} s  ({best / base:5.2f} × say)  runs {runs}")
 
 
 def _make_text(path: Path, hours: float) -> None:
@@ -157,7 +204,11 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--ext", default="m4b", help="output of the memory run: m4b, wav, ...")
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--synth-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.synth_worker:
+        synth_worker(args.synth_worker[0], int(args.synth_worker[1]))
+        return
     if args.worker:
         worker(*args.worker)
         return

@@ -296,8 +296,7 @@ def run(
     chapters: str | None,
     config: Any,
     load_engine: Any,
-    model_source: str | None,
-    device: str,
+    model_key: tuple[str | None, str, str | None],
     quiet: bool,
     use_cache: bool = True,
 ) -> None:
@@ -331,10 +330,11 @@ def run(
     model = load_engine()
     cached = None
     if use_cache:
-        from kokoro_cli.chunk_cache import CachedModel, model_key
+        from kokoro_cli import chunk_cache
         from kokoro_cli.weights import cache_dir
 
-        cached = model = CachedModel(model, cache_dir() / "chunks", model_key(model_source, device))
+        key = chunk_cache.model_key(*model_key)
+        cached = model = chunk_cache.CachedModel(model, cache_dir() / "chunks", key)
     words = sum(book.chapters[i - 1].words for i in selection)
     with BookProgress(len(selection), words, quiet=quiet) as progress:
         done = render(

@@ -363,6 +363,7 @@ def book(
     voice: VoiceOpt = "af_heart",
     speed: SpeedOpt = 1.0,
     lang: LangOpt = None,
+    lexicon: LexiconOpt = None,
     cache: Annotated[
         bool, typer.Option(help="Keep finished chunks on disk so a killed run resumes.")
     ] = True,
@@ -385,6 +386,14 @@ def book(
 
     if as_json and not plan:
         raise UsageError("--json goes with --plan")
+    tts = engine()
+    lex = load_lexicon(lexicon)
+    config = tts.check(voice, speed, lang, fast_start=False, lexicon=lex)
+
+    def load() -> Any:
+        tts.load(config.lang)
+        return tts.engine
+
     books.run(
         source,
         output=output,
@@ -393,13 +402,13 @@ def book(
         plan=plan,
         as_json=as_json,
         chapters=chapters,
-        config=config_from(voice, speed, lang),
-        load_engine=load_engine,
-        model_source=OPTS.model,
-        device=OPTS.device,
+        config=config,
+        load_engine=load,
+        model_key=(OPTS.model, OPTS.device, OPTS.precision),
         quiet=OPTS.quiet,
         use_cache=cache,
     )
+    warn_unused(lex)
 
 
 # ---------------------------------------------------------------- voices and mix

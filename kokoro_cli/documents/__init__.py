@@ -129,13 +129,3 @@ def read_capped(path: Path, cap: int = MAX_MARKUP_BYTES) -> bytes:
             f"{path.name} is larger than {cap // 2**20} MB; split it, or save it as .txt (streamed)"
         )
     return data
-
-
-def decode(data: bytes, where: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DocumentError(
-            f"{where} is not UTF-8 (bad byte at offset {exc.start}); convert it, "
-            "e.g. iconv -f latin1 -t utf-8"
-        ) from None

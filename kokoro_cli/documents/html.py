@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from kokoro_cli.documents import Book, Chapter, clean, decode, read_capped, same_title
+from kokoro_cli.documents import Book, Chapter, clean, read_capped, same_title
+from kokoro_cli.inputs import decode_text
 
 BLOCKS = set(
     "p div li blockquote section article h1 h2 h3 h4 h5 h6 dt dd figcaption header footer "
@@ -194,6 +195,6 @@ def chapters_by_heading(ex: Extract, fallback_title: str) -> list[Chapter]:
 
 
 def read_html(path: Path) -> Book:
-    ex = extract(decode(read_capped(path), path.name))
+    ex = extract(decode_text(read_capped(path), path.name))
     title = ex.title or path.stem
     return Book(title=title, chapters=chapters_by_heading(ex, title))

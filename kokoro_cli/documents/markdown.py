@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kokoro_cli.documents import Book, decode, read_capped
+from kokoro_cli.documents import Book, read_capped
 from kokoro_cli.documents.html import chapters_by_heading, extract
+from kokoro_cli.inputs import decode_text
 
 _FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?:[ \t]+.*)?)*?(?=\n\S|\Z)", re.M)
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\n]+\]")
@@ -23,7 +24,7 @@ _FRONT_AUTHOR = re.compile(r"^author:\s*[\"']?(.+?)[\"']?\s*$", re.M)
 def read_markdown(path: Path) -> Book:
     from markdown_it import MarkdownIt
 
-    text = decode(read_capped(path), path.name)
+    text = decode_text(read_capped(path), path.name)
     title, author = path.stem, ""
     front = _FRONT_MATTER.match(text)
     if front:  # YAML front matter: title and author, never read aloud
