@@ -1,7 +1,7 @@
 """Long-form figures for `kokoro book`: throughput against `say`, and peak RSS against length.
 
-    python bench/book.py                   # both (several minutes on 2 cores)
-    python bench/book.py --hours 0.5 2     # the lengths of the memory run (hours of speech)
+    python bench/book.py --chars 700       # both (about 20 minutes on 2 cores)
+    python bench/book.py --hours 1 10      # the lengths of the memory run (the default)
     python bench/book.py --skip-throughput
 
 Throughput: the same text through say's path (synthesize() into a WAV file) and book.render()
@@ -196,7 +196,7 @@ def memory(hours_list: list[float], ext: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hours", type=float, nargs="+", default=[0.5, 2.0])
+    parser.add_argument("--hours", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--text", type=Path, default=HERE / "long_text.txt")
     parser.add_argument("--chars", type=int, help="only the first CHARS of --text")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
