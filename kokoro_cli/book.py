@@ -132,18 +132,22 @@ def silence(seconds: float) -> np.ndarray:
     return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
 
 
-def chapter_audio(chapter: Chapter, config: Any, model: Any, advance: Any) -> Iterator[np.ndarray]:
-    """A chapter's audio: title, pause, paragraphs, closing pause. `advance(words)` reports."""
+def chapter_audio(
+    chapter: Chapter, config: Any, model: Any, advance: Any
+) -> Iterator[tuple[np.ndarray, str]]:
+    """A chapter's (audio, text) pieces: title, pause, paragraphs, closing pause ("" = silence).
+
+    `advance(words, seconds)` reports progress."""
     from kokoro_cli.documents import count_words
     from kokoro_cli.pipeline import synthesize
 
-    def pause(seconds: float) -> np.ndarray:
+    def pause(seconds: float) -> tuple[np.ndarray, str]:
         advance(0, seconds)
-        return silence(seconds)
+        return silence(seconds), ""
 
     for chunk in synthesize(spoken_title(chapter.title), config, model):
         advance(0, chunk.duration)
-        yield chunk.audio
+        yield chunk.audio, chunk.text
     yield pause(TITLE_PAUSE)
     first = True
     for text in segments(chapter.paragraphs()):
@@ -152,7 +156,7 @@ def chapter_audio(chapter: Chapter, config: Any, model: Any, advance: Any) -> It
         first = False
         for chunk in synthesize(text, config, model):
             advance(count_words([chunk.text]), chunk.duration)
-            yield chunk.audio
+            yield chunk.audio, chunk.text
     yield pause(CHAPTER_PAUSE)
 
 
@@ -181,9 +185,12 @@ def render(
     fmt: str,
     narrator: str,
     progress: Any,
+    cues: list | None = None,
 ) -> list[Rendered]:
-    """Speak the selected chapters into `output` (M4B or one audio file) or `split`/."""
-    from kokoro_cli.audio import FileSink, format_for, write_text_atomic
+    """Speak the selected chapters into `output` (M4B or one audio file) or `split`/.
+
+    `cues`, when given, receives a sentence cue (audio.Cue, in book time) per spoken chunk."""
+    from kokoro_cli.audio import Cue, FileSink, format_for, write_text_atomic
     from kokoro_cli.m4b import M4bSink
 
     config = replace(config, fast_start=False)
@@ -222,8 +229,12 @@ def render(
             if hasattr(out, "chapter"):
                 out.chapter(chapter.title)
             try:
-                for audio in chapter_audio(chapter, config, model, progress.advance):
+                for audio, text in chapter_audio(chapter, config, model, progress.advance):
                     out.write(audio)
+                    if cues is not None and text.strip():
+                        cues.append(
+                            Cue(frames / SAMPLE_RATE, (frames + len(audio)) / SAMPLE_RATE, text)
+                        )
                     frames += len(audio)
                 if part is not None:
                     part.commit()
@@ -299,12 +310,18 @@ def run(
     model_key: tuple[str | None, str, str | None],
     quiet: bool,
     use_cache: bool = True,
+    subtitles: Path | None = None,
 ) -> None:
     """The `book` command after option parsing: plan, or check, load the model and render."""
     from kokoro_cli.audio import format_for
     from kokoro_cli.documents import read_document
 
     check_extras()
+    from kokoro_cli import audio
+
+    kind = audio.subtitle_kind(subtitles) if subtitles else None
+    if subtitles and not subtitles.parent.is_dir():
+        raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
     if split is not None and output is not None:
         raise UsageError("give -o FILE or --split DIR, not both")
     if split is None:
@@ -336,6 +353,7 @@ def run(
         key = chunk_cache.model_key(*model_key)
         cached = model = chunk_cache.CachedModel(model, cache_dir() / "chunks", key)
     words = sum(book.chapters[i - 1].words for i in selection)
+    cues: list = []
     with BookProgress(len(selection), words, quiet=quiet) as progress:
         done = render(
             book,
@@ -347,7 +365,10 @@ def run(
             fmt=fmt,
             narrator=config.voice,
             progress=progress,
+            cues=cues,
         )
+    if subtitles and kind:
+        audio.write_text_atomic(subtitles, audio.render_subtitles(cues, kind))
     if cached is not None:
         if cached.hits and not quiet:
             import sys

@@ -364,6 +364,9 @@ def book(
     speed: SpeedOpt = 1.0,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
+    subtitles: Annotated[
+        Path | None, typer.Option(help="Write sentence timings of the whole book (.srt/.vtt).")
+    ] = None,
     cache: Annotated[
         bool, typer.Option(help="Keep finished chunks on disk so a killed run resumes.")
     ] = True,
@@ -407,6 +410,7 @@ def book(
         model_key=(OPTS.model, OPTS.device, OPTS.precision),
         quiet=OPTS.quiet,
         use_cache=cache,
+        subtitles=subtitles,
     )
     warn_unused(lex)
 

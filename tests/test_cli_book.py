@@ -46,7 +46,7 @@ def decode(path: Path, tmp: Path) -> tuple[np.ndarray, int]:
 @needs_ffmpeg
 def test_epub_to_m4b(kokoro: Kokoro, tmp_path: Path) -> None:
     make_epub(tmp_path / "storm.epub")
-    r = kokoro("book", "storm.epub", timeout=600)  # default output: storm.m4b here
+    r = kokoro("book", "storm.epub", "--subtitles", "storm.srt", timeout=600)  # -> storm.m4b
     assert r.returncode == 0, r.stderr
     assert r.stdout == b""  # progress and messages go to stderr
     assert "chapter 4 'The End'" in r.stderr and "×RT" in r.stderr and "ETA" in r.stderr
@@ -78,6 +78,16 @@ def test_epub_to_m4b(kokoro: Kokoro, tmp_path: Path) -> None:
         spoken = voiced_seconds(part, rate)
         assert spoken >= 0.15 * words[chapter["tags"]["title"]], (chapter, spoken)
     assert not list(tmp_path.glob(".*.part"))
+    # sentence subtitles in book time: chapter 3's sentence inside chapter 3
+    srt = (tmp_path / "storm.srt").read_text()
+    assert "Anna wasn't ready for the storm." in srt and "Footnote" not in srt
+    blocks = [b.splitlines() for b in srt.strip().split("\n\n")]
+    turn = next(b for b in blocks if b[2] == "Then the bridge gave way.")
+    start = turn[1].split(" --> ")[0]
+    h, m, rest = start.split(":")
+    seconds = int(h) * 3600 + int(m) * 60 + float(rest.replace(",", "."))
+    third = info["chapters"][2]
+    assert float(third["start_time"]) < seconds < float(third["end_time"])
 
 
 @needs_ffmpeg
