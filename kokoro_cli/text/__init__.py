@@ -3,10 +3,9 @@
 Stages, one module each: normalize (+ normalize_en, numbers), markup, split, g2p (espeak-ng and
 the mapping to Kokoro's symbols), vocab.
 
-Japanese and Chinese are "not supported yet" for plain text: espeak-ng reads every kanji/hanzi
-as the words "Chinese letter", and its Mandarin tone digits do not line up with Kokoro's tone
-arrows (gāo and xìng both come out as tone 5), so the voices would speak garbage without any
-warning. Both languages work with raw_phonemes=True (the user brings Kokoro phonemes).
+Japanese and Mandarin have front-ends of their own (ja.py, zh.py, cjk.py): espeak-ng reads
+every kanji/hanzi as the words "Chinese letter", and its Mandarin tone digits do not line up with
+Kokoro's tone arrows, so those languages never go through espeak (except Latin words in them).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from kokoro_cli.errors import UsageError
-from kokoro_cli.text import markup
+from kokoro_cli.text import cjk, markup
 from kokoro_cli.text.g2p import g2p_many, tokenize
 from kokoro_cli.text.normalize import normalizer
 from kokoro_cli.text.split import CHUNK_TOKENS, Packer, Splitter, blocks, join_parts, sentences
@@ -37,7 +36,6 @@ LANGUAGES: dict[str, str] = {
 }
 _ALIASES = {"en": "en-us", "fr": "fr-fr", "pt": "pt-br", "cmn": "zh", "jp": "ja"}
 T = TypeVar("T")
-TEXT_UNSUPPORTED = {"ja", "zh"}  # see the module docstring
 _POSSESSIVE = re.compile(r"'s\b")
 
 
@@ -77,7 +75,8 @@ def _phonemizer(run: markup.Run, lang: str, raw: bool):  # type: ignore[no-untyp
                     parts[k] = parts[k][m.end() :]
                     possessive.add((i, k - 1))
         spoken = [say(p).strip() for parts in split for p in parts[0::2]]
-        ipa = iter(g2p_many([s for s in spoken if s], lang))
+        to_ipa = cjk.g2p(lang) if lang in cjk.LANGS else lambda ts: g2p_many(ts, lang)
+        ipa = iter(to_ipa([s for s in spoken if s]))
         flat = iter(spoken)
         out = []
         for i, parts in enumerate(split):
@@ -104,11 +103,6 @@ def chunks(
 
     fast_start makes the first chunks short, so that audio can start playing early."""
     code = check_lang(lang)
-    if code in TEXT_UNSUPPORTED and not raw_phonemes:
-        raise UsageError(
-            f"{LANGUAGES[code]} text is not supported yet — pick a voice or --lang of another"
-            " language, or pass Kokoro phonemes with --raw-phonemes"
-        )
     if not text.strip():
         raise UsageError("no text to speak: the input is empty or only whitespace — give some text")
     # Parsing is eager so markup errors surface before the first chunk is synthesized.
@@ -117,7 +111,18 @@ def chunks(
         isinstance(it, markup.Pause) and not it.paragraph for it in items
     ):
         raise UsageError("no text to speak: the input has only invisible characters — give text")
+    if not raw_phonemes:
+        _check_cjk(items, code)
     return _chunks(items, code, raw_phonemes, fast_start)
+
+
+def _check_cjk(items: list[markup.Run | markup.Pause], lang: str) -> None:
+    """Text in a script `lang` cannot read, or Japanese/Mandarin with nothing to pronounce."""
+    runs = [it for it in items if isinstance(it, markup.Run)]
+    for run in runs:
+        cjk.check_script(run.text, lang)
+    if lang in cjk.LANGS and runs and not any(cjk.speakable(r.text) or r.custom for r in runs):
+        raise UsageError("no text to speak: the input has only punctuation — give some words")
 
 
 def _pause_after(items: list[markup.Run | markup.Pause], start: int) -> float:
