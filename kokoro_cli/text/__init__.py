@@ -36,6 +36,7 @@ LANGUAGES: dict[str, str] = {
 }
 _ALIASES = {"en": "en-us", "fr": "fr-fr", "pt": "pt-br", "cmn": "zh", "jp": "ja"}
 T = TypeVar("T")
+_WARM_UP = {"ja": "こんにちは。", "zh": "你好。"}  # loads OpenJTalk / jieba and pypinyin
 _POSSESSIVE = re.compile(r"'s\b")
 
 
@@ -189,9 +190,9 @@ def _run_chunks(
 
 
 def warm_up(lang: str) -> None:
-    """Load the normalizer, sentence splitter and espeak voice for `lang` ahead of the first
-    chunk (~0.13 s cold); callers run it in a thread while the model loads."""
-    for _ in chunks("Hello.", lang):
+    """Load the normalizer, sentence splitter and espeak voice (or the ja/zh front-end) for
+    `lang` ahead of the first chunk (~0.13 s cold for espeak); callers run it in a thread while the model loads."""
+    for _ in chunks(_WARM_UP.get(lang, "Hello."), lang):
         pass
 
 

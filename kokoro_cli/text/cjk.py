@@ -8,13 +8,18 @@ them, which is why these languages do not go through pysbd.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
-from kokoro_cli.errors import UsageError
+from kokoro_cli.errors import KokoroError, UsageError
 
 LANGS = ("ja", "zh")
+SAMPLE = {"ja": "こんにちは", "zh": "你好"}
+ENGINES = {"ja": "OpenJTalk (pyopenjtalk-plus)", "zh": "jieba + pypinyin + cn2an"}
+_PACKAGES = {"ja": ("pyopenjtalk",), "zh": ("jieba", "pypinyin", "pypinyin_dict", "cn2an")}
 ENGLISH = "en-us"  # Latin words inside Chinese or Japanese are read as American English
 # A sentence ends after these, with any closing quotes or brackets that follow.
 _SENTENCE_END = re.compile(r"[。！？；!?;…]+[」』”’）)\]】》〉\"']*\s*|[.]+[」』”’）)\]]*\s+")
@@ -35,6 +40,7 @@ def cache_folder() -> Path:
 
 def g2p(lang: str) -> Callable[[list[str]], list[str]]:
     """texts -> Kokoro phonemes for Japanese or Mandarin (imports the front-end on first use)."""
+    _require(lang)
     if lang == "zh":
         from kokoro_cli.text import zh
 
@@ -42,6 +48,16 @@ def g2p(lang: str) -> Callable[[list[str]], list[str]]:
     from kokoro_cli.text import ja
 
     return ja.g2p_many
+
+
+@cache
+def _require(lang: str) -> None:
+    missing = [p for p in _PACKAGES[lang] if importlib.util.find_spec(p) is None]
+    if missing:
+        raise KokoroError(
+            f"{ENGINES[lang]} is not installed (no {', '.join(missing)}) — pip install"
+            f" 'kokoro-cli[{lang}]'"
+        )
 
 
 def sentences(block: str) -> list[str]:

@@ -45,7 +45,9 @@ _WHOLE = {
 _APICAL = "ɨ"  # the "i" of zhi chi shi ri zi ci si
 
 # Words ending in 儿 where it is a syllable of its own, not erhua.
-_ER_SYLLABLE = set("儿子 女儿 婴儿 幼儿 孤儿 胎儿 健儿 少儿 患儿 儿童 男儿 宠儿 乳儿 混血儿 新生儿".split())
+_ER_SYLLABLE = set(
+    "儿子 女儿 婴儿 幼儿 孤儿 胎儿 健儿 少儿 患儿 儿童 男儿 宠儿 乳儿 混血儿 新生儿".split()
+)
 _DIGITS = set("零〇一二三四五六七八九")
 _NUMERAL = _DIGITS | set("十百千万亿点")
 _PUNCT = str.maketrans({
@@ -64,7 +66,8 @@ _TIME = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)(?!\d)")
 _DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _MONEY = re.compile(r"([¥￥$€£])\s?(\d+(?:\.\d+)?)")
 _CURRENCY = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元", "£": "英镑"}
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_DOTS = re.compile(r"\.{2,}|…+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()  # jieba's lazy initialization is not thread-safe (batch workers)
@@ -171,7 +174,8 @@ def normalize(text: str) -> str:
     """Full-width forms folded, numbers, dates, times, money and percentages in Chinese words."""
     import cn2an
 
-    text = unicodedata.normalize("NFKC", text).replace("……", "…").replace("——", "—")
+    text = unicodedata.normalize("NFKC", text).replace("——", "—")
+    text = _DOTS.sub("…", text)  # NFKC spells … as three dots
     text = _THOUSANDS.sub("", text)
     text = _DATE.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
     text = _TIME.sub(lambda m: f"{int(m[1])}点" + (f"{int(m[2])}分" if int(m[2]) else "整"), text)
