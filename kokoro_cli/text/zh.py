@@ -94,11 +94,11 @@ def _libraries() -> tuple[Callable[[str], list[str]], Callable[..., list[str]]]:
 
 
 def syllable_ipa(pinyin: str) -> str:
-    """IPA of one TONE3 pinyin syllable ("hao3" -> "xau↓"; "r5" after erhua -> "ɻ")."""
-    tone = pinyin[-1] if pinyin[-1] in TONES else "5"
-    body = pinyin.rstrip("12345").replace("v", "ü")
+    """IPA of one TONE3 pinyin syllable ("hao3" -> "xau↓", "shi4" -> "ʂɨ↘")."""
     from pypinyin.contrib.tone_convert import to_finals, to_initials
 
+    tone = pinyin[-1] if pinyin[-1] in TONES else "5"
+    body = pinyin.rstrip("12345").replace("v", "ü")
     if body in _WHOLE:
         nucleus, coda = _WHOLE[body]
         return nucleus + TONES[tone] + coda
