@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,13 @@ def test_latin_words_are_spoken_never_dropped(word: str, lang: str) -> None:
     assert english in ps, (word, english, ps)
 
 
+@pytest.mark.parametrize("lang, text", [("zh", "我去过{}。"), ("ja", "{}に行きました。")])
+def test_other_scripts_are_read_not_dropped(lang: str, text: str) -> None:
+    for word in ("Москва", "한국", "Ελλάδα"):
+        (english,) = g2p_many([word], "en-us")
+        assert english and english in phonemize(text.format(word), lang), word
+
+
 def test_acronyms_and_brands() -> None:
     assert "ˌAˈI" in phonemize("我们讨论AI。", "zh")
     assert "eːai" in phonemize("AIについて話します。", "ja")  # Japanese say エーアイ
@@ -179,8 +187,7 @@ CORPUS = {
 
 @pytest.mark.parametrize("lang", ["zh", "ja"])
 def test_every_symbol_is_in_the_vocabulary(lang: str) -> None:
-    text = CORPUS[lang].replace("한국어없음", "")
-    out = list(chunks(text, lang))
+    out = list(chunks(CORPUS[lang], lang))
     assert out and all(set(c.phonemes) <= set(vocab()) for c in out)
 
 
@@ -207,7 +214,8 @@ def test_long_text_chunks_stay_within_the_limit(lang: str, unit: str) -> None:
     out = list(chunks(long_sentence + "。" + "好。" * 3, lang, fast_start=False))
     assert len(out) > 2
     assert all(0 < len(c.tokens) <= CHUNK_TOKENS for c in out)
-    assert "".join(c.text for c in out).replace(" ", "") == (long_sentence + "。" + "好。" * 3)
+    said = unicodedata.normalize("NFKC", "".join(c.text for c in out)).replace(" ", "")
+    assert said == unicodedata.normalize("NFKC", long_sentence + "。" + "好。" * 3)
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -219,9 +227,6 @@ def test_long_text_chunks_stay_within_the_limit(lang: str, unit: str) -> None:
         ("。！？……", "zh", "only punctuation"),
         ("「」、。", "ja", "only punctuation"),
         ("こんにちは", "zh", "Japanese kana"),
-        ("你好", "en-us", "Chinese characters"),
-        ("こんにちは", "fr-fr", "Japanese characters"),
-        ("안녕하세요", "zh", "Korean"),
     ],
 )
 def test_unreadable_input_is_refused(text: str, lang: str, message: str) -> None:
@@ -290,7 +295,6 @@ def test_say_and_batch_speak_chinese_and_japanese(kokoro: Kokoro, tmp_path: Path
 def test_cli_errors_are_one_line_and_leave_no_file(kokoro: Kokoro, tmp_path: Path) -> None:
     for args in (
         ("say", "。！？", "--voice", "zf_xiaobei", "-o", "x.wav"),
-        ("say", "你好", "--voice", "af_heart", "-o", "x.wav"),
         ("say", "こんにちは", "--voice", "zm_yunxi", "-o", "x.wav"),
     ):
         r = kokoro(*args)

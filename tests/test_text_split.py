@@ -189,9 +189,8 @@ SETTINGS = settings(
 def test_garbage_never_crashes_and_keeps_every_word(text: str) -> None:
     try:
         got = list(chunks(text, "en-us"))
-    except UsageError as err:  # nothing to say, a malformed tag, or CJK script (cjk.py)
-        msg = str(err)
-        assert any(s in msg for s in ("no text", "pause", "pronunciation", "--lang", "Korean"))
+    except UsageError as err:  # only for input with nothing to say, or a malformed tag
+        assert "no text" in str(err) or "pause" in str(err) or "pronunciation" in str(err)
         return
     if "[pause:" not in text and "](/" not in text:
         check(text, got)

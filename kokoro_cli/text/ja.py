@@ -183,6 +183,8 @@ def _pieces(text: str) -> list[tuple[str, str]]:
                 out.append(("kana", pron if w["pos"] == _VERB else _LONG_U + pron))
         elif unicodedata.normalize("NFKC", surface) in _PUNCT:
             out.append(("punct", _PUNCT[unicodedata.normalize("NFKC", surface)]))
+        elif cjk.speakable(surface):  # another script (Москва, 한국): read, never dropped
+            out.append(("en", unicodedata.normalize("NFKC", surface)))
     return [("ps", _kana(p)) if kind == "kana" else (kind, p) for kind, p in out]
 
 

@@ -60,6 +60,7 @@ _HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _PIECES = re.compile(
     r"(?P<zh>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)"
     r"|(?P<en>[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*)"
+    r"|(?P<other>[^\W_]+)"  # any other script: the English front-end reads it, nothing is dropped
     r"|(?P<punct>[,.!?:;()“”—…\"])"
 )
 _TIME = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)(?!\d)")
@@ -209,8 +210,8 @@ def _pieces(text: str) -> list[tuple[str, str]]:
             pinyins = [to_pinyin(w) for w in words]
             pinyins = sandhi(words, pinyins)
             out.extend(("ps", _word_ipa(w, p)) for w, p in zip(words, pinyins, strict=True))
-        elif m["en"]:
-            out.append(("en", m["en"]))
+        elif m["en"] or m["other"]:
+            out.append(("en", m["en"] or m["other"]))
         else:
             out.append(("punct", m["punct"]))
     return out
