@@ -135,7 +135,7 @@ def chunks(
 
 
 def _check_cjk(items: list[markup.Run | markup.Pause], lang: str) -> None:
-    """Text in a script `lang` cannot read, or Japanese/Mandarin with nothing to pronounce."""
+    """Kana in Mandarin text, or Japanese/Mandarin text with nothing to pronounce."""
     runs = [it for it in items if isinstance(it, markup.Run)]
     for run in runs:
         cjk.check_script(run.text, lang)
@@ -217,7 +217,8 @@ def _run_chunks(
 
 def warm_up(lang: str) -> None:
     """Load the normalizer, sentence splitter and espeak voice (or the ja/zh front-end) for
-    `lang` ahead of the first chunk (~0.13 s cold for espeak); callers run it in a thread while the model loads."""
+    `lang` ahead of the first chunk (~0.13 s cold for espeak); callers run it in a thread while
+    the model loads."""
     for _ in chunks(_WARM_UP.get(lang, "Hello."), lang):
         pass
 

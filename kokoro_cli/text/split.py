@@ -39,7 +39,10 @@ _ABBREVIATIONS = set(
 _CLAUSE_END = re.compile(r"[,;:—…]\s+")
 _RAW_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 # Clause boundaries; not before a digit, so "Jan. 3, 2024" keeps its year for the normalizer.
-_CLAUSE = re.compile(r"(?<=[,;:—…])\s+(?!\d)|\s+(?=—)|(?<=[，、；：])")  # CJK: no space after
+# Chinese and Japanese put no space after a comma: there the cut needs none.
+_CLAUSE = re.compile(
+    r"(?<=[,;:—…])\s+(?!\d)|\s+(?=—)|(?<=[，、；：])|(?<=[,;:])(?=[\u3040-\u9fff])"
+)
 _CLOSING = tuple(",.;:!?…)”")
 
 Phonemizer = Callable[[list[str]], list[str]]  # texts -> Kokoro phonemes, one call per batch
