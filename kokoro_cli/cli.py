@@ -54,6 +54,7 @@ class GlobalOptions:
     device: str = "cpu"
     quiet: bool = False
     verbose: bool = False
+    precision: str = "auto"
 
 
 OPTS = GlobalOptions()
@@ -102,6 +103,7 @@ def _global(
 ) -> None:
     """Speak text with Kokoro-82M: to the speaker, to audio files, or down a pipe."""
     OPTS.model, OPTS.device, OPTS.quiet, OPTS.verbose = model, device.value, quiet, verbose
+    OPTS.precision = precision.value
     os.environ["KOKORO_PRECISION"] = precision.value  # where load_model() reads it
 
 
@@ -222,8 +224,15 @@ def say(
     ] = None,
     show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
     phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
+    no_server: Annotated[
+        bool, typer.Option("--no-server", help="Synthesize here even if `kokoro serve` runs.")
+    ] = False,
 ) -> None:
-    """Speak text: play it, or write it to a file or stdout. Example: kokoro say "Hi." -o hi.mp3"""
+    """Speak text: play it, or write it to a file or stdout. Example: kokoro say "Hi." -o hi.mp3
+
+    With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
+    that warm model and the audio comes back as it is made; otherwise it is synthesized here.
+    """
     from kokoro_cli import audio
 
     content = read_text(text, file)
@@ -243,16 +252,20 @@ def say(
         from kokoro_cli.playback import output_device
 
         output_device()
-    from kokoro_cli import voices
-
-    voices.load_voice(config.voice)  # a broken voice file fails before the slow model load
     # short first chunks only when someone hears the audio as it comes (speaker or a pipe)
     config = replace(config, fast_start=to_stdout or play or not output)
-    front_end = _warm_front_end(config)  # espeak starts up while torch loads the model
-    try:
-        model = load_engine()
-    finally:  # also when loading fails: exiting mid-setup races espeak's temp-dir cleanup
-        front_end.join()
+    chunks = None if no_server else _server_chunks(content, config)
+    if chunks is None:
+        from kokoro_cli import voices
+        from kokoro_cli.pipeline import synthesize
+
+        voices.load_voice(config.voice)  # a broken voice file fails before the slow model load
+        front_end = _warm_front_end(config)  # espeak starts up while torch loads the model
+        try:
+            model = load_engine()
+        finally:  # also when loading fails: exiting mid-setup races espeak's temp-dir cleanup
+            front_end.join()
+        chunks = synthesize(content, config, model)
 
     sinks: list[Any] = []
     cues: list[audio.Cue] = []
@@ -265,7 +278,7 @@ def say(
             from kokoro_cli.playback import Player
 
             sinks.append(Player())
-        _speak(content, config, model, sinks, cues, show_phonemes)
+        _speak(len(content), chunks, sinks, cues, show_phonemes)
         for sink in sinks:  # files first: a Ctrl-C while the speaker drains keeps a whole file
             sink.commit()
         if subtitles and kind:
@@ -277,12 +290,34 @@ def say(
         raise
 
 
-def _speak(content: str, config: Any, model: Any, sinks: list, cues: list, show: bool) -> None:
-    from kokoro_cli.audio import Cue
-    from kokoro_cli.pipeline import synthesize
+def _server_chunks(content: str, config: Any) -> Iterator[Any] | None:
+    """The chunks from a running `kokoro serve` (see client.py), or None to synthesize here."""
+    from kokoro_cli import client, voices
 
-    with _progress(len(content)) as advance:
-        for chunk in synthesize(content, config, model):
+    if OPTS.model or OPTS.device != "cpu" or OPTS.precision != "auto":
+        return None  # the server runs its own model; honour an explicit choice here
+    if any(voices._looks_like_path(term) for term in voices.parse_blend(config.voice)[0]):
+        return None  # a .pt path means this machine's file, relative to this folder
+    address = client.server_address()
+    if address is None:
+        return None
+    body = {
+        "input": content, "voice": config.voice, "speed": config.speed, "lang": config.lang,
+        "phonemes": config.raw_phonemes, "fast_start": config.fast_start,
+        "response_format": client.FRAMES,
+    }  # fmt: skip
+    response = client.request_speech(address, body)
+    if OPTS.verbose:
+        where = "speaking through" if response else "no answer from"
+        info(f"kokoro: {where} the server at {address}")
+    return None if response is None else client.stream_chunks(response)
+
+
+def _speak(total: int, chunks: Iterator[Any], sinks: list, cues: list, show: bool) -> None:
+    from kokoro_cli.audio import Cue
+
+    with _progress(total) as advance:
+        for chunk in chunks:
             if show and chunk.phonemes:
                 print(chunk.phonemes, file=sys.stderr, flush=True)
             for sink in sinks:
@@ -360,6 +395,39 @@ def batch(
     failed = batching.run(items, config, force=force, jobs=jobs, opts=OPTS)
     if failed:
         raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
+
+
+# ---------------------------------------------------------------- serve
+
+
+@app.command()
+def serve(
+    socket_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--socket", help="Unix socket (default: $XDG_RUNTIME_DIR/kokoro-cli/kokoro.sock)."
+        ),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Also listen on TCP at this address (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Also listen on TCP at this port (8880).")
+    ] = None,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Requests synthesized at once.")] = 1,
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="KOKORO_API_KEY", help="Require Authorization: Bearer KEY."),
+    ] = None,
+) -> None:
+    """Keep the model warm and serve speech: `kokoro say` uses it, so do OpenAI clients.
+
+    Examples: kokoro serve &   (then: kokoro say "Done." answers at once)
+              kokoro serve --port 8880   (also POST http://127.0.0.1:8880/v1/audio/speech)
+    """
+    from kokoro_cli.server import start
+
+    start(socket_path, host, port, jobs, api_key, load=load_engine, verbose=OPTS.verbose, info=info)
 
 
 # ---------------------------------------------------------------- voices and mix

@@ -1,0 +1,451 @@
+"""`kokoro serve`: the model loaded once, speech over HTTP (OpenAI's API and our own frames).
+
+Routes: POST /v1/audio/speech (OpenAI-compatible, streamed as chunks are synthesized),
+GET /v1/models, GET /v1/audio/voices, GET /health. Starlette on uvicorn: a small, well-kept ASGI
+stack without FastAPI's pydantic layer, which eight fields do not need.
+
+Synthesis runs in worker threads, at most `jobs` requests at once (the others wait their turn in
+order); each step synthesizes and encodes one chunk, so a client that goes away frees its slot
+at the next chunk boundary. Bad input gets a 4xx answer {"error": {"message", "type", "param"}}
+with the same message `kokoro say` prints for the same mistake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from kokoro_cli import SAMPLE_RATE, client
+from kokoro_cli.encoders import MEDIA_TYPES, open_encoder
+from kokoro_cli.errors import KokoroError, UsageError, VoiceError
+from kokoro_cli.pipeline import AudioChunk, SynthesisConfig
+
+MAX_BODY = 1024 * 1024  # bytes of JSON: about a novel chapter of text per request
+DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) an oversized body up to this, to answer 413
+MODELS = ("kokoro", "tts-1", "tts-1-hd", "gpt-4o-mini-tts")  # OpenAI's names all mean Kokoro
+FORMATS = (*MEDIA_TYPES, client.FRAMES)
+
+
+class ApiError(Exception):
+    """A request the server refuses: HTTP status, message and the offending field."""
+
+    def __init__(self, status: int, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.param = status, message, param
+
+
+def error_response(status: int, message: str, param: str | None = None) -> JSONResponse:
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    body = {"error": {"message": message, "type": kind, "param": param, "code": None}}
+    return JSONResponse(body, status_code=status)
+
+
+# ---------------------------------------------------------------- the engine
+
+
+class Engine:
+    """The loaded model behind one `synthesize` call, shared by `jobs` worker threads."""
+
+    def __init__(self, model: Any, jobs: int) -> None:
+        if jobs > 1:  # short chunks side by side on fewer threads each, as in `kokoro batch`
+            import torch
+
+            from kokoro_cli.batch import TOKENS_AT_ONCE, SharedModel
+
+            threads = torch.get_num_threads()
+            model = SharedModel(model, TOKENS_AT_ONCE, threads, max(1, threads // jobs))
+        self.model = model
+
+    def synthesize(self, text: str, config: SynthesisConfig) -> Iterator[AudioChunk]:
+        from kokoro_cli.pipeline import synthesize
+
+        return synthesize(text, config, self.model)
+
+
+@dataclass
+class Slots:
+    """At most `jobs` requests synthesize at once; the others queue in arrival order."""
+
+    jobs: int
+    active: int = 0
+    queued: int = 0
+
+    def __post_init__(self) -> None:
+        self._sem = asyncio.Semaphore(self.jobs)
+
+    async def acquire(self) -> None:
+        self.queued += 1
+        try:
+            await self._sem.acquire()
+        finally:
+            self.queued -= 1
+        self.active += 1
+
+    def release(self) -> None:
+        self.active -= 1
+        self._sem.release()
+
+
+# ---------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    text: str
+    config: SynthesisConfig
+    fmt: str
+
+
+def _field(payload: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any) -> Any:
+    value = payload.get(name, default)
+    if value is None:
+        return default
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        what = {str: "a string", bool: "true or false"}.get(kind, "a number")  # type: ignore[call-overload]
+        raise ApiError(400, f"'{name}' must be {what}", name)
+    return value
+
+
+def parse_speech(payload: Any) -> SpeechRequest:
+    """Validate an /v1/audio/speech body; raises ApiError naming the field at fault."""
+    from kokoro_cli import text as front_end
+    from kokoro_cli.pipeline import check_speed, resolve_lang
+
+    if not isinstance(payload, dict):
+        raise ApiError(400, 'the body must be a JSON object, e.g. {"input": "Hello."}')
+    model = _field(payload, "model", str, "kokoro")
+    if model not in MODELS:
+        raise ApiError(400, f"model '{model}' is not served here; use {', '.join(MODELS)}", "model")
+    text = _field(payload, "input", str, None)
+    if text is None:
+        raise ApiError(400, "'input' is missing; give the text to speak", "input")
+    if not text.strip():
+        raise ApiError(400, "input is empty; there is nothing to speak", "input")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from "\ud800" escapes
+        raise ApiError(400, "input is not valid Unicode text (lone surrogates)", "input") from None
+    voice = payload.get("voice")
+    if isinstance(voice, dict):  # newer OpenAI clients may send {"id": "..."}
+        voice = voice.get("id")
+    voice = _field({"voice": voice}, "voice", str, "af_heart")
+    speed = float(_field(payload, "speed", (int, float), 1.0))
+    fmt = _field(payload, "response_format", str, "mp3")
+    if fmt not in FORMATS:
+        raise ApiError(
+            400,
+            f"response_format '{fmt}' is not one of {', '.join(MEDIA_TYPES)}",
+            "response_format",
+        )
+    if _field(payload, "stream_format", str, "audio") != "audio":
+        raise ApiError(400, "only stream_format 'audio' is supported", "stream_format")
+    lang = _field(payload, "lang", str, None)
+    phonemes = _field(payload, "phonemes", bool, False)
+    fast_start = _field(payload, "fast_start", bool, True)
+    try:
+        check_speed(speed)
+    except UsageError as exc:
+        raise ApiError(400, str(exc), "speed") from None
+    try:
+        if lang:
+            front_end.check_lang(lang)
+        config = SynthesisConfig(voice, speed, lang, phonemes, fast_start)
+        lang = resolve_lang(config)
+    except VoiceError as exc:
+        raise ApiError(400, str(exc), "voice") from None
+    except UsageError as exc:
+        raise ApiError(400, str(exc), "lang") from None
+    return SpeechRequest(text, SynthesisConfig(voice, speed, lang, phonemes, fast_start), fmt)
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, up to MAX_BODY; a bigger one is read and dropped (to DRAIN_LIMIT), then 413."""
+    declared = request.headers.get("content-length", "")
+    too_big = ApiError(413, f"the body is over {MAX_BODY // 1024} KiB; send shorter input")
+    if declared.isdigit() and int(declared) > DRAIN_LIMIT:
+        raise too_big
+    body, seen = bytearray(), 0
+    async for part in request.stream():
+        seen += len(part)
+        if seen <= MAX_BODY:
+            body += part
+        elif seen > DRAIN_LIMIT:
+            break
+    if seen > MAX_BODY:
+        raise too_big
+    return bytes(body)
+
+
+# ---------------------------------------------------------------- streaming
+
+
+class _Stream(StreamingResponse):
+    """Closes its body iterator however the response ends, so the job slot is always freed."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.body_iterator.aclose()  # type: ignore[attr-defined]
+
+
+class _Job:
+    """One request's synthesis: a chunk iterator and its encoder, stepped in a worker thread."""
+
+    def __init__(self, chunks: Iterator[AudioChunk], fmt: str) -> None:
+        self.chunks, self.frames = chunks, fmt == client.FRAMES
+        self.encoder = None if self.frames else open_encoder(fmt)
+
+    def step(self) -> tuple[bytes, bool]:
+        """Synthesize and encode the next chunk: (bytes to send, whether this was the end)."""
+        chunk = next(self.chunks, None)
+        if chunk is None:
+            return (b"" if self.encoder is None else self.encoder.finish()), True
+        if self.encoder is None:
+            header = {"text": chunk.text, "phonemes": chunk.phonemes, "start": chunk.start}
+            return client.encode_frame(header, chunk.audio), False
+        return self.encoder.write(chunk.audio), False
+
+    def close(self) -> None:
+        close = getattr(self.chunks, "close", None)
+        if close is not None:
+            close()  # stops the front-end's prefetch thread too
+        if self.encoder is not None:
+            self.encoder.close()
+
+
+async def speech(request: Request) -> Response:
+    state = request.app.state
+    try:
+        body = await read_body(request)
+        try:
+            payload = json.loads(body)  # bytes: UTF-8 (or -16/-32 by BOM) decoding is JSON's own
+        except ValueError as exc:  # includes UnicodeDecodeError
+            raise ApiError(400, f"the body is not valid JSON ({exc}); send a JSON object") from None
+        req = parse_speech(payload)
+    except ApiError as exc:
+        return error_response(exc.status, exc.message, exc.param)
+
+    await state.slots.acquire()
+    job: _Job | None = None
+    try:
+        job = _Job(state.engine.synthesize(req.text, req.config), req.fmt)
+        first, done = await anyio.to_thread.run_sync(job.step)  # errors surface before the 200
+    except BaseException as exc:
+        if job is not None:
+            job.close()
+        state.slots.release()
+        if isinstance(exc, VoiceError):
+            return error_response(400, str(exc), "voice")
+        if isinstance(exc, UsageError):
+            return error_response(400, str(exc), "input")
+        if isinstance(exc, KokoroError):
+            return error_response(500, str(exc))
+        raise
+
+    async def rest() -> AsyncIterator[bytes]:
+        nonlocal done
+        try:
+            if first:
+                yield first
+            while not done:
+                data, done = await anyio.to_thread.run_sync(job.step)
+                if data:
+                    yield data
+        except Exception as exc:
+            _log(f"kokoro: request failed mid-stream: {type(exc).__name__}: {exc}")
+            if not job.frames:
+                raise  # the connection breaks off: the client sees an incomplete response
+            yield client.encode_frame({"error": {"message": str(exc)}})
+        finally:
+            job.close()
+            state.slots.release()
+
+    media = "application/octet-stream" if job.frames else MEDIA_TYPES[req.fmt]
+    headers = {"X-Sample-Rate": str(SAMPLE_RATE)}
+    return _Stream(rest(), media_type=media, headers=headers)
+
+
+# ---------------------------------------------------------------- the small routes
+
+
+async def models(request: Request) -> Response:
+    rows = [{"id": m, "object": "model", "created": 0, "owned_by": "kokoro-cli"} for m in MODELS]
+    return JSONResponse({"object": "list", "data": rows})
+
+
+async def voices_route(request: Request) -> Response:
+    from kokoro_cli import voices
+
+    rows = [
+        {"id": v.name, "name": v.name, "language": v.lang, "gender": v.gender, "source": v.source}
+        for v in voices.list_voices()
+    ]
+    return JSONResponse({"object": "list", "data": rows, "voices": [r["id"] for r in rows]})
+
+
+async def health(request: Request) -> Response:
+    slots = request.app.state.slots
+    return JSONResponse(
+        {"status": "ok", "jobs": slots.jobs, "active": slots.active, "queued": slots.queued}
+    )
+
+
+def _guarded(handler: Any, api_key: str | None) -> Any:
+    """Require `Authorization: Bearer <api_key>` when a key is set."""
+    if not api_key:
+        return handler
+    expected = f"Bearer {api_key}".encode()
+
+    async def guarded(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            return error_response(401, "missing or wrong API key; send Authorization: Bearer KEY")
+        return await handler(request)
+
+    return guarded
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_response(exc.status_code, f"{request.method} {request.url.path}: {exc.detail}")
+
+
+def create_app(engine: Engine, jobs: int, api_key: str | None = None) -> Starlette:
+    """The ASGI app: routes, JSON errors, and the shared engine and job slots."""
+    routes = [
+        Route("/v1/audio/speech", _guarded(speech, api_key), methods=["POST"]),
+        Route("/v1/models", _guarded(models, api_key), methods=["GET"]),
+        Route("/v1/audio/voices", _guarded(voices_route, api_key), methods=["GET"]),
+        Route("/health", health, methods=["GET"]),  # open: load balancers and `say` probe it
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app.state.engine = engine
+    app.state.slots = Slots(jobs)
+    return app
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- sockets and the server loop
+
+
+def _claim(path: Path) -> None:
+    """Make sure `path` can be ours: a private folder, and no live server on it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.parent.stat().st_uid != os.getuid():
+        raise UsageError(f"{path.parent} belongs to another user; choose --socket elsewhere")
+    if path.exists() or path.is_symlink():
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            path.unlink()  # a stale socket left by a server that was killed
+        else:
+            raise UsageError(f"a server is already listening on {path}; stop it or use --socket")
+        finally:
+            probe.close()
+
+
+def bind_unix(path: Path) -> socket.socket:
+    """Listen on `path`, mode 0600 from the start (umask), in a private folder."""
+    _claim(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)
+    try:
+        sock.bind(str(path))
+    finally:
+        os.umask(old)
+    os.chmod(path, 0o600)
+    sock.listen(128)
+    return sock
+
+
+def bind_tcp(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; pick another --port"
+        ) from None
+    sock.listen(128)
+    return sock
+
+
+def run(app: Starlette, sockets: list[socket.socket], verbose: bool) -> None:
+    """Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()  # a drained shutdown is a clean exit, status 0
+
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        log_level="info" if verbose else "warning",
+        access_log=verbose,
+        timeout_graceful_shutdown=None,  # drain: wait for every response in flight
+    )
+    Server(config).run(sockets=sockets)
+
+
+DEFAULT_PORT = 8880  # Kokoro-FastAPI's port, so clients set up for it find us
+WARM_UP_TEXT = "Hello."  # one short forward at start: the first request pays no one-off costs
+
+
+def start(
+    socket_path: Path | None, host: str | None, port: int | None, jobs: int,
+    api_key: str | None, *, load: Any, verbose: bool, info: Any,
+) -> None:  # fmt: skip
+    """`kokoro serve`: check the addresses, load and warm the model, serve until stopped."""
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs} is not allowed; use 1 or more")
+    if port is not None and not 0 <= port < 65536:  # 0: any free port (the line says which)
+        raise UsageError(f"--port {port} is not a TCP port; use 1-65535")
+    path = Path(socket_path or client.default_socket()).expanduser().absolute()
+    _claim(path)  # fail fast, before the slow load: another server, a foreign folder
+    sockets: list[socket.socket] = []
+    unix: socket.socket | None = None
+    if port is not None or host is not None:
+        sockets.append(bind_tcp(host or "127.0.0.1", DEFAULT_PORT if port is None else port))
+    try:
+        engine = Engine(load(), jobs)
+        for _ in engine.synthesize(WARM_UP_TEXT, SynthesisConfig()):
+            pass
+        unix = bind_unix(path)
+        sockets.append(unix)
+        where = [f"unix:{path}"]
+        if len(sockets) > 1:
+            tcp_host, tcp_port = sockets[0].getsockname()[:2]
+            where.append(f"http://{tcp_host}:{tcp_port}".replace("http://::", "http://[::]"))
+        info(f"kokoro: serving on {' and '.join(where)} ({jobs} at a time); Ctrl-C stops")
+        run(create_app(engine, jobs, api_key), sockets, verbose)
+        info("kokoro: stopped")
+    finally:
+        for sock in sockets:
+            sock.close()
+        if unix is not None:
+            path.unlink(missing_ok=True)
