@@ -236,7 +236,13 @@ def say(
     from kokoro_cli import audio
 
     content = read_text(text, file)
-    config = config_from(voice, speed, lang, phonemes)
+    server = None if no_server else _server_address(voice)
+    if server is None:
+        config = config_from(voice, speed, lang, phonemes)
+    else:  # the server checks voice and language (the same messages) without loading text/ here
+        from kokoro_cli.pipeline import SynthesisConfig, check_speed
+
+        config = SynthesisConfig(voice, check_speed(speed), lang, phonemes)
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
         raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
@@ -254,9 +260,11 @@ def say(
         output_device()
     # short first chunks only when someone hears the audio as it comes (speaker or a pipe)
     config = replace(config, fast_start=to_stdout or play or not output)
-    chunks = None if no_server else _server_chunks(content, config)
+    chunks = None if server is None else _server_chunks(server, content, config)
     if chunks is None:
         from kokoro_cli import voices
+
+        config = replace(config_from(voice, speed, lang, phonemes), fast_start=config.fast_start)
         from kokoro_cli.pipeline import synthesize
 
         voices.load_voice(config.voice)  # a broken voice file fails before the slow model load
@@ -290,17 +298,21 @@ def say(
         raise
 
 
-def _server_chunks(content: str, config: Any) -> Iterator[Any] | None:
-    """The chunks from a running `kokoro serve` (see client.py), or None to synthesize here."""
+def _server_address(voice: str) -> Any:
+    """Where a running `kokoro serve` may answer `say` (client.Address), or None."""
     from kokoro_cli import client, voices
 
     if OPTS.model or OPTS.device != "cpu" or OPTS.precision != "auto":
         return None  # the server runs its own model; honour an explicit choice here
-    if any(voices._looks_like_path(term) for term in voices.parse_blend(config.voice)[0]):
+    if any(voices._looks_like_path(term) for term in voices.parse_blend(voice)[0]):
         return None  # a .pt path means this machine's file, relative to this folder
-    address = client.server_address()
-    if address is None:
-        return None
+    return client.server_address()
+
+
+def _server_chunks(address: Any, content: str, config: Any) -> Iterator[Any] | None:
+    """The chunks from the server (see client.py), or None when it does not answer."""
+    from kokoro_cli import client
+
     body = {
         "input": content, "voice": config.voice, "speed": config.speed, "lang": config.lang,
         "phonemes": config.raw_phonemes, "fast_start": config.fast_start,
@@ -425,8 +437,12 @@ def serve(
     Examples: kokoro serve &   (then: kokoro say "Done." answers at once)
               kokoro serve --port 8880   (also POST http://127.0.0.1:8880/v1/audio/speech)
     """
-    from kokoro_cli.server import start
-
+    try:
+        from kokoro_cli.server import start
+    except ModuleNotFoundError as exc:
+        raise KokoroError(
+            f"kokoro serve needs {exc.name}; install the extra: pip install 'kokoro-cli[serve]'"
+        ) from None
     start(socket_path, host, port, jobs, api_key, load=load_engine, verbose=OPTS.verbose, info=info)
 
 
