@@ -438,7 +438,7 @@ def serve(
               kokoro serve --port 8880   (also POST http://127.0.0.1:8880/v1/audio/speech)
     """
     try:
-        from kokoro_cli.server import start
+        from kokoro_cli.listen import start
     except ModuleNotFoundError as exc:
         raise KokoroError(
             f"kokoro serve needs {exc.name}; install the extra: pip install 'kokoro-cli[serve]'"

@@ -15,12 +15,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-import os
-import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -210,12 +207,14 @@ class _Job:
     def __init__(self, chunks: Iterator[AudioChunk], fmt: str) -> None:
         self.chunks, self.frames = chunks, fmt == client.FRAMES
         self.encoder = None if self.frames else open_encoder(fmt)
+        self.spoken = 0  # chunks of speech synthesized so far (pauses not counted)
 
     def step(self) -> tuple[bytes, bool]:
         """Synthesize and encode the next chunk: (bytes to send, whether this was the end)."""
         chunk = next(self.chunks, None)
         if chunk is None:
             return (b"" if self.encoder is None else self.encoder.finish()), True
+        self.spoken += bool(chunk.text.strip())
         if self.encoder is None:
             header = {"text": chunk.text, "phonemes": chunk.phonemes, "start": chunk.start}
             return client.encode_frame(header, chunk.audio), False
@@ -267,7 +266,10 @@ async def speech(request: Request) -> Response:
                 data, done = await anyio.to_thread.run_sync(job.step)
                 if data:
                     yield data
-        except Exception as exc:
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # cancelled: the client hung up
+                _log(f"kokoro: a client went away; stopped after {job.spoken} spoken chunks")
+                raise
             _log(f"kokoro: request failed mid-stream: {type(exc).__name__}: {exc}")
             if not job.frames:
                 raise  # the connection breaks off: the client sees an incomplete response
@@ -342,110 +344,3 @@ def create_app(engine: Engine, jobs: int, api_key: str | None = None) -> Starlet
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- sockets and the server loop
-
-
-def _claim(path: Path) -> None:
-    """Make sure `path` can be ours: a private folder, and no live server on it."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.parent.stat().st_uid != os.getuid():
-        raise UsageError(f"{path.parent} belongs to another user; choose --socket elsewhere")
-    if path.exists() or path.is_symlink():
-        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            probe.connect(str(path))
-        except OSError:
-            path.unlink()  # a stale socket left by a server that was killed
-        else:
-            raise UsageError(f"a server is already listening on {path}; stop it or use --socket")
-        finally:
-            probe.close()
-
-
-def bind_unix(path: Path) -> socket.socket:
-    """Listen on `path`, mode 0600 from the start (umask), in a private folder."""
-    _claim(path)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    old = os.umask(0o177)
-    try:
-        sock.bind(str(path))
-    finally:
-        os.umask(old)
-    os.chmod(path, 0o600)
-    sock.listen(128)
-    return sock
-
-
-def bind_tcp(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise UsageError(
-            f"cannot listen on {host}:{port}: {exc.strerror}; pick another --port"
-        ) from None
-    sock.listen(128)
-    return sock
-
-
-def run(app: Starlette, sockets: list[socket.socket], verbose: bool) -> None:
-    """Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return."""
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            super().handle_exit(sig, frame)
-            self._captured_signals.clear()  # a drained shutdown is a clean exit, status 0
-
-    config = uvicorn.Config(
-        app,
-        lifespan="off",
-        log_level="info" if verbose else "warning",
-        access_log=verbose,
-        timeout_graceful_shutdown=None,  # drain: wait for every response in flight
-    )
-    Server(config).run(sockets=sockets)
-
-
-DEFAULT_PORT = 8880  # Kokoro-FastAPI's port, so clients set up for it find us
-WARM_UP_TEXT = "Hello."  # one short forward at start: the first request pays no one-off costs
-
-
-def start(
-    socket_path: Path | None, host: str | None, port: int | None, jobs: int,
-    api_key: str | None, *, load: Any, verbose: bool, info: Any,
-) -> None:  # fmt: skip
-    """`kokoro serve`: check the addresses, load and warm the model, serve until stopped."""
-    if jobs < 1:
-        raise UsageError(f"--jobs {jobs} is not allowed; use 1 or more")
-    if port is not None and not 0 <= port < 65536:  # 0: any free port (the line says which)
-        raise UsageError(f"--port {port} is not a TCP port; use 1-65535")
-    path = Path(socket_path or client.default_socket()).expanduser().absolute()
-    _claim(path)  # fail fast, before the slow load: another server, a foreign folder
-    sockets: list[socket.socket] = []
-    unix: socket.socket | None = None
-    if port is not None or host is not None:
-        sockets.append(bind_tcp(host or "127.0.0.1", DEFAULT_PORT if port is None else port))
-    try:
-        engine = Engine(load(), jobs)
-        for _ in engine.synthesize(WARM_UP_TEXT, SynthesisConfig()):
-            pass
-        unix = bind_unix(path)
-        sockets.append(unix)
-        where = [f"unix:{path}"]
-        if len(sockets) > 1:
-            tcp_host, tcp_port = sockets[0].getsockname()[:2]
-            where.append(f"http://{tcp_host}:{tcp_port}".replace("http://::", "http://[::]"))
-        info(f"kokoro: serving on {' and '.join(where)} ({jobs} at a time); Ctrl-C stops")
-        run(create_app(engine, jobs, api_key), sockets, verbose)
-        info("kokoro: stopped")
-    finally:
-        for sock in sockets:
-            sock.close()
-        if unix is not None:
-            path.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -141,17 +142,23 @@ def test_abuse_leaves_the_server_up(served: Served) -> None:
     assert status == 400 and "JSON" in error["message"]
     status, error = error_of(served.post(b'{"input": "lone \\ud800 surrogate"}'))
     assert (status, error["param"]) == (400, "input")
-    # A client killed mid-stream (SIGKILL after its first bytes): its work must stop.
+    # A client killed mid-stream (SIGKILL after its first bytes): its work stops at once, long
+    # before the end of its text (which would take minutes).
+    from kokoro_cli.text import chunks
+
+    book = " ".join([LONG] * 10)
+    total = sum(bool(c.tokens) for c in chunks(book, "en-us", fast_start=True))
     reader = subprocess.Popen(
-        [sys.executable, "-c", KILLED_CLIENT, str(served.port), LONG], stdout=subprocess.PIPE
+        [sys.executable, "-c", KILLED_CLIENT, str(served.port), book], stdout=subprocess.PIPE
     )
     assert reader.stdout is not None and reader.stdout.readline() == b"streaming\n"
     reader.kill()
     reader.wait()
-    for _ in range(600):
-        if served.health()["active"] == 0:
+    for _ in range(1200):
+        if found := re.search(r"went away; stopped after (\d+) spoken", served.stderr()):
             break
         threading.Event().wait(0.1)
+    assert found and int(found[1]) < total // 2, (found, total)
     assert served.health() == {"status": "ok", "jobs": 1, "active": 0, "queued": 0}
     status, body = served.post({"input": HELLO, "response_format": "pcm"})
     assert status == 200 and len(body) > SAMPLE_RATE  # later requests still succeed
@@ -189,6 +196,18 @@ def test_listing_routes_and_the_unix_socket(served: Served, oai: openai.OpenAI) 
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.2", served.port), timeout=5).close()
     assert _listening_on(served.port) == ["127.0.0.1"]
+
+
+def test_serve_refuses_a_live_or_foreign_socket(
+    served: Served, kokoro: Kokoro, tmp_path: Path
+) -> None:
+    taken = kokoro("serve", "--socket", str(served.socket))
+    assert taken.returncode == 2 and "already listening" in taken.stderr
+    precious = tmp_path / "notes.txt"
+    precious.write_text("keep me")
+    foreign = kokoro("serve", "--socket", str(precious))
+    assert foreign.returncode == 2 and "is not a socket" in foreign.stderr
+    assert precious.read_text() == "keep me" and served.health()["status"] == "ok"
 
 
 def _listening_on(port: int) -> list[str]:
