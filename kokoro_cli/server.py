@@ -106,6 +106,7 @@ class SpeechRequest:
     text: str
     config: SynthesisConfig
     fmt: str
+    timings: bool = False  # one JSON answer: the whole audio (base64) and its sentence cues
 
 
 def _field(payload: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any) -> Any:
@@ -154,6 +155,9 @@ def parse_speech(payload: Any) -> SpeechRequest:
     lang = _field(payload, "lang", str, None)
     phonemes = _field(payload, "phonemes", bool, False)
     fast_start = _field(payload, "fast_start", bool, True)
+    timings = _field(payload, "timings", bool, False)
+    if timings and fmt == client.FRAMES:
+        raise ApiError(400, "timings come with the standard formats, not x-kokoro", "timings")
     try:
         check_speed(speed)
     except UsageError as exc:
@@ -167,7 +171,8 @@ def parse_speech(payload: Any) -> SpeechRequest:
         raise ApiError(400, str(exc), "voice") from None
     except UsageError as exc:
         raise ApiError(400, str(exc), "lang") from None
-    return SpeechRequest(text, SynthesisConfig(voice, speed, lang, phonemes, fast_start), fmt)
+    config = SynthesisConfig(voice, speed, lang, phonemes, fast_start)
+    return SpeechRequest(text, config, fmt, timings)
 
 
 async def read_body(request: Request) -> bytes:
@@ -208,13 +213,19 @@ class _Job:
         self.chunks, self.frames = chunks, fmt == client.FRAMES
         self.encoder = None if self.frames else open_encoder(fmt)
         self.spoken = 0  # chunks of speech synthesized so far (pauses not counted)
+        self.cues: list[dict[str, Any]] = []
 
     def step(self) -> tuple[bytes, bool]:
         """Synthesize and encode the next chunk: (bytes to send, whether this was the end)."""
         chunk = next(self.chunks, None)
         if chunk is None:
             return (b"" if self.encoder is None else self.encoder.finish()), True
-        self.spoken += bool(chunk.text.strip())
+        if chunk.text.strip():
+            self.spoken += 1
+            end = round(chunk.start + chunk.duration, 3)
+            self.cues.append(
+                {"start": round(chunk.start, 3), "end": end, "text": chunk.text.strip()}
+            )
         if self.encoder is None:
             header = {"text": chunk.text, "phonemes": chunk.phonemes, "start": chunk.start}
             return client.encode_frame(header, chunk.audio), False
@@ -256,6 +267,8 @@ async def speech(request: Request) -> Response:
         if isinstance(exc, KokoroError):
             return error_response(500, str(exc))
         raise
+    if req.timings:
+        return await _whole(job, first, done, req.fmt, state.slots)
 
     async def rest() -> AsyncIterator[bytes]:
         nonlocal done
@@ -281,6 +294,23 @@ async def speech(request: Request) -> Response:
     media = "application/octet-stream" if job.frames else MEDIA_TYPES[req.fmt]
     headers = {"X-Sample-Rate": str(SAMPLE_RATE)}
     return _Stream(rest(), media_type=media, headers=headers)
+
+
+async def _whole(job: _Job, first: bytes, done: bool, fmt: str, slots: Slots) -> Response:
+    """The `timings` answer: all the audio, base64, with a cue per sentence chunk."""
+    import base64
+
+    parts = [first]
+    try:
+        while not done:
+            data, done = await anyio.to_thread.run_sync(job.step)
+            parts.append(data)
+    finally:
+        job.close()
+        slots.release()
+    audio = base64.b64encode(b"".join(parts)).decode()
+    body = {"response_format": fmt, "sample_rate": SAMPLE_RATE, "audio": audio, "cues": job.cues}
+    return JSONResponse(body)
 
 
 # ---------------------------------------------------------------- the small routes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -31,6 +32,7 @@ LONG = (
     "A third follows it, and a fourth one after that. Then a fifth, and finally the sixth."
 )
 
+TWO = "The first sentence is short. [pause:0.3s] The second one goes on for a bit longer than that."
 
 KILLED_CLIENT = """
 import http.client, json, sys, time
@@ -164,6 +166,18 @@ def test_abuse_leaves_the_server_up(served: Served) -> None:
     assert status == 200 and len(body) > SAMPLE_RATE  # later requests still succeed
 
 
+def test_timings_come_as_json_with_the_audio(served: Served) -> None:
+    body = {"input": "Good morning. [pause:0.5s] See you soon.", "response_format": "wav"}
+    status, raw = served.post({**body, "timings": True})
+    assert status == 200
+    answer = json.loads(raw)
+    audio, rate = sf.read(io.BytesIO(base64.b64decode(answer["audio"])), dtype="float32")
+    assert [c["text"] for c in answer["cues"]] == ["Good morning.", "See you soon."]
+    first, second = answer["cues"]
+    assert second["start"] - first["end"] >= 0.5 - 1e-3  # the pause sits between the cues
+    assert abs(second["end"] - len(audio) / rate) < 0.05 and answer["sample_rate"] == rate
+
+
 def test_twenty_concurrent_requests_do_not_mix(served: Served) -> None:
     texts = ["One two three.", "Four five six seven."]
     want = [served.post({"input": t, "response_format": "pcm"}) for t in texts]
@@ -274,9 +288,9 @@ def test_say_through_the_server_equals_in_process(
     served: Served, kokoro: Kokoro, tmp_path: Path
 ) -> None:
     via = {"XDG_RUNTIME_DIR": str(served.xdg), "KOKORO_SERVER": ""}  # the default socket
-    args = ["say", LONG, "--subtitles", "{}.srt", "--show-phonemes", "-o"]
+    args = ["say", TWO, "--subtitles", "{}.srt", "--show-phonemes", "-o"]
     warm = kokoro("-v", *[a.format("warm") for a in args], "warm.wav", **via)
-    warm_pipe = kokoro("say", LONG, "-o", "-", **via)  # short first chunks, for listeners
+    warm_pipe = kokoro("say", TWO, "-o", "-", **via)  # short first chunks, for listeners
     assert warm.returncode == warm_pipe.returncode == 0, warm.stderr + warm_pipe.stderr
     assert "speaking through the server" in warm.stderr and "loading model" not in warm.stderr
     # A stale socket (its server died): the same command synthesizes here instead.
@@ -285,7 +299,7 @@ def test_say_through_the_server_equals_in_process(
         s.bind(str(stale))
     dead = {"KOKORO_SERVER": f"unix:{stale}"}
     cold = kokoro("-v", *[a.format("cold") for a in args], "cold.wav", **dead)
-    cold_pipe = kokoro("say", LONG, "-o", "-", **dead)
+    cold_pipe = kokoro("say", TWO, "-o", "-", **dead)
     assert cold.returncode == cold_pipe.returncode == 0, cold.stderr + cold_pipe.stderr
     assert "no answer from the server" in cold.stderr and "loading model" in cold.stderr
     # KModel.speak is deterministic per chunk, so the very same bytes come out either way.
