@@ -97,6 +97,26 @@ class Slots:
         self.active -= 1
         self._sem.release()
 
+    async def acquire_for(self, request: Request) -> bool:
+        """Wait for a slot while watching the client: False (and no slot) if it hangs up first."""
+        got = gone = False
+
+        async def watch() -> None:
+            nonlocal gone
+            while (await request.receive())["type"] != "http.disconnect":
+                pass  # the body was read already: nothing else can come but the disconnect
+            gone = True
+            group.cancel_scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch)
+            await self.acquire()
+            got = True
+            group.cancel_scope.cancel()
+        if got and gone:
+            self.release()
+        return got and not gone
+
 
 # ---------------------------------------------------------------- requests
 
@@ -251,7 +271,9 @@ async def speech(request: Request) -> Response:
     except ApiError as exc:
         return error_response(exc.status, exc.message, exc.param)
 
-    await state.slots.acquire()
+    if not await state.slots.acquire_for(request):
+        _log("kokoro: a client went away while it waited for its turn")
+        return Response(status_code=499)  # nobody reads it: the connection is gone
     job: _Job | None = None
     try:
         job = _Job(state.engine.synthesize(req.text, req.config), req.fmt)

@@ -34,15 +34,33 @@ LONG = (
 
 TWO = "The first sentence is short. [pause:0.3s] The second one goes on for a bit longer than that."
 
+# A client to kill: "stream" reads the first bytes of its answer, "queue" only sends.
 KILLED_CLIENT = """
 import http.client, json, sys, time
 conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
 conn.request("POST", "/v1/audio/speech", json.dumps({"input": sys.argv[2], "response_format": "pcm"}))
-response = conn.getresponse()
-assert response.status == 200 and response.read1(1024)
-print("streaming", flush=True)
+if sys.argv[3] == "stream":
+    response = conn.getresponse()
+    assert response.status == 200 and response.read1(1024)
+print(sys.argv[3], flush=True)
 time.sleep(600)
 """
+
+
+def client_to_kill(port: int, text: str, mode: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_CLIENT, str(port), text, mode], stdout=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stdout.readline().decode().strip() == mode
+    return proc
+
+
+def wait_for(check, what: str, tries: int = 1200):  # noqa: ANN001, ANN201
+    for _ in range(tries):
+        if result := check():
+            return result
+        threading.Event().wait(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -144,23 +162,24 @@ def test_abuse_leaves_the_server_up(served: Served) -> None:
     assert status == 400 and "JSON" in error["message"]
     status, error = error_of(served.post(b'{"input": "lone \\ud800 surrogate"}'))
     assert (status, error["param"]) == (400, "input")
-    # A client killed mid-stream (SIGKILL after its first bytes): its work stops at once, long
-    # before the end of its text (which would take minutes).
+    # Clients killed (SIGKILL) mid-stream and while queued behind it: the work of each stops
+    # at once, long before the end of its text (which would take minutes).
     from kokoro_cli.text import chunks
 
     book = " ".join([LONG] * 10)
     total = sum(bool(c.tokens) for c in chunks(book, "en-us", fast_start=True))
-    reader = subprocess.Popen(
-        [sys.executable, "-c", KILLED_CLIENT, str(served.port), book], stdout=subprocess.PIPE
-    )
-    assert reader.stdout is not None and reader.stdout.readline() == b"streaming\n"
-    reader.kill()
-    reader.wait()
-    for _ in range(1200):
-        if found := re.search(r"went away; stopped after (\d+) spoken", served.stderr()):
-            break
-        threading.Event().wait(0.1)
-    assert found and int(found[1]) < total // 2, (found, total)
+    streaming = client_to_kill(served.port, book, "stream")
+    queued = client_to_kill(served.port, book, "queue")
+    wait_for(lambda: served.health()["queued"] == 1, "the second client to queue")
+    queued.kill()
+    queued.wait()
+    wait_for(lambda: "went away while it waited" in served.stderr(), "the queued client's end")
+    assert served.health()["queued"] == 0
+    streaming.kill()
+    streaming.wait()
+    pattern = r"went away; stopped after (\d+) spoken"
+    found = wait_for(lambda: re.search(pattern, served.stderr()), "the streaming client's end")
+    assert int(found[1]) < total // 2, (found, total)
     assert served.health() == {"status": "ok", "jobs": 1, "active": 0, "queued": 0}
     status, body = served.post({"input": HELLO, "response_format": "pcm"})
     assert status == 200 and len(body) > SAMPLE_RATE  # later requests still succeed
