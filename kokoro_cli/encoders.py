@@ -1,13 +1,14 @@
 """Streaming encoders for the server: float32 chunks in, bytes ready to send out.
 
-Each encoder's `write()` returns whatever encoded bytes the chunk completed (maybe none: an Ogg
-page fills over about a second), and `finish()` the rest. Why these encoders:
+Each encoder's `write()` returns whatever encoded bytes the chunk completed (maybe none: aac
+lags a chunk behind), and `finish()` the rest. Why these encoders:
 - wav and pcm are written here directly (a WAV header with unknown sizes, as for `-o -`).
 - mp3 and opus go through libsndfile, which soundfile already bundles: no new dependency and no
   extra process per request. It writes to a file object of ours that hands out each byte once.
   libsndfile seeks back only to patch headers when it closes (mp3: the LAME tag frame, left as
   the blank frame it wrote first, which players skip); those rewrites are dropped. mp3 is
-  constant bit rate, so readers that estimate the length from the file size get it right.
+  constant bit rate, so readers that estimate the length from the file size get it right; Ogg
+  pages are cut every 100 ms, so opus leaves with each chunk too.
 - flac is sent whole when complete: its header carries the length and checksum, and libsndfile
   itself cannot read a FLAC stream whose header says "unknown length".
 - aac (ADTS) needs ffmpeg, as for `kokoro say -o x.aac`: a subprocess fed PCM on stdin, read by
@@ -22,6 +23,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +40,9 @@ MEDIA_TYPES = {
     "wav": "audio/wav",
     "pcm": "audio/pcm",
 }
+# libsndfile closes an Ogg page once it holds ~1 s of Opus; 100 ms pages leave with each chunk.
+OGG_PAGE_MS = 100.0
+_SFC_SET_OGG_PAGE_LATENCY_MS = 0x1302  # sndfile.h; soundfile has no wrapper for this command
 MP3_QUALITY = 0.5  # libsndfile's compression level 0..1; 0.5 is about 80 kbit/s at 24 kHz mono
 _READ_SIZE = 4096
 
@@ -133,6 +138,8 @@ class SndfileEncoder(Encoder):
         self._sf = soundfile.SoundFile(
             self._out, "w", SAMPLE_RATE, 1, subtype, format=container, **options
         )
+        if subtype == "OPUS":
+            _short_pages(soundfile, self._sf)
 
     def write(self, audio: np.ndarray) -> bytes:
         self._sf.write(np.clip(audio, -1.0, 1.0).astype(np.float32, copy=False))
@@ -145,6 +152,17 @@ class SndfileEncoder(Encoder):
     def close(self) -> None:
         if not self._sf.closed:
             self._sf.close()
+
+
+def _short_pages(soundfile: Any, handle: Any) -> None:
+    """Ask libsndfile for short Ogg pages, through soundfile's cffi handle (best effort: without
+    it the stream still works, in pages of about a second)."""
+    try:
+        latency = soundfile._ffi.new("double*", OGG_PAGE_MS)
+        size = soundfile._ffi.sizeof("double")
+        soundfile._snd.sf_command(handle._file, _SFC_SET_OGG_PAGE_LATENCY_MS, latency, size)
+    except AttributeError:  # a soundfile release that moved its internals
+        pass
 
 
 class FfmpegEncoder(Encoder):
