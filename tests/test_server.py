@@ -22,7 +22,7 @@ import pytest
 import soundfile as sf
 
 from kokoro_cli import SAMPLE_RATE
-from tests.cli_helpers import Kokoro
+from tests.cli_helpers import Kokoro, voiced_seconds
 from tests.server_helpers import Served, start_server, unix_get
 
 HELLO = "Hello there."
@@ -343,6 +343,19 @@ def test_say_reports_server_side_errors_like_in_process(
     assert via.returncode == here.returncode == 2
     error = [line for line in via.stderr.splitlines() if line.startswith("kokoro: error:")]
     assert error == here.stderr.splitlines() and "cannot read voicepack" in error[0]
+
+
+def test_say_through_the_server_plays_on_the_speaker(
+    served: Served, kokoro: Kokoro, sound_server, tmp_path: Path
+) -> None:
+    capture = tmp_path / "captured.wav"
+    env = {**sound_server.env, "KOKORO_SERVER": f"unix:{served.socket}"}
+    with sound_server.recording(capture):
+        r = kokoro("-v", "say", "Can you hear me now? This comes from the server.", **env)
+    assert r.returncode == 0 and "speaking through the server" in r.stderr, r.stderr
+    heard, rate = sf.read(capture, dtype="float32")
+    heard = heard.mean(axis=1) if heard.ndim == 2 else heard
+    assert voiced_seconds(heard, rate) > 1.0  # speech arrived, not silence
 
 
 NO_TORCH = """
