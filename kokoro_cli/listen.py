@@ -18,12 +18,15 @@ from kokoro_cli.server import Engine, create_app
 
 
 def _claim(path: Path) -> None:
-    """Make sure `path` can be ours: a private folder, and no live server on it."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.parent.stat().st_uid != os.getuid():
-        raise UsageError(f"{path.parent} belongs to another user; choose --socket elsewhere")
-    if path.parent.stat().st_mode & 0o077:
-        path.parent.chmod(0o700)  # ours, but open to others: close it before the socket appears
+    """Make sure `path` can be ours (no live server on it), in a private folder by default."""
+    if path == client.default_socket():  # our own folder: created private, kept private
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.parent.stat().st_uid != os.getuid():
+            raise UsageError(f"{path.parent} belongs to another user; use --socket elsewhere")
+        if path.parent.stat().st_mode & 0o077:
+            path.parent.chmod(0o700)  # ours, but open to others: close it first
+    elif not path.parent.is_dir():
+        raise UsageError(f"socket folder {path.parent} does not exist; create it first")
     if (path.exists() or path.is_symlink()) and not path.is_socket():
         raise UsageError(f"{path} exists and is not a socket; choose another --socket")
     if path.is_socket():
@@ -99,7 +102,7 @@ def start(
         raise UsageError(f"--jobs {jobs} is not allowed; use 1 or more")
     if port is not None and not 0 <= port < 65536:  # 0: any free port (the line says which)
         raise UsageError(f"--port {port} is not a TCP port; use 1-65535")
-    path = Path(socket_path or client.default_socket()).expanduser().absolute()
+    path = Path(socket_path).expanduser().absolute() if socket_path else client.default_socket()
     _claim(path)  # fail fast, before the slow load: another server, a foreign folder
     sockets: list[socket.socket] = []
     unix: socket.socket | None = None
