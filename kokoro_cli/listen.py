@@ -109,7 +109,9 @@ def start(
     if port is not None or host is not None:
         sockets.append(bind_tcp(host or "127.0.0.1", DEFAULT_PORT if port is None else port))
     try:
-        engine = Engine(load(), jobs)
+        tts = load()  # a kokoro_cli.api.Kokoro
+        tts.load("en-us")
+        engine = Engine(tts, jobs)
         for _ in engine.synthesize(WARM_UP_TEXT, SynthesisConfig()):
             pass
         unix = bind_unix(path)

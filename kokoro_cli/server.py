@@ -16,7 +16,7 @@ import asyncio
 import hmac
 import json
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,22 +56,25 @@ def error_response(status: int, message: str, param: str | None = None) -> JSONR
 
 
 class Engine:
-    """The loaded model behind one `synthesize` call, shared by `jobs` worker threads."""
+    """The loaded Kokoro (kokoro_cli.api) behind one call, shared by `jobs` worker threads."""
 
-    def __init__(self, model: Any, jobs: int) -> None:
+    def __init__(self, tts: Any, jobs: int) -> None:
         if jobs > 1:  # short chunks side by side on fewer threads each, as in `kokoro batch`
             import torch
 
             from kokoro_cli.batch import TOKENS_AT_ONCE, SharedModel
 
             threads = torch.get_num_threads()
-            model = SharedModel(model, TOKENS_AT_ONCE, threads, max(1, threads // jobs))
-        self.model = model
+            shared = SharedModel(tts.engine, TOKENS_AT_ONCE, threads, max(1, threads // jobs))
+            tts = tts._using(shared)
+        self.tts = tts
 
     def synthesize(self, text: str, config: SynthesisConfig) -> Iterator[AudioChunk]:
-        from kokoro_cli.pipeline import synthesize
-
-        return synthesize(text, config, self.model)
+        """Checks the request (voicepack read) and starts it; call it in a worker thread."""
+        return self.tts.stream(
+            text, config.voice, config.speed, config.lang, phonemes=config.raw_phonemes,
+            fast_start=config.fast_start, lexicon=config.lexicon,
+        )  # fmt: skip
 
 
 @dataclass
@@ -176,6 +179,7 @@ def parse_speech(payload: Any) -> SpeechRequest:
     phonemes = _field(payload, "phonemes", bool, False)
     fast_start = _field(payload, "fast_start", bool, True)
     timings = _field(payload, "timings", bool, False)
+    lexicon = _lexicon(_field(payload, "lexicon", str, None))
     if timings and fmt == client.FRAMES:
         raise ApiError(400, "timings come with the standard formats, not x-kokoro", "timings")
     try:
@@ -191,8 +195,23 @@ def parse_speech(payload: Any) -> SpeechRequest:
         raise ApiError(400, str(exc), "voice") from None
     except UsageError as exc:
         raise ApiError(400, str(exc), "lang") from None
-    config = SynthesisConfig(voice, speed, lang, phonemes, fast_start)
+    config = SynthesisConfig(voice, speed, lang, phonemes, fast_start, lexicon=lexicon)
     return SpeechRequest(text, config, fmt, timings)
+
+
+def _lexicon(extra: str | None) -> Any:
+    """The server's own lexicon (its user file, $KOKORO_LEXICON) plus the request's entries,
+    given as the text of a lexicon file; fresh per request, so each tracks its own use."""
+    from kokoro_cli.text import lexicon as lexicons
+
+    try:
+        base = lexicons.load()
+        entries = list(base.entries) if base else []
+        if extra:
+            entries += lexicons.parse(extra, "lexicon")
+    except UsageError as exc:
+        raise ApiError(400, str(exc), "lexicon") from None
+    return lexicons.Lexicon(entries) if entries else None
 
 
 async def read_body(request: Request) -> bytes:
@@ -229,14 +248,17 @@ class _Stream(StreamingResponse):
 class _Job:
     """One request's synthesis: a chunk iterator and its encoder, stepped in a worker thread."""
 
-    def __init__(self, chunks: Iterator[AudioChunk], fmt: str) -> None:
-        self.chunks, self.frames = chunks, fmt == client.FRAMES
+    def __init__(self, start: Callable[[], Iterator[AudioChunk]], fmt: str) -> None:
+        self._start, self.frames = start, fmt == client.FRAMES
+        self.chunks: Iterator[AudioChunk] | None = None
         self.encoder = None if self.frames else open_encoder(fmt)
         self.spoken = 0  # chunks of speech synthesized so far (pauses not counted)
         self.cues: list[dict[str, Any]] = []
 
     def step(self) -> tuple[bytes, bool]:
         """Synthesize and encode the next chunk: (bytes to send, whether this was the end)."""
+        if self.chunks is None:  # the first step: voicepack, checks (errors become a 4xx)
+            self.chunks = self._start()
         chunk = next(self.chunks, None)
         if chunk is None:
             return (b"" if self.encoder is None else self.encoder.finish()), True
@@ -252,7 +274,7 @@ class _Job:
         return self.encoder.write(chunk.audio), False
 
     def close(self) -> None:
-        close = getattr(self.chunks, "close", None)
+        close = getattr(self.chunks, "close", None)  # None before the first step
         if close is not None:
             close()  # stops the front-end's prefetch thread too
         if self.encoder is not None:
@@ -276,7 +298,7 @@ async def speech(request: Request) -> Response:
         return Response(status_code=499)  # nobody reads it: the connection is gone
     job: _Job | None = None
     try:
-        job = _Job(state.engine.synthesize(req.text, req.config), req.fmt)
+        job = _Job(lambda: state.engine.synthesize(req.text, req.config), req.fmt)
         first, done = await anyio.to_thread.run_sync(job.step)  # errors surface before the 200
     except BaseException as exc:
         if job is not None:

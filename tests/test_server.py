@@ -197,6 +197,16 @@ def test_timings_come_as_json_with_the_audio(served: Served) -> None:
     assert abs(second["end"] - len(audio) / rate) < 0.05 and answer["sample_rate"] == rate
 
 
+def test_lexicon_entries_in_the_request(served: Served) -> None:
+    plain = served.post({"input": "engine x.", "response_format": "pcm"})
+    respelled = served.post(
+        {"input": "nginx.", "response_format": "pcm", "lexicon": "nginx\tengine x\n"}
+    )
+    assert plain[0] == respelled[0] == 200 and plain[1] == respelled[1]  # the same tokens
+    status, error = error_of(served.post({"input": "Hi.", "lexicon": "no tab on this line"}))
+    assert (status, error["param"]) == (400, "lexicon") and "lexicon:1" in error["message"]
+
+
 def test_twenty_concurrent_requests_do_not_mix(served: Served) -> None:
     texts = ["One two three.", "Four five six seven."]
     want = [served.post({"input": t, "response_format": "pcm"}) for t in texts]
