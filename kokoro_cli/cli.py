@@ -60,7 +60,6 @@ class GlobalOptions:
     precision: str | None = None
     quiet: bool = False
     verbose: bool = False
-    precision: str = "auto"
 
 
 OPTS = GlobalOptions()
