@@ -50,6 +50,7 @@ _FUNCTION_EN = frozenset(
 _MERGING = {"en-us": _FUNCTION_EN, "en-gb": _FUNCTION_EN}
 _FLAG = re.compile(r"\([a-z]{2,3}(?:-[a-z0-9]+)*\)")  # espeak's language-switch markers "(en)"
 
+
 @cache
 def backend(lang: str) -> EspeakNG:
     """espeak-ng for `lang`, created once (creation loads voice data); each language has its own
@@ -63,7 +64,9 @@ _ESPEAK = threading.Lock()
 
 def _raw(text: str, lang: str) -> str:
     """espeak's IPA for one clause, language flags removed, ties as TIE."""
-    ipa = _FLAG.sub("", backend(lang).text_to_phonemes(text)).replace(TIE_CHAR, TIE).replace("_", "")
+    ipa = (
+        _FLAG.sub("", backend(lang).text_to_phonemes(text)).replace(TIE_CHAR, TIE).replace("_", "")
+    )
     return " ".join(ipa.split())
 
 
