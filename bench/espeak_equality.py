@@ -8,6 +8,10 @@ levels: espeak_many (raw IPA, marks kept) and text.phonemize (the whole front-en
     python bench/espeak_equality.py record /tmp/espeak-golden.json   # with the old code
     python bench/espeak_equality.py check /tmp/espeak-golden.json    # with the new code
 
+The binding alone (commit "espeak: our own ctypes binding") gave 28,056/28,056 identical strings
+with the bundled espeak-ng 1.52 and with a system 1.51. The next commit removes espeak's language
+flags ("(en)...(fr)"), which had been spoken aloud; the check counts those differences apart.
+
 The corpus: every string in tests/test_text_*.py and tests/tricky_tokens.py, README.md and
 bench/long_text.txt line by line, sentences per language and Latin words as the Japanese and
 Chinese front-ends hand them to English espeak.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -136,13 +141,26 @@ def main() -> None:
     got = run(texts)
     missing = sorted(set(want) - set(got))
     differ = sorted(k for k in want if k in got and got[k] != want[k])
-    for key in differ[:20]:
+    flags = [k for k in differ if _unflagged(k, want[k]) == got[k]]
+    for key in [k for k in differ if k not in flags][:20]:
         print(f"DIFFER {key!r}\n  was {want[key]!r}\n  now {got[key]!r}")
     print(
-        f"{len(want) - len(differ) - len(missing)}/{len(want)} identical, {len(differ)} differ,"
+        f"{len(want) - len(differ) - len(missing)}/{len(want)} identical, {len(differ)} differ"
+        f" ({len(flags)} of them only by espeak's language flags, which the recording kept),"
         f" {len(missing)} missing ({len(texts)} texts x {len(LANGS)} languages)"
     )
-    sys.exit(1 if differ or missing else 0)
+    sys.exit(1 if len(differ) > len(flags) or missing else 0)
+
+
+# Language-switch flags as the phonemizer-based code left them: tied in espeak's IPA ("(^e^n)"),
+# plain or mapped to Kokoro's symbols in the front-end's output ("(en)", en-us "(Anus)").
+_RAW_FLAG = re.compile(r"\((?:\^?[a-z]){2,3}(?:-(?:\^?[a-z0-9])+)*\)")
+_FULL_FLAG = re.compile(r"\((?:en|hi|fr|es|pt|it|el|ko|kɔ|ru|de|An|Anus)\)")
+
+
+def _unflagged(key: str, old: str) -> str:
+    flag = _FULL_FLAG if key.startswith("full|") else _RAW_FLAG
+    return " ".join(flag.sub("", old).split())
 
 
 if __name__ == "__main__":

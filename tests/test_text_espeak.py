@@ -217,3 +217,31 @@ def test_a_language_espeak_lacks_is_a_one_line_error() -> None:
         EspeakNG(lib, data, "tlh")
     with pytest.raises(OSError):
         EspeakNG(str(ROOT / "no-such-libespeak-ng.so"), data, "en-us")
+
+
+# Texts in which espeak switches language (found in the recorded corpus).
+SWITCHING = {
+    "en-us": "नमस्ते, I said.",  # Hindi words inside English
+    "en-gb": "नमस्ते, I said.",
+    "es": "Tengo ½ de π.",  # espeak reads some symbols in English or Greek
+    "fr-fr": "I live on Baker Street.",
+    "hi": "seven and one eighth inches",
+    "it": "Uso ChatGPT e Google.",
+    "pt-br": "Gosto de π e ß.",  # ß in German
+}
+
+
+@pytest.mark.parametrize("lang", sorted(SWITCHING))
+def test_language_switch_flags_are_not_spoken(lang: str) -> None:
+    # espeak marks words it reads in another language, tied in IPA mode: "(e͡n)lˈɪv(f͡r)". The
+    # old code missed the tied form, and Kokoro said "(en)" ("(Anus)" in English) aloud.
+    text = SWITCHING[lang]
+    assert "(" not in espeak_many([text], lang)[0]
+    ps = phonemize(text, lang)
+    assert ps and "(" not in ps and ")" not in ps, ps
+
+
+def test_parentheses_of_the_text_stay() -> None:
+    # They are kept around espeak (never sent to it), so removing flags cannot touch them.
+    assert phonemize("Il a dit (deux fois) bonjour.", "fr-fr") == "il a dˈi (dˈø fwˈa) bɔ̃ʒˈuʁ."
+    assert espeak_many(["seven and one eighth inches"], "hi") == ["sˈɛvən and wˈɒn ˈe^ɪtθ ˈɪnt^ʃɪz"]

@@ -48,7 +48,11 @@ _FUNCTION_EN = frozenset(
     " might must up out off over what who how when where which".split()
 )
 _MERGING = {"en-us": _FUNCTION_EN, "en-gb": _FUNCTION_EN}
-_FLAG = re.compile(r"\([a-z]{2,3}(?:-[a-z0-9]+)*\)")  # espeak's language-switch markers "(en)"
+# espeak's language-switch markers: "(en)" before words it reads in English, "(fr)" back. With
+# ties on it writes them tied, "(e͡n)"; they were left in until now and Kokoro said "(en)" aloud
+# ("(Anus)" after the en-us mapping). Parentheses from the text never reach espeak (_MARKS).
+_T = re.escape(TIE)
+_FLAG = re.compile(rf"\((?:{_T}?[a-z]){{2,3}}(?:-(?:{_T}?[a-z0-9])+)*\)")
 
 
 @cache
@@ -64,9 +68,8 @@ _ESPEAK = threading.Lock()
 
 def _raw(text: str, lang: str) -> str:
     """espeak's IPA for one clause, language flags removed, ties as TIE."""
-    ipa = (
-        _FLAG.sub("", backend(lang).text_to_phonemes(text)).replace(TIE_CHAR, TIE).replace("_", "")
-    )
+    ipa = backend(lang).text_to_phonemes(text).replace(TIE_CHAR, TIE)
+    ipa = _FLAG.sub("", ipa).replace("_", "")
     return " ".join(ipa.split())
 
 
