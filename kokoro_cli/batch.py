@@ -46,6 +46,7 @@ class Result:
     seconds: float = 0.0  # audio produced
     wall: float = 0.0
     message: str = ""
+    node: str = ""  # where it ran, with --engine ray
 
 
 # ---------------------------------------------------------------- collecting items
@@ -194,10 +195,8 @@ def process(
 # ---------------------------------------------------------------- running many
 
 
-def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opts: Any) -> int:
-    """Process every item (skipping finished ones unless `force`); returns the failure count."""
-    from kokoro_cli.batch_ui import BatchProgress
-
+def plan(items: list[Item], force: bool) -> tuple[dict[int, Result], list[int]]:
+    """Results for the outputs that exist (skipped unless `force`), and the indices left to do."""
     results: dict[int, Result] = {}
     todo: list[int] = []
     for i, item in enumerate(items):
@@ -205,6 +204,14 @@ def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opt
             results[i] = Result(item.label, item.output, "skipped", message="exists")
         else:
             todo.append(i)
+    return results, todo
+
+
+def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opts: Any) -> int:
+    """Process every item (skipping finished ones unless `force`); returns the failure count."""
+    from kokoro_cli.batch_ui import BatchProgress
+
+    results, todo = plan(items, force)
     ui = BatchProgress(items, todo, quiet=opts.quiet)
     started: set[int] = set()
 
