@@ -191,6 +191,7 @@ class _Pool:
         self.starting: dict[Any, Any] = {}  # ready() ref -> actor
         self.idle: list[Any] = []
         self.busy: dict[Any, tuple[Any, int]] = {}  # speak() ref -> (actor, item index)
+        self.node_of: dict[Any, str] = {}  # actor -> its node's id
         self.started = time.monotonic()
         self.lost_loading = 0
         for _ in range(self.workers):
@@ -234,7 +235,7 @@ class _Pool:
                 if exc.actor_init_failed:
                     raise self._init_error(exc) from None
                 tries[i] += 1
-                why = _death(exc)
+                why = _death(ray, exc, self.node_of.pop(actor, None))
                 ray.kill(actor)  # it may be gone already, or stuck on a lost node
                 self._start()
                 if tries[i] < ATTEMPTS:
@@ -269,6 +270,7 @@ class _Pool:
             return
         if self.opts.verbose:
             _info(self.opts, f"kokoro: worker pid {pid} ready on node {node} ({node_id[:12]})")
+        self.node_of[actor] = node_id
         self.idle.append(actor)
         self.started = time.monotonic()
 
@@ -302,13 +304,12 @@ def _portable(item: Item) -> Item:
     return replace(item, output=item.output.absolute(), source=source)
 
 
-def _death(exc: Any) -> str:
-    text = str(exc)
-    if "memory" in text.lower():
+def _death(ray: Any, exc: Any, node_id: str | None) -> str:
+    """Why a worker died, in three words (Ray's notice lists OOM as a mere possible cause)."""
+    if "low on memory" in str(exc).lower():  # Ray's memory monitor killed it
         return "out of memory"
-    if "node" in text.lower() and "died" in text.lower():
-        return "its node was lost"
-    return "killed"
+    alive = {n["NodeID"]: n["Alive"] for n in ray.nodes()}
+    return "its node was lost" if node_id and not alive.get(node_id, False) else "killed"
 
 
 def _info(opts: Any, message: str) -> None:
