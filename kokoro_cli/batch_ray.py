@@ -130,8 +130,10 @@ def run(
 
 def _connect(ray: Any, cluster: Cluster, opts: Any) -> None:
     import logging
+    import signal
 
     quiet = {"logging_level": logging.WARNING, "log_to_driver": opts.verbose}
+    on_term = signal.getsignal(signal.SIGTERM)
     try:
         if cluster.address is None:
             workers = cluster.workers or _local_workers(cluster.threads)
@@ -151,6 +153,8 @@ def _connect(ray: Any, cluster: Cluster, opts: Any) -> None:
             f"cannot start or join {where}: {first} — check it with `ray status`, and that "
             "RAY_AUTH_TOKEN (or ~/.ray/auth_token) holds the cluster's token"
         ) from None
+    finally:  # ray.init installs its own SIGTERM handler: keep kokoro's (cleanup, exit 143)
+        signal.signal(signal.SIGTERM, on_term)
 
 
 def _local_workers(threads: int) -> int:
