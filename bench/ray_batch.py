@@ -83,12 +83,12 @@ def main() -> None:
         for r in range(ROUNDS):
             for name, opts in ENGINES.items():
                 wall, _ = timed(
-                    [*KOKORO, "batch", str(src), "-o", f"{tmp}/{r}{name[:3]}", *opts], env
+                    [*KOKORO, "batch", str(src), "-o", f"{tmp}/round{r}-{name[:3]}", *opts], env
                 )
                 best[name].append(wall)
         for name, opts in ENGINES.items():
             single[name], _ = timed(
-                [*KOKORO, "batch", str(one), "-o", f"{tmp}/1{name[:3]}", *opts], env
+                [*KOKORO, "batch", str(one), "-o", f"{tmp}/single-{name[:3]}", *opts], env
             )
         _, out = timed([sys.executable, "-c", START_STOP], env)
         imports, start, stop = (float(x) for x in out.split())

@@ -288,11 +288,14 @@ class _Pool:
 
     @staticmethod
     def _init_error(exc: Any) -> KokoroError:
+        """The model load's own one-line error, out of Ray's traceback."""
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-        return KokoroError(
-            f"a Ray worker could not load the model: {lines[-1] if lines else exc} — the "
-            "model, voices and cache paths must be readable on every node"
-        )
+        last = lines[-1] if lines else str(exc)
+        name, sep, message = last.partition(": ")
+        if sep and name.replace(".", "").replace("_", "").isalnum():  # "pkg.SomeError: ..."
+            last = message
+        hint = "" if " — " in last else " — paths must be readable on every node"
+        return KokoroError(f"a Ray worker could not load the model: {last}{hint}")
 
     def close(self, items: list[Item]) -> None:
         """Stop every actor; then no temporary of an unfinished item outlives the run."""

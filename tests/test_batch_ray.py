@@ -181,6 +181,19 @@ def test_poisoned_input_fails_alone(cluster, kokoro: Kokoro, tmp_path: Path) -> 
     assert "kokoro: error: 1 of 4 items failed" in r.stderr
 
 
+def test_model_that_workers_cannot_load(cluster, kokoro: Kokoro, tmp_path: Path) -> None:  # noqa: ANN001
+    texts(tmp_path / "in", 2)
+    r = kokoro(
+        "--model", "nothere.pth", "batch", "in", "-o", "out", *RAY, "--address", cluster.address
+    )
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == (
+        "kokoro: error: a Ray worker could not load the model: weight file nothere.pth not "
+        "found — check the path given to --model"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_worker_killed_mid_run(cluster, tmp_path: Path) -> None:  # noqa: ANN001
     expected = texts(tmp_path / "in", 6, sentences=2)
     run = Watched(["-v", "batch", "in", "-o", "out", *RAY, "--address", cluster.address], tmp_path)
