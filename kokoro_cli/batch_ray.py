@@ -19,12 +19,13 @@ import os
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kokoro_cli.audio import temp_path
-from kokoro_cli.batch import Item, Result, process
+from kokoro_cli.batch import Item, Progress, Result, plan, process
 from kokoro_cli.errors import KokoroError, UsageError
 from kokoro_cli.pipeline import SynthesisConfig
 
@@ -78,15 +79,22 @@ def import_ray(cluster: Cluster) -> Any:
 class Synthesizer:
     """One worker: the model loaded once, items synthesized one at a time into their outputs."""
 
-    def __init__(self, model: str | None, device: str, env: dict[str, str], threads: int) -> None:
-        os.environ.update(env)  # --precision, voices and cache dirs, as the driver has them
+    def __init__(
+        self, model: str | None, device: str, precision: str | None, threads: int,
+        env: dict[str, str], lexicon: list[Any] | None,
+    ) -> None:  # fmt: skip
+        os.environ.update(env)  # voices and cache dirs, as the driver has them
         import ray
         import torch
 
-        torch.set_num_threads(threads)  # exactly the CPUs Ray reserved for this actor
-        from kokoro_cli.weights import load_model
+        from kokoro_cli.api import Kokoro
+        from kokoro_cli.text.lexicon import Lexicon
 
-        self.model = load_model(model, device=device)
+        torch.set_num_threads(threads)  # exactly the CPUs Ray reserved for this actor
+        self.tts = Kokoro(model, device=device, precision=precision)
+        self.tts.load()
+        # The driver's Lexicon holds a lock: its entries travel, and each worker tracks its use.
+        self.lexicon = Lexicon(lexicon) if lexicon else None
         self.node = ray.util.get_node_ip_address()
         self.node_id = ray.get_runtime_context().get_node_id()
 
@@ -95,31 +103,35 @@ class Synthesizer:
         return self.node, self.node_id, os.getpid()
 
     def speak(self, index: int, item: Item, base: SynthesisConfig) -> Result:
-        result = process(index, item, base, self.model, report=lambda event: None)
+        base = replace(base, lexicon=self.lexicon)
+        result = process(index, item, base, self.tts, report=lambda event: None)
         result.node = self.node
         return result
+
+    def lexicon_use(self) -> tuple[set[str], set[str]]:
+        """The lexicon entries that matched, and the languages read (for the unused warning)."""
+        return (self.lexicon.used, self.lexicon.langs) if self.lexicon else (set(), set())
 
 
 # ---------------------------------------------------------------- the driver
 
 
 def run(
-    items: list[Item], base: SynthesisConfig, *, force: bool, cluster: Cluster, opts: Any
-) -> int:
+    items: list[Item], base: SynthesisConfig, *, force: bool, cluster: Cluster, opts: Any,
+    progress: Callable[[list[Item], list[int]], Progress],
+) -> int:  # fmt: skip
     """Like batch.run, on Ray actors; returns the failure count."""
-    from kokoro_cli.batch import plan
-    from kokoro_cli.batch_ui import BatchProgress
-
     ray = import_ray(cluster)
     results, todo = plan(items, force)
-    ui = BatchProgress(items, todo, quiet=opts.quiet)
+    ui = progress(items, todo)
     if todo:  # nothing to do: no cluster either
         _connect(ray, cluster, opts)
         try:
             with ui:
-                pool = _Pool(ray, cluster, opts, len(todo))
+                pool = _Pool(ray, cluster, opts, len(todo), base.lexicon)
                 try:
-                    pool.drain(items, todo, base, results, ui)
+                    pool.drain(items, todo, replace(base, lexicon=None), results, ui)
+                    pool.gather_lexicon_use(base.lexicon)
                 finally:
                     pool.close(items)
         finally:
@@ -166,7 +178,7 @@ def _local_workers(threads: int) -> int:
 class _Pool:
     """Actors coming up, idle and busy; dead ones replaced (each death costs an item attempt)."""
 
-    def __init__(self, ray: Any, cluster: Cluster, opts: Any, todo: int) -> None:
+    def __init__(self, ray: Any, cluster: Cluster, opts: Any, todo: int, lexicon: Any) -> None:
         self.ray, self.cluster, self.opts = ray, cluster, opts
         total = ray.cluster_resources()
         fits = min(
@@ -185,13 +197,14 @@ class _Pool:
         if model and Path(model).exists():
             model = str(Path(model).absolute())  # workers may run elsewhere: no relative paths
         env = {k: v for k, v in os.environ.items() if k.startswith("KOKORO_")}
+        entries = list(lexicon.entries) if lexicon else None
         self.actor_class = ray.remote(Synthesizer).options(
             num_cpus=cluster.threads,
             memory=WORKER_MEMORY,
             max_restarts=0,  # a dead worker is replaced by the driver, which counts the retries
             max_task_retries=0,
         )
-        self.args = (model, opts.device, env, cluster.threads)
+        self.args = (model, opts.device, opts.precision, cluster.threads, env, entries)
         self.starting: dict[Any, Any] = {}  # ready() ref -> actor
         self.idle: list[Any] = []
         self.busy: dict[Any, tuple[Any, int]] = {}  # speak() ref -> (actor, item index)
@@ -296,6 +309,14 @@ class _Pool:
             last = message
         hint = "" if " — " in last else " — paths must be readable on every node"
         return KokoroError(f"a Ray worker could not load the model: {last}{hint}")
+
+    def gather_lexicon_use(self, lexicon: Any) -> None:
+        """Fold the workers' lexicon use into the driver's, so its unused-entry warning holds."""
+        if not lexicon or not self.idle:
+            return
+        for used, langs in self.ray.get([a.lexicon_use.remote() for a in self.idle]):
+            lexicon.used |= used
+            lexicon.langs |= langs
 
     def close(self, items: list[Item]) -> None:
         """Stop every actor; then no temporary of an unfinished item outlives the run."""

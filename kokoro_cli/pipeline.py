@@ -10,11 +10,14 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from kokoro_cli import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from kokoro_cli.text.lexicon import Lexicon
 
 T = TypeVar("T")
 
@@ -32,6 +35,7 @@ class SynthesisConfig:
     lang: str | None = None  # None: taken from the voice's name prefix
     raw_phonemes: bool = False  # input is already phonemes, skip normalization and espeak
     fast_start: bool = True  # short first chunks, for listeners; off for files and batch jobs
+    lexicon: Lexicon | None = None  # the user's pronunciations (text.lexicon.load)
 
 
 @dataclass
@@ -80,7 +84,13 @@ def synthesize(text: str, config: SynthesisConfig, model: Any) -> Iterator[Audio
     pack = voices.load_voice(config.voice)
     position = 0  # samples emitted so far: exact, no float drift over a long book
     for chunk in _prefetch(
-        front_end.chunks(text, lang, raw_phonemes=config.raw_phonemes, fast_start=config.fast_start)
+        front_end.chunks(
+            text,
+            lang,
+            raw_phonemes=config.raw_phonemes,
+            fast_start=config.fast_start,
+            lexicon=config.lexicon,
+        )
     ):
         if chunk.tokens:
             audio = np.asarray(model.speak(chunk.tokens, pack, config.speed), dtype=np.float32)

@@ -170,7 +170,12 @@ def test_private_cluster_two_workers(kokoro: Kokoro, tmp_path: Path) -> None:
 def test_poisoned_input_fails_alone(cluster, kokoro: Kokoro, tmp_path: Path) -> None:  # noqa: ANN001
     texts(tmp_path / "in", 3)
     (tmp_path / "in" / "latin1.txt").write_bytes("d\xe9j\xe0 vu".encode("latin-1"))
-    r = kokoro("batch", "in", "-o", "out", *RAY, "--address", cluster.address, timeout=300)
+    # A lexicon travels to the workers, and their use of it comes back for the warning.
+    (tmp_path / "lex.txt").write_text("number\tnumeral\nzyzzyva\tzizzy\n", encoding="utf-8")
+    r = kokoro(
+        "batch", "in", "-o", "out", *RAY, "--address", cluster.address, "--lexicon", "lex.txt",
+        timeout=300,
+    )  # fmt: skip
     assert r.returncode == 1, r.stderr
     assert files_under(tmp_path / "out") == ["f0.wav", "f1.wav", "f2.wav"]
     for name in files_under(tmp_path / "out"):
@@ -179,6 +184,8 @@ def test_poisoned_input_fails_alone(cluster, kokoro: Kokoro, tmp_path: Path) -> 
     assert len(failed) == 1 and "latin1.txt" in failed[0] and "UTF-8" in failed[0]
     assert "3 done, 0 skipped, 1 failed" in r.stderr
     assert "kokoro: error: 1 of 4 items failed" in r.stderr
+    (unused,) = [ln for ln in r.stderr.splitlines() if "matched nothing" in ln]
+    assert "zyzzyva" in unused and "number" not in unused
 
 
 def test_model_that_workers_cannot_load(cluster, kokoro: Kokoro, tmp_path: Path) -> None:  # noqa: ANN001
