@@ -46,6 +46,11 @@ class Device(str, Enum):
     auto = "auto"
 
 
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 class Precision(str, Enum):
     auto = "auto"
     fp32 = "fp32"
@@ -355,8 +360,36 @@ def batch(
         ),
     ] = None,
     lexicon: LexiconOpt = None,
+    engine_: Annotated[
+        Engine,
+        typer.Option(
+            "--engine", help="local: this process; ray: Ray actors, on one or many machines."
+        ),
+    ] = Engine.local,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="ray: join this cluster (auto, host:port, ray://host:port) and leave it "
+            "running; default: a private local cluster for the run.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="ray: actors, each with its own model (default: cluster CPUs / threads).",
+            show_default=False,
+        ),
+    ] = None,
+    threads_per_worker: Annotated[
+        int, typer.Option(help="ray: torch threads (and CPUs reserved) per actor.")
+    ] = 1,
 ) -> None:
-    """Synthesize many inputs to files, resuming where a previous run stopped."""
+    """Synthesize many inputs to files, resuming where a previous run stopped.
+
+    Examples: kokoro batch chapters/ -o audio --format mp3;
+    kokoro batch docs/ -o /shared/out --engine ray --address auto (see README, Scaling out).
+    """
     from kokoro_cli import batch as batching
     from kokoro_cli.audio import format_for
     from kokoro_cli.batch_ui import BatchProgress
@@ -364,6 +397,16 @@ def batch(
 
     if bool(inputs) == bool(manifest):
         raise UsageError("give input files/folders/globs, or --manifest FILE (one of them)")
+    cluster = None
+    if engine_ == Engine.ray:
+        from kokoro_cli import batch_ray
+
+        if jobs is not None:
+            raise UsageError("--jobs is for --engine local; with ray, use --workers")
+        cluster = batch_ray.Cluster(address, workers, threads_per_worker)
+        batch_ray.import_ray(cluster)  # exits 2 with the install line before any work
+    elif address is not None or workers is not None or threads_per_worker != 1:
+        raise UsageError("--address, --workers and --threads-per-worker need --engine ray")
     if jobs is None:
         jobs = batching.default_jobs()
     elif jobs < 1:
@@ -378,10 +421,13 @@ def batch(
         items = batching.items_from_manifest(manifest, outdir, fmt)
     else:
         items = batching.items_from_inputs(inputs or [], outdir, fmt)
-    failed = batching.run(
-        items, config, force=force, jobs=jobs, tts=tts,
-        progress=lambda items, todo: BatchProgress(items, todo, quiet=OPTS.quiet),
-    )  # fmt: skip
+    show = lambda items, todo: BatchProgress(items, todo, quiet=OPTS.quiet)  # noqa: E731
+    if cluster is not None:
+        failed = batch_ray.run(
+            items, config, force=force, cluster=cluster, opts=OPTS, progress=show
+        )
+    else:
+        failed = batching.run(items, config, force=force, jobs=jobs, tts=tts, progress=show)
     warn_unused(lex)
     if failed:
         raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
