@@ -29,8 +29,9 @@ demo: $(STAMP) ## Speak a sample with the default model and voice into demo.wav
 test: $(STAMP) ## Run the test suite (real model, real sound server when available)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP) ## Measure speed against onnxruntime (see README, Performance)
+bench: $(STAMP) ## Measure speed against onnxruntime, and batch on Ray (see README, Performance)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/ray_batch.py
 
 lint: $(STAMP) ## ruff check + format check
 	$(BIN)/ruff check kokoro_cli tests bench
