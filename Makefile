@@ -29,8 +29,9 @@ demo: $(STAMP) ## Speak a sample with the default model and voice into demo.wav
 test: $(STAMP) ## Run the test suite (real model, real sound server when available)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP) ## Measure speed against onnxruntime, and books' speed and memory (see README)
+bench: $(STAMP) ## Measure speed against onnxruntime, batch on Ray, books' speed and memory
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/ray_batch.py
 	$(BIN)/python bench/book.py --chars 700
 
 lint: $(STAMP) ## ruff check + format check

@@ -50,6 +50,7 @@ class Result:
     seconds: float = 0.0  # audio produced
     wall: float = 0.0
     message: str = ""
+    node: str = ""  # where it ran, with --engine ray
 
 
 # ---------------------------------------------------------------- collecting items
@@ -198,6 +199,18 @@ def process(
 # ---------------------------------------------------------------- running many
 
 
+def plan(items: list[Item], force: bool) -> tuple[dict[int, Result], list[int]]:
+    """Results for the outputs that exist (skipped unless `force`), and the indices left to do."""
+    results: dict[int, Result] = {}
+    todo: list[int] = []
+    for i, item in enumerate(items):
+        if item.output.exists() and not force:
+            results[i] = Result(item.label, item.output, "skipped", message="exists")
+        else:
+            todo.append(i)
+    return results, todo
+
+
 class Progress(Protocol):
     """What run() reports to (the CLI's display is batch_ui.BatchProgress); used as a context."""
 
@@ -217,13 +230,7 @@ def run(
     The model loads only when there is work to do (all outputs may exist already). `progress`
     makes the display for the items and the indices to do (the CLI's is batch_ui.BatchProgress).
     """
-    results: dict[int, Result] = {}
-    todo: list[int] = []
-    for i, item in enumerate(items):
-        if item.output.exists() and not force:
-            results[i] = Result(item.label, item.output, "skipped", message="exists")
-        else:
-            todo.append(i)
+    results, todo = plan(items, force)
     ui = progress(items, todo)
     started: set[int] = set()
 

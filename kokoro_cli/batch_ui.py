@@ -126,13 +126,14 @@ class BatchProgress:
     def summary(self, results: list[Any]) -> None:
         if self.quiet:
             return
+        nodes = any(r.node for r in results)  # --engine ray: where each item ran
         table = Table("input", "output", "status", "audio s", "speed", title="kokoro batch")
+        if nodes:
+            table.add_column("node")
         for r in results:
             style = {"failed": "red", "skipped": "dim"}.get(r.status, "")
-            table.add_row(
-                r.label, str(r.output), r.status, f"{r.seconds:.1f}", _rt(r.seconds, r.wall),
-                style=style,
-            )  # fmt: skip
+            cells = [r.label, str(r.output), r.status, f"{r.seconds:.1f}", _rt(r.seconds, r.wall)]
+            table.add_row(*cells, *([r.node] if nodes else []), style=style)
         counts = {s: sum(r.status == s for r in results) for s in ("done", "skipped", "failed")}
         total = sum(r.seconds for r in results)
         wall = time.perf_counter() - self.t0

@@ -46,6 +46,11 @@ class Device(str, Enum):
     auto = "auto"
 
 
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 class Precision(str, Enum):
     auto = "auto"
     fp32 = "fp32"
@@ -190,15 +195,28 @@ def say(
     ] = None,
     show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
     phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
+    no_server: Annotated[
+        bool, typer.Option("--no-server", help="Synthesize here even if `kokoro serve` runs.")
+    ] = False,
     lexicon: LexiconOpt = None,
 ) -> None:
-    """Speak text: play it, or write it to a file or stdout. Example: kokoro say "Hi." -o hi.mp3"""
+    """Speak text: play it, or write it to a file or stdout. Example: kokoro say "Hi." -o hi.mp3
+
+    With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
+    that warm model and the audio comes back as it is made; otherwise it is synthesized here.
+    """
     from kokoro_cli import audio
 
     content = read_text(text, file)
-    tts = engine()
-    lex = load_lexicon(lexicon)
-    tts.check(voice, speed, lang, phonemes=phonemes)  # fail fast, before the slow steps
+    server = None if no_server or lexicon else _server_address(voice)
+    tts = lex = None
+    if server is None:
+        tts, lex = engine(), load_lexicon(lexicon)
+        tts.check(voice, speed, lang, phonemes=phonemes)  # fail fast, before the slow steps
+    else:  # the server checks voice and language (the same messages); no text/ import here
+        from kokoro_cli.pipeline import check_speed
+
+        check_speed(speed)
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
         raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
@@ -214,12 +232,19 @@ def say(
         from kokoro_cli.playback import output_device
 
         output_device()
-    # Reads the voice, then loads the model. Short first chunks only when someone hears the
-    # audio as it comes (speaker or a pipe).
-    speech = tts.stream(
-        content, voice, speed, lang, phonemes=phonemes, lexicon=lex,
-        fast_start=to_stdout or play or not output,
-    )  # fmt: skip
+    # Short first chunks only when someone hears the audio as it comes (speaker or a pipe).
+    fast_start = to_stdout or play or not output
+    speech = None
+    if server is not None:
+        speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start)
+    if speech is None:
+        if tts is None:  # the server did not answer: check everything here after all
+            tts, lex = engine(), load_lexicon(lexicon)
+            tts.check(voice, speed, lang, phonemes=phonemes)
+        # Reads the voice, then loads the model.
+        speech = tts.stream(
+            content, voice, speed, lang, phonemes=phonemes, lexicon=lex, fast_start=fast_start
+        )
     sinks: list[Any] = []
     cues: list[audio.Cue] = []
     try:
@@ -242,6 +267,37 @@ def say(
                 sink.abort()
         raise
     warn_unused(lex)
+
+
+def _server_address(voice: str) -> Any:
+    """Where a running `kokoro serve` may answer `say` (client.Address), or None."""
+    from kokoro_cli import client, voices
+
+    if OPTS.model or OPTS.device != "cpu" or OPTS.precision != "auto":
+        return None  # the server runs its own model; honour an explicit choice here
+    if any(voices._looks_like_path(term) for term in voices.parse_blend(voice)[0]):
+        return None  # a .pt path means this machine's file, relative to this folder
+    if client.lexicon_in_use():
+        return None  # lexicon files are read, checked and reported on (unused entries) here
+    return client.server_address()
+
+
+def _server_speech(
+    address: Any, content: str, voice: str, speed: float, lang: str | None, phonemes: bool,
+    fast_start: bool,
+) -> Iterator[AudioChunk] | None:  # fmt: skip
+    """The chunks from the server (see client.py), or None when it does not answer."""
+    from kokoro_cli import client
+
+    body = {
+        "input": content, "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
+        "fast_start": fast_start, "response_format": client.FRAMES,
+    }  # fmt: skip
+    response = client.request_speech(address, body)
+    if OPTS.verbose:
+        where = "speaking through" if response else "no answer from"
+        info(f"kokoro: {where} the server at {address}")
+    return None if response is None else client.stream_chunks(response)
 
 
 def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, cues: list, show: bool) -> None:
@@ -304,8 +360,36 @@ def batch(
         ),
     ] = None,
     lexicon: LexiconOpt = None,
+    engine_: Annotated[
+        Engine,
+        typer.Option(
+            "--engine", help="local: this process; ray: Ray actors, on one or many machines."
+        ),
+    ] = Engine.local,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="ray: join this cluster (auto, host:port, ray://host:port) and leave it "
+            "running; default: a private local cluster for the run.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="ray: actors, each with its own model (default: cluster CPUs / threads).",
+            show_default=False,
+        ),
+    ] = None,
+    threads_per_worker: Annotated[
+        int, typer.Option(help="ray: torch threads (and CPUs reserved) per actor.")
+    ] = 1,
 ) -> None:
-    """Synthesize many inputs to files, resuming where a previous run stopped."""
+    """Synthesize many inputs to files, resuming where a previous run stopped.
+
+    Examples: kokoro batch chapters/ -o audio --format mp3;
+    kokoro batch docs/ -o /shared/out --engine ray --address auto (see README, Scaling out).
+    """
     from kokoro_cli import batch as batching
     from kokoro_cli.audio import format_for
     from kokoro_cli.batch_ui import BatchProgress
@@ -313,6 +397,16 @@ def batch(
 
     if bool(inputs) == bool(manifest):
         raise UsageError("give input files/folders/globs, or --manifest FILE (one of them)")
+    cluster = None
+    if engine_ == Engine.ray:
+        from kokoro_cli import batch_ray
+
+        if jobs is not None:
+            raise UsageError("--jobs is for --engine local; with ray, use --workers")
+        cluster = batch_ray.Cluster(address, workers, threads_per_worker)
+        batch_ray.import_ray(cluster)  # exits 2 with the install line before any work
+    elif address is not None or workers is not None or threads_per_worker != 1:
+        raise UsageError("--address, --workers and --threads-per-worker need --engine ray")
     if jobs is None:
         jobs = batching.default_jobs()
     elif jobs < 1:
@@ -327,13 +421,53 @@ def batch(
         items = batching.items_from_manifest(manifest, outdir, fmt)
     else:
         items = batching.items_from_inputs(inputs or [], outdir, fmt)
-    failed = batching.run(
-        items, config, force=force, jobs=jobs, tts=tts,
-        progress=lambda items, todo: BatchProgress(items, todo, quiet=OPTS.quiet),
-    )  # fmt: skip
+    show = lambda items, todo: BatchProgress(items, todo, quiet=OPTS.quiet)  # noqa: E731
+    if cluster is not None:
+        failed = batch_ray.run(
+            items, config, force=force, cluster=cluster, opts=OPTS, progress=show
+        )
+    else:
+        failed = batching.run(items, config, force=force, jobs=jobs, tts=tts, progress=show)
     warn_unused(lex)
     if failed:
         raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
+
+
+# ---------------------------------------------------------------- serve
+
+
+@app.command()
+def serve(
+    socket_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--socket", help="Unix socket (default: $XDG_RUNTIME_DIR/kokoro-cli/kokoro.sock)."
+        ),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Also listen on TCP at this address (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Also listen on TCP at this port (8880).")
+    ] = None,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Requests synthesized at once.")] = 1,
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="KOKORO_API_KEY", help="Require Authorization: Bearer KEY."),
+    ] = None,
+) -> None:
+    """Keep the model warm and serve speech: `kokoro say` uses it, so do OpenAI clients.
+
+    Examples: kokoro serve &   (then: kokoro say "Done." answers at once)
+              kokoro serve --port 8880   (also POST http://127.0.0.1:8880/v1/audio/speech)
+    """
+    try:
+        from kokoro_cli.listen import start
+    except ModuleNotFoundError as exc:
+        raise KokoroError(
+            f"kokoro serve needs {exc.name}; install the extra: pip install 'kokoro-cli[serve]'"
+        ) from None
+    start(socket_path, host, port, jobs, api_key, load=engine, verbose=OPTS.verbose, info=info)
 
 
 # ---------------------------------------------------------------- book

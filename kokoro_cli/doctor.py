@@ -1,7 +1,7 @@
 """`kokoro doctor`: check what synthesis needs and say how to fix what is missing.
 
 Each check returns (ok, detail, fix). Essential checks (espeak-ng, weights, voices) decide the
-exit code; optional ones (audio output, ffmpeg) only warn, since files and pipes still work.
+exit code; optional ones (audio output, ffmpeg, the ja/zh front-ends) only warn, since files and pipes still work.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def check_espeak() -> Check:
         return (
             False,
             f"espeak-ng failed to phonemize ({exc})",
-            "pip install --force-reinstall espeakng-loader phonemizer",
+            "pip install --force-reinstall espeakng-loader",
         )
     return True, f"{lib.name} works ('hello' -> {sample})", ""
 
@@ -139,6 +139,18 @@ def check_native() -> Check:
     return False, f"{native.status}: int8 synthesis ~20 % slower", fix
 
 
+def check_cjk(lang: str) -> Check:
+    """The Japanese or Mandarin front-end: its libraries import and read a greeting."""
+    from kokoro_cli import text
+    from kokoro_cli.text import cjk
+
+    try:
+        sample = text.phonemize(cjk.SAMPLE[lang], lang)
+    except Exception as exc:  # a missing extra, or a broken dictionary
+        return False, f"unusable ({exc})", f"pip install 'kokoro-cli[{lang}]'"
+    return True, f"{cjk.ENGINES[lang]} ({cjk.SAMPLE[lang]} -> {sample})", ""
+
+
 def run_checks(source: str | None) -> bool:
     """Print one line per check (plus its fix) on stdout; True when everything essential is fine."""
     checks: list[tuple[str, bool, Callable[[], Check]]] = [
@@ -149,6 +161,8 @@ def run_checks(source: str | None) -> bool:
         ("ffmpeg", False, check_ffmpeg),
         ("speed", False, check_speed),
         ("native kernels", False, check_native),
+        ("Japanese", False, lambda: check_cjk("ja")),
+        ("Mandarin", False, lambda: check_cjk("zh")),
     ]
     healthy = True
     for name, essential, run in checks:

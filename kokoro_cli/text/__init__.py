@@ -4,10 +4,9 @@ Stages, one module each: markup, lexicon (the user's pronunciations), normalize 
 and readings_en), split, espeak (clause by clause, checked so no word is lost), g2p (the mapping
 to Kokoro's symbols, the vocabulary).
 
-Japanese and Chinese are "not supported yet" for plain text: espeak-ng reads every kanji/hanzi
-as the words "Chinese letter", and its Mandarin tone digits do not line up with Kokoro's tone
-arrows (gāo and xìng both come out as tone 5), so the voices would speak garbage without any
-warning. Both languages work with raw_phonemes=True (the user brings Kokoro phonemes).
+Japanese and Mandarin have front-ends of their own (ja.py, zh.py, cjk.py): espeak-ng reads
+every kanji/hanzi as the words "Chinese letter", and its Mandarin tone digits do not line up with
+Kokoro's tone arrows, so those languages never go through espeak (except Latin words in them).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from kokoro_cli.errors import UsageError
-from kokoro_cli.text import markup
+from kokoro_cli.text import cjk, markup
 from kokoro_cli.text.g2p import g2p_many, tokenize
 from kokoro_cli.text.lexicon import Lexicon
 from kokoro_cli.text.normalize import normalizer
@@ -41,7 +40,7 @@ LANGUAGES: dict[str, str] = {
 }
 _ALIASES = {"en": "en-us", "fr": "fr-fr", "pt": "pt-br", "cmn": "zh", "jp": "ja"}
 T = TypeVar("T")
-TEXT_UNSUPPORTED = {"ja", "zh"}  # see the module docstring
+_WARM_UP = {"ja": "こんにちは。", "zh": "你好。"}  # loads OpenJTalk / jieba and pypinyin
 _POSSESSIVE = re.compile(r"'s\b")
 
 
@@ -92,7 +91,8 @@ def _phonemizer(run: markup.Run, lang: str, raw: bool, lexicon: Lexicon | None):
     def phonemize_batch(texts: list[str]) -> list[str]:
         plans = [plan(t) for t in texts]
         spoken = [say(s).strip() for items in plans for s, fixed in items if not fixed]
-        ipa = iter(g2p_many([s for s in spoken if s], lang))
+        to_ipa = cjk.g2p(lang) if lang in cjk.LANGS else lambda ts: g2p_many(ts, lang)
+        ipa = iter(to_ipa([s for s in spoken if s]))
         flat = iter(spoken)
         out = []
         for items in plans:
@@ -121,11 +121,6 @@ def chunks(
     fast_start makes the first chunks short, so that audio can start playing early; lexicon
     entries (see lexicon.py) replace espeak's reading of the words they name."""
     code = check_lang(lang)
-    if code in TEXT_UNSUPPORTED and not raw_phonemes:
-        raise UsageError(
-            f"{LANGUAGES[code]} text is not supported yet — pick a voice or --lang of another"
-            " language, or pass Kokoro phonemes with --phonemes"
-        )
     if not text.strip():
         raise UsageError("no text to speak: the input is empty or only whitespace — give some text")
     # Parsing is eager so markup errors surface before the first chunk is synthesized.
@@ -134,7 +129,18 @@ def chunks(
         isinstance(it, markup.Pause) and not it.paragraph for it in items
     ):
         raise UsageError("no text to speak: the input has only invisible characters — give text")
+    if not raw_phonemes:
+        _check_cjk(items, code)
     return _chunks(items, code, raw_phonemes, fast_start, lexicon)
+
+
+def _check_cjk(items: list[markup.Run | markup.Pause], lang: str) -> None:
+    """Kana in Mandarin text, or Japanese/Mandarin text with nothing to pronounce."""
+    runs = [it for it in items if isinstance(it, markup.Run)]
+    for run in runs:
+        cjk.check_script(run.text, lang)
+    if lang in cjk.LANGS and runs and not any(cjk.speakable(r.text) or r.custom for r in runs):
+        raise UsageError("no text to speak: the input has only punctuation — give some words")
 
 
 def _pause_after(items: list[markup.Run | markup.Pause], start: int) -> float:
@@ -210,9 +216,10 @@ def _run_chunks(
 
 
 def warm_up(lang: str) -> None:
-    """Load the normalizer, sentence splitter and espeak voice for `lang` ahead of the first
-    chunk (~0.13 s cold); callers run it in a thread while the model loads."""
-    for _ in chunks("Hello.", lang):
+    """Load the normalizer, sentence splitter and espeak voice (or the ja/zh front-end) for
+    `lang` ahead of the first chunk (~0.13 s cold for espeak); callers run it in a thread while
+    the model loads."""
+    for _ in chunks(_WARM_UP.get(lang, "Hello."), lang):
         pass
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
+from kokoro_cli.text import cjk
+
 BLOCK_CHARS = 2_000  # pysbd input size bound; several sentences, far below its slow regime
 # Chunks are packed up to CHUNK_TOKENS (~20 s of speech), not the model's hard MAX_TOKENS: the
 # decoder's activations grow with chunk length, and at 510 tokens they alone pass 500 MB.
@@ -37,7 +39,10 @@ _ABBREVIATIONS = set(
 _CLAUSE_END = re.compile(r"[,;:—…]\s+")
 _RAW_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 # Clause boundaries; not before a digit, so "Jan. 3, 2024" keeps its year for the normalizer.
-_CLAUSE = re.compile(r"(?<=[,;:—…])\s+(?!\d)|\s+(?=—)")
+# Chinese and Japanese put no space after a comma: there the cut needs none.
+_CLAUSE = re.compile(
+    r"(?<=[,;:—…])\s+(?!\d)|\s+(?=—)|(?<=[，、；：])|(?<=[,;:])(?=[\u3040-\u9fff])"
+)
 _CLOSING = tuple(",.;:!?…)”")
 
 Phonemizer = Callable[[list[str]], list[str]]  # texts -> Kokoro phonemes, one call per batch
@@ -92,6 +97,8 @@ def sentences(block: str, lang: str, raw_phonemes: bool = False) -> list[str]:
     """Sentences of `block`; their concatenation keeps every non-space character."""
     if raw_phonemes:
         return [s for s in _RAW_SENTENCE.split(block) if s.strip()]
+    if lang in cjk.LANGS:  # no space after 。: pysbd would not cut there
+        return cjk.sentences(block)
     try:
         found = _segmenter(lang).segment(block)
     except Exception:  # pysbd bug on odd input: the clause splitter still bounds the size
