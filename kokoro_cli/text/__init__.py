@@ -98,11 +98,17 @@ def _phonemizer(run: markup.Run, lang: str, raw: bool):  # type: ignore[no-untyp
 
 
 def chunks(
-    text: str, lang: str, *, raw_phonemes: bool = False, fast_start: bool = True
+    text: str,
+    lang: str,
+    *,
+    raw_phonemes: bool = False,
+    fast_start: bool = True,
+    paragraph_pause: float = markup.PARAGRAPH_PAUSE,
 ) -> Iterator[Chunk]:
     """Chunks of `text` in order, each within the model's token limit (see split.py).
 
-    fast_start makes the first chunks short, so that audio can start playing early."""
+    fast_start makes the first chunks short, so that audio can start playing early;
+    paragraph_pause is the pause_after a blank line gives (seconds)."""
     code = check_lang(lang)
     if code in TEXT_UNSUPPORTED and not raw_phonemes:
         raise UsageError(
@@ -112,7 +118,7 @@ def chunks(
     if not text.strip():
         raise UsageError("no text to speak: the input is empty or only whitespace — give some text")
     # Parsing is eager so markup errors surface before the first chunk is synthesized.
-    items = markup.parse(text, raw_phonemes=raw_phonemes)
+    items = markup.parse(text, raw_phonemes=raw_phonemes, paragraph_pause=paragraph_pause)
     if not any(isinstance(it, markup.Run) for it in items) and not any(
         isinstance(it, markup.Pause) and not it.paragraph for it in items
     ):
