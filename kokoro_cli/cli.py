@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kokoro_cli import __version__
+from kokoro_cli import __version__, joins
 from kokoro_cli.errors import KokoroError, UsageError
 
 app = typer.Typer(
@@ -193,6 +193,18 @@ SpeedOpt = Annotated[float, typer.Option(help="Speaking rate (0.25-4).")]
 LangOpt = Annotated[
     str | None, typer.Option("--lang", "-l", help="Language code; default: the voice's own.")
 ]
+PauseSentenceOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--pause-sentence",
+        help="Seconds of silence after each sentence "
+        f"[default: the model's own, about {joins.SENTENCE_PAUSE:g}].",
+        show_default=False,
+    ),
+]
+PauseParagraphOpt = Annotated[
+    float, typer.Option("--pause-paragraph", help="Seconds of silence at a blank line.")
+]
 
 
 # ---------------------------------------------------------------- say
@@ -218,16 +230,31 @@ def say(
     ] = None,
     play: Annotated[bool, typer.Option("--play", help="Also play while writing -o.")] = False,
     subtitles: Annotated[
-        Path | None, typer.Option(help="Write sentence timings (.srt/.vtt).")
+        Path | None,
+        typer.Option(help="Write timings: .srt, .vtt or .json (sentences; with --words, words)."),
     ] = None,
+    words: Annotated[
+        bool, typer.Option("--words", help="One subtitle cue per word, not per sentence.")
+    ] = False,
+    pause_sentence: PauseSentenceOpt = None,
+    pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
     show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
     phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
 ) -> None:
-    """Speak text: play it, or write it to a file or stdout. Example: kokoro say "Hi." -o hi.mp3"""
+    """Speak text: play it, or write it to a file or stdout.
+
+    Examples: kokoro say "Hi." -o hi.mp3;
+    kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5
+    """
     from kokoro_cli import audio
+    from kokoro_cli.pipeline import check_pauses
 
     content = read_text(text, file)
     config = config_from(voice, speed, lang, phonemes)
+    config = replace(config, pause_sentence=pause_sentence, pause_paragraph=pause_paragraph)
+    check_pauses(config)  # before anything slow
+    if words and not subtitles:
+        raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
         raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
@@ -255,7 +282,7 @@ def say(
         front_end.join()
 
     sinks: list[Any] = []
-    cues: list[audio.Cue] = []
+    spoken: list[Any] = []  # the words, with their timings
     try:
         if to_stdout:
             sinks.append(audio.StreamSink(stdout_fmt))
@@ -265,11 +292,14 @@ def say(
             from kokoro_cli.playback import Player
 
             sinks.append(Player())
-        _speak(content, config, model, sinks, cues, show_phonemes)
+        _speak(content, config, model, sinks, spoken, show_phonemes)
         for sink in sinks:  # files first: a Ctrl-C while the speaker drains keeps a whole file
             sink.commit()
         if subtitles and kind:
-            audio.write_text_atomic(subtitles, audio.render_subtitles(cues, kind))
+            from kokoro_cli.timing import cues
+
+            found = cues(spoken, content, by_word=words)
+            audio.write_text_atomic(subtitles, audio.render_subtitles(found, kind))
     except BaseException:
         for sink in sinks:
             with suppress(Exception):
@@ -277,8 +307,7 @@ def say(
         raise
 
 
-def _speak(content: str, config: Any, model: Any, sinks: list, cues: list, show: bool) -> None:
-    from kokoro_cli.audio import Cue
+def _speak(content: str, config: Any, model: Any, sinks: list, words: list, show: bool) -> None:
     from kokoro_cli.pipeline import synthesize
 
     with _progress(len(content)) as advance:
@@ -287,8 +316,7 @@ def _speak(content: str, config: Any, model: Any, sinks: list, cues: list, show:
                 print(chunk.phonemes, file=sys.stderr, flush=True)
             for sink in sinks:
                 sink.write(chunk.audio)
-            if chunk.text.strip():
-                cues.append(Cue(chunk.start, chunk.start + chunk.duration, chunk.text))
+            words += chunk.words
             advance(len(chunk.text))
 
 
@@ -337,11 +365,13 @@ def batch(
             show_default=False,
         ),
     ] = None,
+    pause_sentence: PauseSentenceOpt = None,
+    pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
 ) -> None:
     """Synthesize many inputs to files, resuming where a previous run stopped."""
     from kokoro_cli import batch as batching
     from kokoro_cli.audio import format_for
-    from kokoro_cli.pipeline import SynthesisConfig
+    from kokoro_cli.pipeline import SynthesisConfig, check_pauses
 
     if bool(inputs) == bool(manifest):
         raise UsageError("give input files/folders/globs, or --manifest FILE (one of them)")
@@ -352,7 +382,15 @@ def batch(
     format_for(Path(f"x.{fmt}"))  # validates the name
     config_from(voice, speed, lang)  # validate the defaults once, before any work
     # lang stays as given (maybe None): a manifest line's own voice then picks its language.
-    config = SynthesisConfig(voice=voice, speed=speed, lang=lang, fast_start=False)
+    config = SynthesisConfig(
+        voice=voice,
+        speed=speed,
+        lang=lang,
+        fast_start=False,
+        pause_sentence=pause_sentence,
+        pause_paragraph=pause_paragraph,
+    )
+    check_pauses(config)
     if manifest:
         items = batching.items_from_manifest(manifest, outdir, fmt)
     else:

@@ -11,6 +11,7 @@ or explicit pause, measured from the end of one chunk's speech to the start of t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,3 +108,58 @@ def boundary_pause(text: str, sentence: float) -> float:
 def silence(seconds: float, already: int = 0) -> np.ndarray:
     """Zeros that make a pause of `seconds` where `already` samples of quiet surround it."""
     return np.zeros(max(0, round(seconds * SAMPLE_RATE) - already), np.float32)
+
+
+_SENTENCE_TOKEN = re.compile(r"[.!?…][\"”’)\]]* (?=\S)")  # a sentence end inside a chunk
+
+
+def pace(
+    audio: np.ndarray, phonemes: str, durations: list[int], seconds: float
+) -> tuple[np.ndarray, Callable[[int], int]]:
+    """Set every sentence-end silence inside a chunk to `seconds`, from the end of one
+    sentence's speech to the start of the next: zeros go into the middle of the model's own
+    silence, or its middle is cut out (it sits at -60 to -90 dBFS: no click either way).
+
+    Returns the new audio and a map from sample positions in the model's audio to the new one.
+    """
+    from kokoro_cli import FRAME_SAMPLES
+
+    loud = loudness(audio)
+    edges = np.concatenate([[0], np.cumsum(durations)]) * FRAME_SAMPLES
+    target = round(seconds * SAMPLE_RATE)
+    pieces, points, shifts = [], [0], [0]
+    done = 0  # samples of `audio` already in `pieces`
+    for m in _SENTENCE_TOKEN.finditer(phonemes):
+        w = min(int(edges[m.start() + 1]) // WINDOW, len(loud) - 1)  # the punctuation token
+        if w < 0 or loud[w]:
+            continue
+        a, b = w, w
+        while a > 0 and not loud[a - 1]:
+            a -= 1
+        while b + 1 < len(loud) and not loud[b + 1]:
+            b += 1
+        start, end = a * WINDOW, (b + 1) * WINDOW
+        middle, change = (start + end) // 2, target - (end - start)
+        if middle < done or end - start < 2 * EDGE_SAMPLES:
+            continue  # not a pause the model made (or one already set)
+        if change >= 0:
+            pieces += [audio[done:middle], np.zeros(change, np.float32)]
+            done = middle
+        else:
+            pieces.append(audio[done : middle + change // 2])
+            done = middle + change // 2 - change
+        points.append(middle)
+        shifts.append(shifts[-1] + change)
+    if len(points) == 1:
+        return audio, lambda t: t
+    pieces.append(audio[done:])
+    at, by = np.array(points), np.array(shifts)
+
+    def remap(t: int) -> int:
+        k = int(np.searchsorted(at, t, side="right")) - 1
+        if k == 0:
+            return t
+        change = by[k] - by[k - 1]  # a position inside a cut lands where the cut was made
+        return int(max(t + by[k], at[k] + by[k - 1] + min(change, 0) // 2))
+
+    return np.concatenate(pieces).astype(np.float32, copy=False), remap

@@ -10,12 +10,14 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from kokoro_cli import SAMPLE_RATE, joins
-from kokoro_cli.timing import Word
+
+if TYPE_CHECKING:
+    from kokoro_cli.timing import Word
 
 T = TypeVar("T")
 
@@ -33,9 +35,10 @@ class SynthesisConfig:
     lang: str | None = None  # None: taken from the voice's name prefix
     raw_phonemes: bool = False  # input is already phonemes, skip normalization and espeak
     fast_start: bool = True  # short first chunks, for listeners; off for files and batch jobs
-    # Silences in seconds, from the end of one chunk's speech to the start of the next. The
+    # Silences in seconds, from the end of speech to the start of the next. Sentences: None
+    # keeps the model's own pauses inside chunks and puts their median where chunks join. The
     # chapter pause is for callers that join several texts (`kokoro book`): see pause().
-    pause_sentence: float = joins.SENTENCE_PAUSE
+    pause_sentence: float | None = None
     pause_paragraph: float = joins.PARAGRAPH_PAUSE
     pause_chapter: float = joins.CHAPTER_PAUSE
 
@@ -71,7 +74,7 @@ def check_pauses(config: SynthesisConfig) -> None:
 
     for name in ("sentence", "paragraph", "chapter"):
         seconds = getattr(config, f"pause_{name}")
-        if not 0 <= seconds <= joins.MAX_PAUSE:
+        if seconds is not None and not 0 <= seconds <= joins.MAX_PAUSE:
             raise UsageError(
                 f"--pause-{name} {seconds:g} is out of range; use 0 to {joins.MAX_PAUSE:g} seconds"
             )
@@ -125,20 +128,21 @@ def synthesize(
             yield (pause := _pause(joins.silence(owed, quiet), position))
             position += len(pause.audio)
         audio, durations = model.speak_timed(chunk.tokens, pack, config.speed)
-        cut = joins.trim(np.asarray(audio, dtype=np.float32))
-        durations = [int(d) for d in durations]
-        words = timer.words(chunk.text, chunk.phonemes, durations, cut, position + cut.shift)
+        audio, durations = np.asarray(audio, dtype=np.float32), [int(d) for d in durations]
+        remap = None
+        if config.pause_sentence is not None:
+            audio, remap = joins.pace(audio, chunk.phonemes, durations, config.pause_sentence)
+        cut = joins.trim(audio)
+        where = position + cut.shift
+        words = timer.words(chunk.text, chunk.phonemes, durations, cut, where, remap)
         yield AudioChunk(
             cut.audio, chunk.text, chunk.phonemes, position / SAMPLE_RATE, words, position
         )
         position += len(cut.audio)
         spoken = True
         explicit = chunk.pause_after > 0
-        owed = (
-            chunk.pause_after
-            if explicit
-            else joins.boundary_pause(chunk.text, config.pause_sentence)
-        )
+        sentence = joins.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
+        owed = chunk.pause_after if explicit else joins.boundary_pause(chunk.text, sentence)
     if owed and explicit:  # pause tags at the very end are kept; a natural pause is not
         yield _pause(joins.silence(owed, joins.EDGE_SAMPLES if spoken else 0), position)
 

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kokoro_cli import FRAME_SAMPLES, SAMPLE_RATE
 from kokoro_cli.joins import WINDOW, Trimmed
 from kokoro_cli.text import align
+
+if TYPE_CHECKING:
+    from kokoro_cli.audio import Cue
 
 # Kokoro's punctuation tokens: they carry pauses, not sounds, so words end before them.
 _PUNCT = set(';:,.!?¡¿—…"«»“”()[]{}-')
@@ -142,13 +146,23 @@ class WordTimer:
         self.cursor = align.SourceCursor(text, raw_phonemes)
 
     def words(
-        self, chunk_text: str, phonemes: str, durations: Sequence[int], cut: Trimmed, offset: int
+        self,
+        chunk_text: str,
+        phonemes: str,
+        durations: Sequence[int],
+        cut: Trimmed,
+        offset: int,
+        remap: Callable[[int], int] | None = None,
     ) -> list[Word]:
-        """The Words of one chunk, whose model audio `cut` was made from; sample 0 of that
-        audio is `offset` samples into the output."""
+        """The Words of one chunk, whose audio `cut` was made from; sample 0 of that audio is
+        `offset` samples into the output. `remap` takes positions in the model's audio to
+        positions in that audio, if pauses were changed in between (joins.pace)."""
         said = chunk_text.split()
         norm = self.normalize(chunk_text).split()
-        times = spread(norm, phoneme_words(phonemes, durations))
+        phon = phoneme_words(phonemes, durations)
+        if remap is not None:
+            phon = [(p, remap(s), remap(e)) for p, s, e in phon]
+        times = spread(norm, phon)
         # union of the groups that share a word: source <-> chunk <-> normalized
         parent: dict[tuple[str, int], tuple[str, int]] = {}
 
@@ -205,6 +219,7 @@ def _audible(cut: Trimmed, start: int, end: int) -> tuple[int, int]:
     return start, max(start, end)
 
 
+_PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*$")
 
 
@@ -230,7 +245,7 @@ def sentences(words: Sequence[Word], text: str) -> list[Word]:
             nxt is None
             or closes
             and not text[nxt.char_start].islower()
-            or "\n\n" in text[end : nxt.char_start].replace("\r", "")
+            or _PARAGRAPH.search(text, end, nxt.char_start)
         ):
             head = words[first]
             out.append(
@@ -244,3 +259,13 @@ def sentences(words: Sequence[Word], text: str) -> list[Word]:
             )
             first = i + 1
     return out
+
+
+def cues(words: Sequence[Word], text: str, *, by_word: bool = False) -> list[Cue]:
+    """Subtitle cues for the words of `text`: one a sentence, or one a word with `by_word`."""
+    from kokoro_cli.audio import Cue
+
+    return [
+        Cue(w.start, w.end, w.text, w.char_start, w.char_end, align.caption(w.text))
+        for w in (words if by_word else sentences(words, text))
+    ]

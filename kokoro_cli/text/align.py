@@ -174,3 +174,9 @@ def _keeps_period(word: str) -> bool:
     from kokoro_cli.text.split import _ABBREVIATIONS
 
     return bool(_INITIALS.fullmatch(word)) or word[:-1] in _ABBREVIATIONS
+
+
+def caption(text: str) -> str:
+    """A piece of the input as a subtitle shows it: markup resolved, whitespace collapsed."""
+    text = markup.PAUSE_TAG.sub(" ", markup.PRONOUNCE_TAG.sub(r"\1", text))
+    return " ".join(text.split())
