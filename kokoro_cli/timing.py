@@ -220,6 +220,7 @@ def _audible(cut: Trimmed, start: int, end: int) -> tuple[int, int]:
 
 
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n")
+_OPENING = "\"“‘'([0123456789"  # what a sentence may start with besides a capital
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*$")
 
 
@@ -227,7 +228,7 @@ def sentences(words: Sequence[Word], text: str) -> list[Word]:
     """Sentence cues: runs of words up to one that ends a sentence, each as one Word.
 
     A sentence ends at terminal punctuation that does not close an abbreviation or an initial,
-    before a word that does not start in lowercase; and always at a blank line.
+    before a word that starts with a capital, a digit or a quote; and always at a blank line.
     """
     from kokoro_cli.text.split import _ABBREVIATIONS
 
@@ -244,14 +245,15 @@ def sentences(words: Sequence[Word], text: str) -> list[Word]:
         if (
             nxt is None
             or closes
-            and not text[nxt.char_start].islower()
+            and (text[nxt.char_start].isupper() or text[nxt.char_start] in _OPENING)
             or _PARAGRAPH.search(text, end, nxt.char_start)
         ):
             head = words[first]
+            start = head.char_start - (text[head.char_start - 1 : head.char_start] == "[")
             out.append(
                 Word(
-                    text[head.char_start : end],
-                    head.char_start,
+                    text[start:end],
+                    start,
                     end,
                     head.start_sample,
                     w.end_sample,

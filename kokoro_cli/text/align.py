@@ -25,6 +25,8 @@ _SEPARATORS = set(".,;:!?—–-…\"'“”‘’«»()[]{}/\\*_~`")
 _LEADING = "\"'“‘«([{"
 _TRAILING = "\"'”’»)]},;:!?…"
 _INITIALS = re.compile(r"(?:[^\W\d_]\.){2,}")  # "U.S.", "a.m.": the last period is theirs
+_FILLER = "\x00"  # never in the text the front-end sees: clean() removes control characters
+_PLAIN = re.compile("[^\x00]+")
 WINDOW_SLACK = 16  # source words looked at beyond a chunk's own count, for words it lost
 
 
@@ -86,38 +88,24 @@ def source_words(text: str, raw_phonemes: bool = False) -> list[SourceWord]:
     A pronunciation `[word](/phonemes/)` counts as its bracketed text at that text's offsets, a
     pause tag as a space; everything else is split at whitespace.
     """
-    shown: list[str] = []  # the display text, one character per entry
-    where: list[int] = []  # input offset of each display character
-    pos = 0
-    tags = [(m.start(), m.end(), 0, 0) for m in markup.PAUSE_TAG.finditer(text)]
+    # A copy of the same length, so offsets carry over: pause tags blanked, a pronunciation's
+    # brackets and phonemes turned into a filler that belongs to the word but is not shown.
+    masked = markup.PAUSE_TAG.sub(lambda m: " " * len(m[0]), text)
     if not raw_phonemes:
-        tags += [(*m.span(), *m.span(1)) for m in markup.PRONOUNCE_TAG.finditer(text)]
-    for start, end, inner, close in sorted(tags):
-        if start < pos:
-            continue  # overlapping tags (a pause tag inside a pronunciation's phonemes)
-        shown += text[pos:start]
-        where += range(pos, start)
-        if inner == close:  # a pause: a word boundary
-            shown.append(" ")
-            where.append(start)
-        else:
-            shown += text[inner:close]
-            where += range(inner, close)
-        pos = end
-    shown += text[pos:]
-    where += range(pos, len(text))
-    display = "".join(shown)
-    return [SourceWord(m[0], *_span(where[m.start() : m.end()])) for m in _WORD.finditer(display)]
-
-
-def _span(offsets: list[int]) -> tuple[int, int]:
-    """The input span of a word from its characters' offsets. A word that runs into markup
-    ("[Kokoro](/kˈOkəɹO/)'s") gets its longest piece of plain text ("Kokoro"), so its slice
-    of the input is readable."""
-    cuts = [k for k in range(1, len(offsets)) if offsets[k] != offsets[k - 1] + 1]
-    pieces = zip([0, *cuts], [*cuts, len(offsets)], strict=True)
-    a, b = max(pieces, key=lambda p: p[1] - p[0])
-    return offsets[a], offsets[b - 1] + 1
+        masked = markup.PRONOUNCE_TAG.sub(
+            lambda m: _FILLER + m[1] + _FILLER * (m.end() - m.end(1)), masked
+        )
+    out = []
+    for m in _WORD.finditer(masked):
+        word = m[0]
+        if _FILLER not in word:
+            out.append(SourceWord(word, m.start(), m.end()))
+        elif shown := word.replace(_FILLER, ""):
+            # a word that runs into markup ("[Kokoro](/kˈOkəɹO/)'s") gets its longest piece of
+            # plain text ("Kokoro") as its span, so its slice of the input is readable
+            piece = max(_PLAIN.finditer(word), key=lambda p: len(p[0]))
+            out.append(SourceWord(shown, m.start() + piece.start(), m.start() + piece.end()))
+    return out
 
 
 class SourceCursor:
