@@ -123,10 +123,10 @@ def synthesize(
         if not chunk.tokens:  # pause tags before any text
             owed, explicit = owed + chunk.pause_after, True
             continue
-        if owed:
-            quiet = joins.EDGE_SAMPLES * (2 if spoken else 1)
-            yield (pause := _pause(joins.silence(owed, quiet), position))
-            position += len(pause.audio)
+        gap = joins.silence(owed, joins.EDGE_SAMPLES * (2 if spoken else 1))
+        if len(gap):
+            yield _pause(gap, position)
+            position += len(gap)
         audio, durations = model.speak_timed(chunk.tokens, pack, config.speed)
         audio, durations = np.asarray(audio, dtype=np.float32), [int(d) for d in durations]
         remap = None
@@ -143,8 +143,9 @@ def synthesize(
         explicit = chunk.pause_after > 0
         sentence = joins.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
         owed = chunk.pause_after if explicit else joins.boundary_pause(chunk.text, sentence)
-    if owed and explicit:  # pause tags at the very end are kept; a natural pause is not
-        yield _pause(joins.silence(owed, joins.EDGE_SAMPLES if spoken else 0), position)
+    gap = joins.silence(owed, joins.EDGE_SAMPLES if spoken else 0)
+    if explicit and len(gap):  # pause tags at the very end are kept; a natural pause is not
+        yield _pause(gap, position)
 
 
 def _pause(audio: np.ndarray, position: int) -> AudioChunk:
