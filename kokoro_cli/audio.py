@@ -238,7 +238,8 @@ def _stamp(seconds: float, sep: str) -> str:
 def render_subtitles(cues: list[Cue], kind: str) -> str:
     """SubRip (.srt), WebVTT (.vtt) or JSON (a list of cue objects) text for the cues."""
     if kind == "json":
-        return json.dumps([cue.as_json() for cue in cues], ensure_ascii=False, indent=1) + "\n"
+        rows = ",\n ".join(json.dumps(cue.as_json(), ensure_ascii=False) for cue in cues)
+        return f"[{rows}]\n"  # one cue a line
     lines: list[str] = ["WEBVTT", ""] if kind == "vtt" else []
     sep = "." if kind == "vtt" else ","
     for i, cue in enumerate(cues, 1):
