@@ -15,11 +15,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kokoro_cli.audio import FileSink, format_for, temp_path
 from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.inputs import check_not_empty, decode_text, read_bytes
 from kokoro_cli.pipeline import SynthesisConfig
+
+if TYPE_CHECKING:
+    from kokoro_cli.api import Kokoro
 
 TEXT_SUFFIXES = (".txt", ".md")
 Report = Callable[[tuple], None]  # progress events: ("start", i, chars) / ("chunk", i, secs, chars)
@@ -84,8 +88,6 @@ def _file_item(path: Path, rel: Path, outdir: Path, fmt: str) -> Item:
 
 def items_from_manifest(manifest: Path, outdir: Path, fmt: str) -> list[Item]:
     """JSONL: one object a line with "text" or "file", and optional "output", "voice", "speed"."""
-    from kokoro_cli.cli import decode_text, read_bytes
-
     lines = decode_text(read_bytes(manifest), str(manifest)).splitlines()
     items = []
     for n, line in enumerate(lines, 1):
@@ -142,12 +144,11 @@ class Stopped(Exception):
 
 
 def process(
-    index: int, item: Item, base: SynthesisConfig, model: Any, report: Report,
+    index: int, item: Item, base: SynthesisConfig, tts: Kokoro, report: Report,
     stop: threading.Event | None = None,
 ) -> Result:  # fmt: skip
     """Synthesize one item into its output file; failures become a Result, not an exception."""
-    from kokoro_cli.cli import check_not_empty, decode_text, read_bytes
-    from kokoro_cli.pipeline import synthesize
+    from kokoro_cli.api import options_of
 
     started = time.perf_counter()
     result = Result(item.label, item.output, "failed")
@@ -161,11 +162,14 @@ def process(
             text = decode_text(read_bytes(item.source), item.label)
         else:
             raise UsageError("nothing to speak: no text and no file")
-        config = replace(base, voice=item.voice or base.voice, speed=item.speed or base.speed)
+        voice, speed = item.voice or base.voice, item.speed or base.speed
+        chunks = tts.stream(
+            text, voice, speed, base.lang, fast_start=base.fast_start, **options_of(base)
+        )
         report(("start", index, len(text)))
         item.output.parent.mkdir(parents=True, exist_ok=True)
         sink = FileSink(item.output, format_for(item.output))
-        for chunk in synthesize(text, config, model):
+        for chunk in chunks:
             if stop is not None and stop.is_set():
                 raise Stopped
             sink.write(chunk.audio)
@@ -194,10 +198,25 @@ def process(
 # ---------------------------------------------------------------- running many
 
 
-def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opts: Any) -> int:
-    """Process every item (skipping finished ones unless `force`); returns the failure count."""
-    from kokoro_cli.batch_ui import BatchProgress
+class Progress(Protocol):
+    """What run() reports to (the CLI's display is batch_ui.BatchProgress); used as a context."""
 
+    def __enter__(self) -> Any: ...
+    def __exit__(self, *exc: object) -> Any: ...
+    def event(self, event: tuple) -> None: ...
+    def finished(self, index: int, result: Result) -> None: ...
+    def summary(self, results: list[Result]) -> None: ...
+
+
+def run(
+    items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, tts: Kokoro,
+    progress: Callable[[list[Item], list[int]], Progress],
+) -> int:  # fmt: skip
+    """Process every item (skipping finished ones unless `force`); returns the failure count.
+
+    The model loads only when there is work to do (all outputs may exist already). `progress`
+    makes the display for the items and the indices to do (the CLI's is batch_ui.BatchProgress).
+    """
     results: dict[int, Result] = {}
     todo: list[int] = []
     for i, item in enumerate(items):
@@ -205,7 +224,7 @@ def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opt
             results[i] = Result(item.label, item.output, "skipped", message="exists")
         else:
             todo.append(i)
-    ui = BatchProgress(items, todo, quiet=opts.quiet)
+    ui = progress(items, todo)
     started: set[int] = set()
 
     def report(event: tuple) -> None:
@@ -216,15 +235,13 @@ def run(items: list[Item], base: SynthesisConfig, *, force: bool, jobs: int, opt
     try:
         with ui:
             if todo:
-                from kokoro_cli.cli import load_engine
-
-                model = load_engine()
+                tts.load(base.lang)
             if todo and min(jobs, len(todo)) == 1:
                 for i in todo:
-                    results[i] = process(i, items[i], base, model, report)
+                    results[i] = process(i, items[i], base, tts, report)
                     ui.finished(i, results[i])
             elif todo:
-                _run_threads(items, todo, base, jobs, model, report, ui, results)
+                _run_threads(items, todo, base, jobs, tts, report, ui, results)
     finally:
         # Belt and braces after an interrupt: no temporary outlives an unfinished item.
         for i in started - set(results):
@@ -297,8 +314,8 @@ def _cores() -> int:
 
 
 def _run_threads(
-    items: list[Item], todo: list[int], base: SynthesisConfig, jobs: int, model: Any,
-    report: Report, ui: Any, results: dict[int, Result],
+    items: list[Item], todo: list[int], base: SynthesisConfig, jobs: int, tts: Kokoro,
+    report: Report, ui: Progress, results: dict[int, Result],
 ) -> None:  # fmt: skip
     """Synthesize `jobs` items at once in threads that share one model (see SharedModel).
 
@@ -317,7 +334,7 @@ def _run_threads(
     stop = threading.Event()
     jobs = min(jobs, len(todo))
     before = torch.get_num_threads()
-    shared = SharedModel(model, TOKENS_AT_ONCE, before, max(1, before // jobs))
+    shared = tts._using(SharedModel(tts.engine, TOKENS_AT_ONCE, before, max(1, before // jobs)))
 
     def work() -> None:
         while not stop.is_set():

@@ -7,22 +7,27 @@ Only the commands that synthesize import torch and the model (inside their bodie
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kokoro_cli import __version__, joins
 from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.inputs import read_text
+
+if TYPE_CHECKING:
+    from kokoro_cli.api import Kokoro
+    from kokoro_cli.pipeline import AudioChunk
 
 app = typer.Typer(
     name="kokoro",
@@ -52,6 +57,7 @@ class Precision(str, Enum):
 class GlobalOptions:
     model: str | None = None
     device: str = "cpu"
+    precision: str | None = None
     quiet: bool = False
     verbose: bool = False
 
@@ -102,84 +108,23 @@ def _global(
 ) -> None:
     """Speak text with Kokoro-82M: to the speaker, to audio files, or down a pipe."""
     OPTS.model, OPTS.device, OPTS.quiet, OPTS.verbose = model, device.value, quiet, verbose
-    os.environ["KOKORO_PRECISION"] = precision.value  # where load_model() reads it
+    OPTS.precision = precision.value
+    os.environ["KOKORO_PRECISION"] = precision.value  # for `doctor`, which reads it from there
+    if verbose:  # the library's progress messages (model loading, weight conversion) on stderr
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("kokoro: %(message)s"))
+        logging.getLogger("kokoro_cli").addHandler(handler)
+        logging.getLogger("kokoro_cli").setLevel(logging.INFO)
 
 
 # ---------------------------------------------------------------- shared helpers
 
 
-def read_text(text: str | None, file: Path | None) -> str:
-    """The input text from the argument, -f FILE, or stdin ("-" or nothing given)."""
-    if text is not None and file is not None:
-        raise UsageError("give the text as an argument or with -f FILE, not both")
-    if file is not None and str(file) != "-":
-        return decode_text(read_bytes(file), str(file))
-    if text is not None and text != "-":
-        return check_not_empty(text, "the text argument")
-    if sys.stdin is None or sys.stdin.isatty():
-        raise UsageError("no text given; pass it as an argument, with -f FILE, or on stdin")
-    return decode_text(sys.stdin.buffer.read(), "stdin")
+def engine() -> Kokoro:
+    """The API object for --model, --device and --precision (the model loads on first use)."""
+    from kokoro_cli.api import Kokoro
 
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder; give a text file (or use `kokoro batch`)") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}; check its permissions") from None
-
-
-def decode_text(data: bytes, where: str) -> str:
-    try:
-        text = data.decode("utf-8-sig")  # tolerate a BOM from Windows editors
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"{where} is not UTF-8 text (bad byte at offset {exc.start}); "
-            "convert it, e.g. iconv -f latin1 -t utf-8"
-        ) from None
-    return check_not_empty(text, where)
-
-
-def check_not_empty(text: str, where: str) -> str:
-    if not text.strip():
-        raise UsageError(f"{where} is empty; there is nothing to speak")
-    return text
-
-
-def load_engine() -> Any:
-    """Load the model named by --model/KOKORO_MODEL on --device (imports torch)."""
-    from kokoro_cli.weights import load_model
-
-    if OPTS.verbose:
-        info(f"kokoro: loading model {OPTS.model or 'embedded'} on {OPTS.device}")
-    return load_model(OPTS.model, device=OPTS.device)
-
-
-def _warm_front_end(config: Any) -> threading.Thread:
-    """Start espeak and the normalizer in the background while the model loads."""
-    from kokoro_cli import text as front_end
-
-    def warm() -> None:
-        if config.raw_phonemes:  # phoneme input never touches espeak
-            return
-        with suppress(Exception):  # a real problem resurfaces, with its message, in synthesis
-            front_end.warm_up(config.lang)
-
-    thread = threading.Thread(target=warm, name="kokoro-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-def config_from(voice: str, speed: float, lang: str | None, phonemes: bool = False) -> Any:
-    """Build and validate a SynthesisConfig before anything slow happens (fail fast)."""
-    from kokoro_cli.pipeline import SynthesisConfig, check_speed, resolve_lang
-
-    config = SynthesisConfig(voice=voice, speed=speed, lang=lang, raw_phonemes=phonemes)
-    check_speed(speed)
-    return SynthesisConfig(voice, speed, resolve_lang(config), phonemes)
+    return Kokoro(OPTS.model, device=OPTS.device, precision=OPTS.precision)
 
 
 VoiceOpt = Annotated[
@@ -205,6 +150,29 @@ PauseSentenceOpt = Annotated[
 PauseParagraphOpt = Annotated[
     float, typer.Option("--pause-paragraph", help="Seconds of silence at a blank line.")
 ]
+LexiconOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--lexicon",
+        metavar="FILE",
+        help="Pronunciations, one 'word<TAB>/phonemes/' or 'word<TAB>respelling' a line"
+        " (repeatable; also $KOKORO_LEXICON and ~/.config/kokoro-cli/lexicon.txt; see README).",
+    ),
+]
+
+
+def load_lexicon(files: list[Path] | None) -> Any:
+    """The user's lexicon files, checked before any work (a bad line is a usage error)."""
+    from kokoro_cli.text.lexicon import load
+
+    return load(files or [])
+
+
+def warn_unused(lexicon: Any) -> None:
+    """After a run: one warning line naming lexicon entries that matched nothing."""
+    warning = lexicon.warning() if lexicon else None
+    if warning:
+        info(warning)
 
 
 # ---------------------------------------------------------------- say
@@ -240,6 +208,7 @@ def say(
     pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
     show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
     phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
+    lexicon: LexiconOpt = None,
 ) -> None:
     """Speak text: play it, or write it to a file or stdout.
 
@@ -247,14 +216,14 @@ def say(
     kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5
     """
     from kokoro_cli import audio
-    from kokoro_cli.pipeline import check_pauses
 
     content = read_text(text, file)
-    config = config_from(voice, speed, lang, phonemes)
-    config = replace(config, pause_sentence=pause_sentence, pause_paragraph=pause_paragraph)
-    check_pauses(config)  # before anything slow
     if words and not subtitles:
         raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
+    pauses = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
+    tts = engine()
+    lex = load_lexicon(lexicon)
+    tts.check(voice, speed, lang, phonemes=phonemes, **pauses)  # fail fast, before slow steps
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
         raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
@@ -270,17 +239,12 @@ def say(
         from kokoro_cli.playback import output_device
 
         output_device()
-    from kokoro_cli import voices
-
-    voices.load_voice(config.voice)  # a broken voice file fails before the slow model load
-    # short first chunks only when someone hears the audio as it comes (speaker or a pipe)
-    config = replace(config, fast_start=to_stdout or play or not output)
-    front_end = _warm_front_end(config)  # espeak starts up while torch loads the model
-    try:
-        model = load_engine()
-    finally:  # also when loading fails: exiting mid-setup races espeak's temp-dir cleanup
-        front_end.join()
-
+    # Reads the voice, then loads the model. Short first chunks only when someone hears the
+    # audio as it comes (speaker or a pipe).
+    speech = tts.stream(
+        content, voice, speed, lang, phonemes=phonemes, lexicon=lex,
+        fast_start=to_stdout or play or not output, **pauses,
+    )  # fmt: skip
     sinks: list[Any] = []
     spoken: list[Any] = []  # the words, with their timings
     try:
@@ -292,7 +256,7 @@ def say(
             from kokoro_cli.playback import Player
 
             sinks.append(Player())
-        _speak(content, config, model, sinks, spoken, show_phonemes)
+        _speak(speech, len(content), sinks, spoken, show_phonemes)
         for sink in sinks:  # files first: a Ctrl-C while the speaker drains keeps a whole file
             sink.commit()
         if subtitles and kind:
@@ -305,13 +269,13 @@ def say(
             with suppress(Exception):
                 sink.abort()
         raise
+    warn_unused(lex)
 
 
-def _speak(content: str, config: Any, model: Any, sinks: list, words: list, show: bool) -> None:
-    from kokoro_cli.pipeline import synthesize
+def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, words: list, show: bool) -> None:
 
-    with _progress(len(content)) as advance:
-        for chunk in synthesize(content, config, model):
+    with _progress(chars) as advance:
+        for chunk in speech:
             if show and chunk.phonemes:
                 print(chunk.phonemes, file=sys.stderr, flush=True)
             for sink in sinks:
@@ -367,10 +331,12 @@ def batch(
     ] = None,
     pause_sentence: PauseSentenceOpt = None,
     pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
+    lexicon: LexiconOpt = None,
 ) -> None:
     """Synthesize many inputs to files, resuming where a previous run stopped."""
     from kokoro_cli import batch as batching
     from kokoro_cli.audio import format_for
+    from kokoro_cli.batch_ui import BatchProgress
     from kokoro_cli.pipeline import SynthesisConfig, check_pauses
 
     if bool(inputs) == bool(manifest):
@@ -380,13 +346,16 @@ def batch(
     elif jobs < 1:
         raise UsageError(f"--jobs {jobs} is not allowed; use 1 or more")
     format_for(Path(f"x.{fmt}"))  # validates the name
-    config_from(voice, speed, lang)  # validate the defaults once, before any work
+    tts = engine()
+    tts.check(voice, speed, lang)  # validate the defaults once, before any work
     # lang stays as given (maybe None): a manifest line's own voice then picks its language.
+    lex = load_lexicon(lexicon)
     config = SynthesisConfig(
         voice=voice,
         speed=speed,
         lang=lang,
         fast_start=False,
+        lexicon=lex,
         pause_sentence=pause_sentence,
         pause_paragraph=pause_paragraph,
     )
@@ -395,7 +364,11 @@ def batch(
         items = batching.items_from_manifest(manifest, outdir, fmt)
     else:
         items = batching.items_from_inputs(inputs or [], outdir, fmt)
-    failed = batching.run(items, config, force=force, jobs=jobs, opts=OPTS)
+    failed = batching.run(
+        items, config, force=force, jobs=jobs, tts=tts,
+        progress=lambda items, todo: BatchProgress(items, todo, quiet=OPTS.quiet),
+    )  # fmt: skip
+    warn_unused(lex)
     if failed:
         raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
 
@@ -410,19 +383,7 @@ def list_voices_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List the voices: bundled, your own, and mixed ones."""
-    from kokoro_cli import voices
-
-    found = voices.list_voices()
-    if lang:
-        from kokoro_cli.text import check_lang  # light: no espeak, no torch
-
-        code = check_lang(lang)
-        found = [v for v in found if v.lang == code]
-    if gender:
-        g = gender.lower()[:1]
-        if g not in ("f", "m"):
-            raise UsageError(f"unknown gender '{gender}'; use female or male")
-        found = [v for v in found if v.gender.startswith(g)]
+    found = engine().voices(lang, gender)
     if as_json:
         rows = [
             {
@@ -455,8 +416,6 @@ def mix(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing voice.")] = False,
 ) -> None:
     """Blend voices into a new one: kokoro mix af_bella af_sarah --name af"""
-    from kokoro_cli import voices
-
     names, inline = [], []
     for term in voices_:
         head, sep, tail = term.rpartition(":")
@@ -468,8 +427,10 @@ def mix(
     if inline and weights:
         raise UsageError("give weights either inline (name:60) or with --weights, not both")
     ws = [_number(w, weights) for w in weights.split(",")] if weights else inline or None
-    path = voices.create_mixed_voice(name, names, ws, force=force)
-    info(f"kokoro: saved voice '{name}' to {path}; try: kokoro say 'Hello.' --voice {name}")
+    if ws is not None and len(ws) != len(names):
+        raise UsageError(f"{len(ws)} weights for {len(names)} voices; give one weight per voice")
+    saved = engine().mix(list(zip(names, ws, strict=True)) if ws else names, name, force=force)
+    info(f"kokoro: saved voice '{name}' to {saved.path}; try: kokoro say 'Hello.' --voice {name}")
 
 
 def _number(text: str, where: str | None) -> float:
@@ -488,14 +449,21 @@ def phonemize(
     file: Annotated[Path | None, typer.Option("-f", "--file")] = None,
     lang: Annotated[str, typer.Option("--lang", "-l")] = "en-us",
     tokens: Annotated[bool, typer.Option(help="Print token ids instead of phonemes.")] = False,
+    lexicon: LexiconOpt = None,
 ) -> None:
-    """Print the phonemes Kokoro would speak (to stdout), one chunk per line."""
+    """Print the phonemes Kokoro would speak (to stdout), one chunk per line.
+
+    Example: kokoro phonemize --lexicon names.txt "Kokoro reads 3.11.7 aloud."
+    """
     from kokoro_cli import text as front_end
 
     code = front_end.check_lang(lang)
-    for chunk in front_end.chunks(read_text(text, file), code):
+    content = read_text(text, file)
+    lex = load_lexicon(lexicon)
+    for chunk in front_end.chunks(content, code, lexicon=lex):
         if chunk.tokens:  # pure pauses have nothing to show
             print(" ".join(map(str, chunk.tokens)) if tokens else chunk.phonemes)
+    warn_unused(lex)
 
 
 @app.command()

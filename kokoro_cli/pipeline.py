@@ -19,6 +19,9 @@ from kokoro_cli import SAMPLE_RATE, joins
 if TYPE_CHECKING:
     from kokoro_cli.timing import Word
 
+if TYPE_CHECKING:
+    from kokoro_cli.text.lexicon import Lexicon
+
 T = TypeVar("T")
 
 # How many front-end chunks may be phonemized ahead of the model. Small: it only has to hide the
@@ -41,6 +44,7 @@ class SynthesisConfig:
     pause_sentence: float | None = None
     pause_paragraph: float = joins.PARAGRAPH_PAUSE
     pause_chapter: float = joins.CHAPTER_PAUSE
+    lexicon: Lexicon | None = None  # the user's pronunciations (text.lexicon.load)
 
 
 @dataclass
@@ -118,6 +122,7 @@ def synthesize(
         raw_phonemes=config.raw_phonemes,
         fast_start=config.fast_start,
         paragraph_pause=config.pause_paragraph,
+        lexicon=config.lexicon,
     )
     for chunk in _prefetch(stream):
         if not chunk.tokens:  # pause tags before any text

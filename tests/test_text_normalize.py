@@ -128,5 +128,13 @@ def test_clean_typography() -> None:
 
 def test_unrecognized_patterns_pass_through() -> None:
     # Things no rule fully recognizes are left for espeak instead of being garbled.
-    assert normalize("version 5G and MP3", "en-us") == "version 5G and MP3"
+    assert normalize("the XYZ-ish ~ thing", "en-us") == "the XYZ-ish about thing"
     assert normalize("at 25:99 exactly", "en-us").startswith("at ")
+
+
+def test_clean_compatibility_characters() -> None:
+    # espeak spells ligatures and full-width letters out as symbol names, and has no word for ⅛.
+    assert clean("ﬁne ﬂow ＡＢＣ１２３！") == "fine flow ABC123!"
+    assert clean("7⅛ and ⅔") == "7 1/8 and 2/3"
+    assert normalize("7⅛ inches", "en-us") == "seven and one eighth inches"
+    assert normalize("½ cup", "en-us") == "one half cup"

@@ -76,7 +76,7 @@ def library() -> ctypes.CDLL | None:
         lib = ctypes.CDLL(str(path))
     except (OSError, subprocess.SubprocessError) as exc:
         status = f"not built ({exc}); the torch ops run instead"
-        log.info("kokoro: native kernels unavailable: %s", exc)
+        log.info("native kernels unavailable: %s", exc)
         return None
     p, n = ctypes.c_void_p, ctypes.c_long
     for kind in ("bf16", "f32"):

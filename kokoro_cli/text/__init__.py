@@ -1,7 +1,8 @@
 """Text front-end: text -> normalized text -> chunks -> phonemes -> token ids.
 
-Stages, one module each: normalize (+ normalize_en, numbers), markup, split, g2p (espeak-ng and
-the mapping to Kokoro's symbols), vocab.
+Stages, one module each: markup, lexicon (the user's pronunciations), normalize (+ normalize_en
+and readings_en), split, espeak (clause by clause, checked so no word is lost), g2p (the mapping
+to Kokoro's symbols, the vocabulary).
 
 Japanese and Chinese are "not supported yet" for plain text: espeak-ng reads every kanji/hanzi
 as the words "Chinese letter", and its Mandarin tone digits do not line up with Kokoro's tone
@@ -19,10 +20,13 @@ from typing import TypeVar
 from kokoro_cli.errors import UsageError
 from kokoro_cli.text import markup
 from kokoro_cli.text.g2p import g2p_many, tokenize
+from kokoro_cli.text.lexicon import Lexicon
 from kokoro_cli.text.normalize import normalizer
 from kokoro_cli.text.split import CHUNK_TOKENS, Packer, Splitter, blocks, join_parts, sentences
 
-__all__ = ["LANGUAGES", "Chunk", "check_lang", "chunks", "phonemize", "tokenize", "warm_up"]
+__all__ = [
+    "LANGUAGES", "Chunk", "Lexicon", "check_lang", "chunks", "phonemize", "tokenize", "warm_up"
+]  # fmt: skip
 
 LANGUAGES: dict[str, str] = {
     "en-us": "American English",
@@ -61,36 +65,43 @@ def check_lang(lang: str) -> str:
     return code
 
 
-def _phonemizer(run: markup.Run, lang: str, raw: bool):  # type: ignore[no-untyped-def]
+def _phonemizer(run: markup.Run, lang: str, raw: bool, lexicon: Lexicon | None):  # type: ignore[no-untyped-def]
     """texts (with pronunciation placeholders) -> Kokoro phonemes, one espeak call per batch."""
     if raw:
         return lambda texts: list(texts)
     say = normalizer(lang)
+    match = lexicon.matcher(lang) if lexicon else None
+
+    def plan(text: str) -> list[tuple[str, bool]]:
+        """(text to read, False) and (Kokoro phonemes, True) items of one text, in order."""
+        parts = markup.PLACEHOLDER.split(text)  # odd items are placeholders
+        items: list[tuple[str, bool]] = []
+        for k, part in enumerate(parts):
+            if k % 2 == 0:
+                pairs = match.split(part) if match else [(part, None)]
+                items += [(t, False) if ps is None else (ps, True) for t, ps in pairs]
+                continue
+            ps = run.custom[ord(part) - markup.PLACEHOLDER_BASE][1]
+            m = _POSSESSIVE.match(parts[k + 1])  # "[Kokoro](/../)'s": the 's joins the word
+            if m:
+                parts[k + 1] = parts[k + 1][m.end() :]
+                ps += "s" if ps[-1] in "ptkfθ" else "z"
+            items.append((ps, True))
+        return items
 
     def phonemize_batch(texts: list[str]) -> list[str]:
-        split = [markup.PLACEHOLDER.split(t) for t in texts]  # odd items are placeholders
-        possessive = set()
-        for i, parts in enumerate(split):
-            for k in range(2, len(parts), 2):  # "[Kokoro](/../)'s": the 's joins the word
-                m = _POSSESSIVE.match(parts[k])
-                if m:
-                    parts[k] = parts[k][m.end() :]
-                    possessive.add((i, k - 1))
-        spoken = [say(p).strip() for parts in split for p in parts[0::2]]
+        plans = [plan(t) for t in texts]
+        spoken = [say(s).strip() for items in plans for s, fixed in items if not fixed]
         ipa = iter(g2p_many([s for s in spoken if s], lang))
         flat = iter(spoken)
         out = []
-        for i, parts in enumerate(split):
+        for items in plans:
             pieces = []
-            for k, part in enumerate(parts):
-                if k % 2 == 0:
-                    if next(flat):
-                        pieces.append(next(ipa))
-                    continue
-                ps = run.custom[ord(part) - markup.PLACEHOLDER_BASE][1]
-                if (i, k) in possessive:
-                    ps += "s" if ps[-1] in "ptkfθ" else "z"
-                pieces.append(ps)
+            for s, fixed in items:
+                if fixed:
+                    pieces.append(s)
+                elif next(flat):
+                    pieces.append(next(ipa))
             out.append(join_parts(pieces))
         return out
 
@@ -104,16 +115,18 @@ def chunks(
     raw_phonemes: bool = False,
     fast_start: bool = True,
     paragraph_pause: float = markup.PARAGRAPH_PAUSE,
+    lexicon: Lexicon | None = None,
 ) -> Iterator[Chunk]:
     """Chunks of `text` in order, each within the model's token limit (see split.py).
 
     fast_start makes the first chunks short, so that audio can start playing early;
-    paragraph_pause is the pause_after a blank line gives (seconds)."""
+    paragraph_pause is the pause_after a blank line gives (seconds); lexicon entries (see
+    lexicon.py) replace espeak's reading of the words they name."""
     code = check_lang(lang)
     if code in TEXT_UNSUPPORTED and not raw_phonemes:
         raise UsageError(
             f"{LANGUAGES[code]} text is not supported yet — pick a voice or --lang of another"
-            " language, or pass Kokoro phonemes with --raw-phonemes"
+            " language, or pass Kokoro phonemes with --phonemes"
         )
     if not text.strip():
         raise UsageError("no text to speak: the input is empty or only whitespace — give some text")
@@ -123,7 +136,7 @@ def chunks(
         isinstance(it, markup.Pause) and not it.paragraph for it in items
     ):
         raise UsageError("no text to speak: the input has only invisible characters — give text")
-    return _chunks(items, code, raw_phonemes, fast_start)
+    return _chunks(items, code, raw_phonemes, fast_start, lexicon)
 
 
 def _pause_after(items: list[markup.Run | markup.Pause], start: int) -> float:
@@ -152,7 +165,11 @@ def _last_flagged(items: Iterator[T]) -> Iterator[tuple[T, bool]]:
 
 
 def _chunks(
-    items: list[markup.Run | markup.Pause], lang: str, raw: bool, fast_start: bool
+    items: list[markup.Run | markup.Pause],
+    lang: str,
+    raw: bool,
+    fast_start: bool,
+    lexicon: Lexicon | None,
 ) -> Iterator[Chunk]:
     packer = Packer(fast_start)
     lead = 0.0  # pause tags before any speech; blank lines there are not a pause
@@ -164,18 +181,23 @@ def _chunks(
         yield Chunk("", "", [], lead)
     for index, run in enumerate(items):
         if not isinstance(run, markup.Pause):
-            yield from _run_chunks(run, lang, raw, packer, _pause_after(items, index + 1))
+            yield from _run_chunks(run, lang, raw, packer, _pause_after(items, index + 1), lexicon)
 
 
 def _run_chunks(
-    run: markup.Run, lang: str, raw: bool, packer: Packer, pause: float
+    run: markup.Run,
+    lang: str,
+    raw: bool,
+    packer: Packer,
+    pause: float,
+    lexicon: Lexicon | None = None,
 ) -> Iterator[Chunk]:
     """Chunks of one run; the last carries the pause that follows the run.
 
     Every other chunk is yielded the moment it is complete, so playback never waits on text
     further ahead than the chunk being built.
     """
-    splitter = Splitter(_phonemizer(run, lang, raw))
+    splitter = Splitter(_phonemizer(run, lang, raw, lexicon))
     for block, last_block in _last_flagged(blocks(run.text)):
         sents = sentences(block, lang, raw)
         pieces = splitter.pieces(sents, packer.limit if packer.limit < CHUNK_TOKENS else None)
@@ -196,6 +218,6 @@ def warm_up(lang: str) -> None:
         pass
 
 
-def phonemize(text: str, lang: str) -> str:
+def phonemize(text: str, lang: str, lexicon: Lexicon | None = None) -> str:
     """Kokoro phonemes for `text` (normalized, markup applied), chunks joined by spaces."""
-    return " ".join(c.phonemes for c in chunks(text, lang) if c.phonemes)
+    return " ".join(c.phonemes for c in chunks(text, lang, lexicon=lexicon) if c.phonemes)

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib import resources
-from typing import Any
 
-from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.errors import UsageError
+from kokoro_cli.text.espeak import ESPEAK_VOICES, TIE, backend, espeak_many
 
 log = logging.getLogger(__name__)
+__all__ = ["ESPEAK_VOICES", "backend", "espeak_many", "g2p_many", "map_espeak", "tokenize", "vocab"]
 
 # --- the vocabulary: symbol <-> token id ------------------------------------------------------
 
@@ -69,18 +69,6 @@ def tokenize(phonemes: str) -> list[int]:
 
 # --- espeak-ng -> Kokoro symbols -------------------------------------------------------------
 
-# Our language codes -> espeak-ng voice names.
-ESPEAK_VOICES = {
-    "en-us": "en-us",
-    "en-gb": "en-gb",
-    "es": "es",
-    "fr-fr": "fr-fr",
-    "hi": "hi",
-    "it": "it",
-    "pt-br": "pt-br",
-}
-
-TIE = "^"  # phonemizer writes ties as this character; every tie sequence is folded below
 SYLLABIC = "\u0329"  # combining vertical line below: espeak's syllabic consonant mark
 NASAL = "\u0303"  # combining tilde
 
@@ -174,74 +162,6 @@ def _drop_unknown(ps: str) -> str:
     if len(kept) != len(ps):
         log.debug("dropped symbols outside the Kokoro vocabulary: %s", invalid_symbols(ps))
     return kept
-
-
-_loaded = False
-
-
-def _load_library() -> None:
-    """Point phonemizer at espeakng_loader's bundled library, else a system espeak-ng."""
-    global _loaded
-    if _loaded:
-        return
-    from phonemizer.backend.espeak.wrapper import EspeakWrapper
-
-    try:
-        import espeakng_loader
-
-        EspeakWrapper.set_library(espeakng_loader.get_library_path())
-        EspeakWrapper.set_data_path(espeakng_loader.get_data_path())
-        EspeakWrapper()  # loads the library now, so a broken bundle falls through to the system
-    except Exception as exc:  # any failure here means "try the system install"
-        log.debug("bundled espeak-ng unusable (%s); trying the system one", exc)
-        EspeakWrapper.set_library(None)
-        EspeakWrapper.set_data_path(None)
-        try:
-            EspeakWrapper()
-        except Exception as exc2:
-            raise KokoroError(
-                f"espeak-ng could not be loaded ({exc2}) — reinstall kokoro-cli so the"
-                " espeakng-loader package is present, or install espeak-ng from your system"
-                " packages"
-            ) from exc2
-    _loaded = True
-
-
-@cache
-def backend(lang: str) -> Any:
-    """The espeak backend for `lang`, created once (creation loads voice data)."""
-    _load_library()
-    from phonemizer.backend import EspeakBackend
-
-    # phonemizer warns on stderr about language switches; we strip the flags ourselves.
-    quiet = logging.getLogger("kokoro_cli.phonemizer")
-    quiet.setLevel(logging.ERROR)
-    return EspeakBackend(
-        ESPEAK_VOICES[lang],
-        preserve_punctuation=True,
-        with_stress=True,
-        tie=TIE,
-        language_switch="remove-flags",
-        logger=quiet,
-    )
-
-
-# espeak-ng keeps its state in globals: one caller at a time (batch workers share it).
-_ESPEAK = threading.Lock()
-
-
-def espeak_many(texts: list[str], lang: str) -> list[str]:
-    """Raw espeak IPA for each text, in one call (one call per batch keeps long input linear)."""
-    # Newlines would be read as separate utterances; a space keeps the alignment 1:1.
-    cleaned = [t.replace("\n", " ").replace("\r", " ").strip() for t in texts]
-    # phonemizer silently drops empty items from a batch, so they never go in.
-    todo = [t for t in cleaned if t]
-    with _ESPEAK:
-        out = backend(lang).phonemize(todo, strip=True) if todo else []
-        if len(out) != len(todo):  # never seen otherwise; retry one by one so nothing shifts
-            out = [(backend(lang).phonemize([t], strip=True) or [""])[0] for t in todo]
-    done = iter(out)
-    return [next(done) if t else "" for t in cleaned]
 
 
 def g2p_many(texts: list[str], lang: str) -> list[str]:

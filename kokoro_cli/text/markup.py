@@ -90,7 +90,7 @@ def _run(text: str, raw_phonemes: bool) -> Run:
         if bad:
             raise UsageError(
                 f"raw phoneme input contains symbols outside the Kokoro vocabulary: {describe(bad)}"
-                " — use Kokoro v1.0 phoneme symbols, or drop --raw-phonemes for plain text"
+                " — use Kokoro v1.0 phoneme symbols, or drop --phonemes for plain text"
             )
         return Run(phonemes)
     run = Run("")

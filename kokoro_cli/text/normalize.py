@@ -25,9 +25,21 @@ _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "�
                              "―": "—", "−": "-"})  # fmt: skip
 
 
+# Compatibility characters espeak spells out or skips: ligatures ("ﬁne" -> "symbol fb01"),
+# full-width forms, and vulgar fractions (⅛ has no reading; ½ is English in every voice).
+_COMPAT = re.compile("[\ufb00-\ufb06\uff01-\uff5e\u2150-\u215e\u00bc-\u00be]")
+
+
+def _compat(m: re.Match[str]) -> str:
+    plain = unicodedata.normalize("NFKC", m[0]).replace("\u2044", "/")
+    before = m.string[m.start() - 1 : m.start()]
+    fraction = "/" in plain  # 7⅛ -> "7 1/8", not "71/8"
+    return " " + plain if fraction and before.isdigit() else plain
+
+
 def clean(text: str) -> str:
     """Language-independent cleanup: NFC, typographic quotes, invisible characters, spaces."""
-    text = unicodedata.normalize("NFC", text)
+    text = _COMPAT.sub(_compat, unicodedata.normalize("NFC", text))
     text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
     text = _SILENT.sub("", text).translate(_TYPOGRAPHY)
     text = re.sub(r"\s+—\s+|\s+-\s+|\s*--+\s*", " — ", text)  # spaced dashes are pauses
@@ -184,13 +196,88 @@ def _romance(lang: str) -> Callable[[str], str]:
         plural = _ITALIAN_PLURAL.get(unit) if lang == "it" else f"{head}s {rest}".strip()
         return f"{amount(m[1], m[2])} {plural}"
 
+    tokens = _romance_tokens(lang)
+
     def normalize(text: str) -> str:
+        for pattern, rule in tokens:
+            text = pattern.sub(rule, text)
         text = money.sub(say_money, text)
         text = unit_re.sub(say_unit, text)
         text = re.sub(r"(\d)\s?%", rf"\1 {_PERCENT[lang]}", text)
         return _EU_NUM.sub(lambda m: amount(m[1], m[2]), text)
 
     return normalize
+
+
+# Words for the technical tokens (versions, addresses, ratios, durations) of issue 12.
+_TOKEN_WORDS = {
+    "es": ("punto", "versión", "a", ("una hora", "horas", "un minuto", "minutos", "un segundo",
+                                     "segundos"), "y"),
+    "fr-fr": ("point", "version", "contre", ("une heure", "heures", "une minute", "minutes",
+                                             "une seconde", "secondes"), "et"),
+    "it": ("punto", "versione", "a", ("un'ora", "ore", "un minuto", "minuti", "un secondo",
+                                      "secondi"), "e"),
+    "pt-br": ("ponto", "versão", "para", ("uma hora", "horas", "um minuto", "minutos",
+                                          "um segundo", "segundos"), "e"),
+}  # fmt: skip
+_NOT_AFTER = r"(?<![\w.,:])"
+_NOT_BEFORE = r"(?![\w:]|[.,]\d)"
+
+
+def _romance_tokens(lang: str) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]:
+    """IP addresses, versions and dotted numbers, durations, ratios and phone numbers."""
+    point, version, to, units, conj = _TOKEN_WORDS[lang]
+
+    def part(p: str) -> str:
+        return cardinal(p, lang) if p == "0" or p[0] != "0" else digits(p, lang)
+
+    def dotted(text: str) -> str:
+        return f" {point} ".join(part(p) for p in text.split("."))
+
+    def ip(m: re.Match[str]) -> str:
+        if any(int(p) > 255 for p in m[0].split(".")):
+            return dotted(m[0])
+        return f" {point} ".join(digits(p, lang) for p in m[0].split("."))
+
+    def duration(m: re.Match[str]) -> str:
+        said = []
+        for k, n in enumerate(int(g) for g in m.groups()):
+            if n:
+                said.append(
+                    units[2 * k] if n == 1 else f"{cardinal(str(n), lang)} {units[2 * k + 1]}"
+                )
+        if not said:
+            return f"{cardinal('0', lang)} {units[5]}"
+        return said[0] if len(said) == 1 else f"{' '.join(said[:-1])} {conj} {said[-1]}"
+
+    return [
+        (re.compile(rf"{_NOT_AFTER}(?:\d{{1,3}}\.){{3}}\d{{1,3}}{_NOT_BEFORE}"), ip),
+        (
+            re.compile(rf"(?<![\w.])[vV](\d+(?:\.\d+)*){_NOT_BEFORE}"),
+            lambda m: f"{version} {dotted(m[1])}",
+        ),
+        # two dots or more, but not 1.234.567 (a thousands grouping in these languages)
+        (
+            re.compile(
+                rf"{_NOT_AFTER}(?!\d{{1,3}}(?:\.\d{{3}})+(?!\.?\d))\d+(?:\.\d+){{2,}}"
+                rf"{_NOT_BEFORE}"
+            ),
+            lambda m: dotted(m[0]),
+        ),  # fmt: skip
+        (re.compile(rf"{_NOT_AFTER}(\d{{1,2}}):(\d{{2}}):(\d{{2}}){_NOT_BEFORE}"), duration),
+        (
+            re.compile(rf"{_NOT_AFTER}(\d{{1,2}}):(\d{{2}}){_NOT_BEFORE}"),
+            lambda m: f"{cardinal(str(int(m[1])), lang)} {cardinal(str(int(m[2])), lang)}",
+        ),
+        (
+            re.compile(rf"{_NOT_AFTER}(\d+):(\d+){_NOT_BEFORE}"),
+            lambda m: f"{cardinal(m[1], lang)} {to} {cardinal(m[2], lang)}",
+        ),
+        (
+            re.compile(r"(?<![\w.,/–-])(\d{3})-(\d{4})(?![\w/–-]|[.,]\d)"),
+            lambda m: f"{digits(m[1], lang)}, {digits(m[2], lang)}",
+        ),
+    ]
 
 
 @cache

@@ -10,13 +10,10 @@ import re
 from collections.abc import Callable
 
 from kokoro_cli.text import normalize as nums
+from kokoro_cli.text.readings_en import LETTER, MONTHS, Readings
 
 Rule = Callable[[re.Match[str]], str]
 
-MONTHS = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-]  # fmt: skip
 _MONTH_RE = (
     r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
@@ -39,6 +36,12 @@ UNITS = {
     "MB": "megabyte", "GB": "gigabyte", "TB": "terabyte", "Hz": "hertz", "kHz": "kilohertz",
     "MHz": "megahertz", "GHz": "gigahertz", "kW": "kilowatt",
     "kWh": "kilowatt-hour", "°F": "degree Fahrenheit", "°C": "degree Celsius", "°": "degree",
+    "m²": "square meter", "km²": "square kilometer", "cm²": "square centimeter",
+    "ft²": "square foot", "m³": "cubic meter", "cm³": "cubic centimeter", "W": "watt",
+    "Mbps": "megabit per second", "Gbps": "gigabit per second", "kbps": "kilobit per second",
+    "GiB": "gibibyte", "MiB": "mebibyte", "KiB": "kibibyte", "TiB": "tebibyte",
+    "mAh": "milliamp-hour", "mA": "milliamp", "µm": "micrometer", "μm": "micrometer",
+    "ns": "nanosecond", "µs": "microsecond", "μs": "microsecond", "mg/dL": "milligram per deciliter",
 }  # fmt: skip
 _PLURAL_IRREGULAR = {"foot": "feet", "hertz": "hertz", "kilohertz": "kilohertz",
                      "megahertz": "megahertz", "gigahertz": "gigahertz"}  # fmt: skip
@@ -51,8 +54,6 @@ ABBREVIATIONS = {"etc.": "et cetera", "vs.": "versus", "vs": "versus", "e.g.": "
                  "Ave.": "Avenue", "Blvd.": "Boulevard", "Rd.": "Road", "Inc.": "Incorporated",
                  "Ltd.": "Limited", "Corp.": "Corporation", "Dept.": "Department",
                  "Univ.": "University", "pp.": "pages", "a.m.": "AM", "p.m.": "PM"}  # fmt: skip
-# Letter names for spelled acronyms; espeak reads a lone "A" as the article, hence "eigh".
-_LETTER = {"A": "eigh"}
 YEAR_CUES = {"in", "since", "by", "from", "until", "till", "of", "year", "early", "late", "mid",
              "circa", "around", "before", "after", "during", "between", "and", "to", "spring",
              "summer", "autumn", "fall", "winter", "through"}  # fmt: skip
@@ -65,6 +66,8 @@ def _month(name: str) -> str:
 
 def _plural(unit: str) -> str:
     head, _, rest = unit.partition(" ")
+    if head in ("square", "cubic"):
+        return f"{head} {_plural(rest)}"
     head = _PLURAL_IRREGULAR.get(head, head + "s")
     return f"{head} {rest}".strip()
 
@@ -83,9 +86,11 @@ class English:
     def __init__(self, lang: str) -> None:
         self.lang = lang
         L = re.escape
+        read = Readings(lang)
         self.rules: list[tuple[re.Pattern[str], Rule]] = [
             (re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"), self._url),
             (re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), self._email),
+            *read.early,
             (re.compile(r"(\d{4})-(\d{2})-(\d{2})\b"), self._iso_date),
             (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), self._slash_date),
             (
@@ -114,10 +119,12 @@ class English:
                 re.compile(r"\b(\d{1,2})\s*(?:([ap])\.m\.|([ap])m\b|([AP])\.?M\.?(?![\w]))"),
                 self._hour,
             ),
+            *read.ratios,
             (re.compile(r"\b[Nn]o\.(?=\s*\d)"), lambda m: "number"),
             (re.compile(r"(?<!\w)#(?=\d)"), lambda m: "number "),
             (re.compile(r"(?<![\w'])(?:(\d{2})|')(\d)0'?s\b"), self._decade),
             (re.compile(r"\b(\d+)(?:st|nd|rd|th)\b"), self._ordinal),
+            (re.compile(r"(?:(?<=[\s(\[“\"'`])|^)[-−](?=\d)"), lambda m: "minus "),
             (re.compile(NUM + r"\s?%"), lambda m: f"{_amount(m[1], m[2], lang)} percent"),
             (
                 re.compile(
@@ -136,11 +143,12 @@ class English:
                 re.compile(r"\((\d{3})\)\s?(\d{3})[-. ](\d{4})(?![\w-])"),
                 lambda m: self._phone_groups(m.groups()),
             ),
-            (re.compile(NUM_CORE + r"(M|B|bn)\b"), self._scaled),
+            *read.phones,
+            (re.compile(NUM_CORE + r"(M|bn)\b"), self._scaled),  # 4B is "four B" (read.late)
+            *read.late,
             (re.compile(r"(?<![\w.,/–-])(\d+)\s?[-–]\s?(\d+)(?!\w|[.,/–-]\d|[/–-])"), self._range),
             (re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\w/])"), self._fraction),
             (re.compile(r"(?<![\w.])(\d{4})(?!\w|[.,]\d)"), self._year),
-            (re.compile(r"(?:(?<=\s)|^)[-−](?=\d)"), lambda m: "minus "),
             (re.compile(NUM), lambda m: _amount(m[1], m[2], lang)),
             (re.compile(r"\b(" + "|".join(TITLES) + r")\."), self._title),
             (re.compile(r"\b(St|Dr)\."), self._saint_or_street),
@@ -151,7 +159,7 @@ class English:
             (re.compile(r"(?<![\w.])((?:[A-Za-z]\.){2,})"), self._dotted_acronym),
             (re.compile(r"\s*&\s*"), lambda m: " and "),
             (re.compile(r"(?<=\w)/(?=\w)"), lambda m: " "),
-            (re.compile(r"[@+=×%°~]"), self._symbol),
+            (re.compile(r"[@+=×%°~±÷≈≠≤≥∞§¶‰√]"), self._symbol),
         ]
 
     def __call__(self, text: str) -> str:
@@ -224,6 +232,8 @@ class English:
         hour, minute = int(m[1]), int(m[2])
         if hour > 24 or minute > 59:
             return m[0]
+        if m[3] and not (m[4] or m[5]):  # 3:05:42 without am/pm is a duration or a timestamp
+            return self._duration(hour, minute, int(m[3]))
         if minute == 0:
             said = self._say_number(hour) + ("" if m[4] or m[5] else " o'clock")
         elif minute < 10:
@@ -235,6 +245,13 @@ class English:
         half = (m[4] or m[5] or "").upper()
         end = "." if half and m[0].endswith(".") and m.end() == len(m.string) else ""
         return f"{said} {half}M{end}" if half else said
+
+    def _duration(self, hours: int, minutes: int, seconds: int) -> str:
+        parts = [(hours, "hour"), (minutes, "minute"), (seconds, "second")]
+        said = [f"{self._say_number(n)} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
+        if not said:
+            return "zero seconds"
+        return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
 
     def _hour(self, m: re.Match[str]) -> str:
         half = (m[2] or m[3] or m[4]).upper()
@@ -320,10 +337,13 @@ class English:
 
     def _dotted_acronym(self, m: re.Match[str]) -> str:
         letters = [ch.upper() for ch in m[1] if ch.isalpha()]
-        said = " ".join(_LETTER.get(ch, ch) for ch in letters)
+        said = " ".join(LETTER.get(ch, ch) for ch in letters)
         return said + ("." if not m.string[m.end() :].strip() else "")
 
     def _symbol(self, m: re.Match[str]) -> str:
         words = {"@": "at", "+": "plus", "=": "equals", "×": "times", "%": "percent",
-                 "°": "degrees", "~": "about"}  # fmt: skip
+                 "°": "degrees", "~": "about", "±": "plus or minus", "÷": "divided by",
+                 "≈": "approximately", "≠": "is not equal to", "≤": "at most", "≥": "at least",
+                 "∞": "infinity", "§": "section", "¶": "paragraph", "‰": "per mille",
+                 "√": "square root of"}  # fmt: skip
         return f" {words[m[0]]} "
