@@ -190,7 +190,9 @@ def main() -> None:
         print(json.dumps(WORKERS[args.worker](args)))
         return
 
+    # KOKORO_SERVER=off: the in-process rows must not go through a `kokoro serve` left running
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(THREADS)}
+    env["KOKORO_SERVER"] = "off"
     env.setdefault("KOKORO_CACHE_DIR", str(Path(tempfile.gettempdir()) / "kokoro-bench-cache"))
     text = args.text
     n_batch = 20 if args.quick else args.batch_files
@@ -332,6 +334,10 @@ def main() -> None:
             )
         )
 
+    sys.path.insert(0, str(HERE))
+    from serve import rows as serve_rows  # bench/serve.py: one-liners with a warm server
+
+    rows += serve_rows(env)
     width = max(len(r[0]) for r in rows)
     print(f"\n{'measure':<{width}}  {'value':>10}  notes")
     print("-" * (width + 40))

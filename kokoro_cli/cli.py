@@ -208,12 +208,18 @@ def say(
     pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
     show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
     phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
+    no_server: Annotated[
+        bool, typer.Option("--no-server", help="Synthesize here even if `kokoro serve` runs.")
+    ] = False,
     lexicon: LexiconOpt = None,
 ) -> None:
     """Speak text: play it, or write it to a file or stdout.
 
     Examples: kokoro say "Hi." -o hi.mp3;
     kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5
+
+    With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
+    that warm model and the audio comes back as it is made; otherwise it is synthesized here.
     """
     from kokoro_cli import audio
 
@@ -221,9 +227,18 @@ def say(
     if words and not subtitles:
         raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
     pauses = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
-    tts = engine()
-    lex = load_lexicon(lexicon)
-    tts.check(voice, speed, lang, phonemes=phonemes, **pauses)  # fail fast, before slow steps
+    # word timings and pause settings are made here (the server's chunks carry neither)
+    local = no_server or lexicon or subtitles or pause_sentence is not None
+    local = local or pause_paragraph != joins.PARAGRAPH_PAUSE
+    server = None if local else _server_address(voice)
+    tts = lex = None
+    if server is None:
+        tts, lex = engine(), load_lexicon(lexicon)
+        tts.check(voice, speed, lang, phonemes=phonemes, **pauses)  # fail fast, before slow steps
+    else:  # the server checks voice and language (the same messages); no text/ import here
+        from kokoro_cli.pipeline import check_speed
+
+        check_speed(speed)
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
         raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
@@ -239,12 +254,20 @@ def say(
         from kokoro_cli.playback import output_device
 
         output_device()
-    # Reads the voice, then loads the model. Short first chunks only when someone hears the
-    # audio as it comes (speaker or a pipe).
-    speech = tts.stream(
-        content, voice, speed, lang, phonemes=phonemes, lexicon=lex,
-        fast_start=to_stdout or play or not output, **pauses,
-    )  # fmt: skip
+    # Short first chunks only when someone hears the audio as it comes (speaker or a pipe).
+    fast_start = to_stdout or play or not output
+    speech = None
+    if server is not None:
+        speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start)
+    if speech is None:
+        if tts is None:  # the server did not answer: check everything here after all
+            tts, lex = engine(), load_lexicon(lexicon)
+            tts.check(voice, speed, lang, phonemes=phonemes, **pauses)
+        # Reads the voice, then loads the model.
+        speech = tts.stream(
+            content, voice, speed, lang, phonemes=phonemes, lexicon=lex, fast_start=fast_start,
+            **pauses,
+        )  # fmt: skip
     sinks: list[Any] = []
     spoken: list[Any] = []  # the words, with their timings
     try:
@@ -270,6 +293,37 @@ def say(
                 sink.abort()
         raise
     warn_unused(lex)
+
+
+def _server_address(voice: str) -> Any:
+    """Where a running `kokoro serve` may answer `say` (client.Address), or None."""
+    from kokoro_cli import client, voices
+
+    if OPTS.model or OPTS.device != "cpu" or OPTS.precision != "auto":
+        return None  # the server runs its own model; honour an explicit choice here
+    if any(voices._looks_like_path(term) for term in voices.parse_blend(voice)[0]):
+        return None  # a .pt path means this machine's file, relative to this folder
+    if client.lexicon_in_use():
+        return None  # lexicon files are read, checked and reported on (unused entries) here
+    return client.server_address()
+
+
+def _server_speech(
+    address: Any, content: str, voice: str, speed: float, lang: str | None, phonemes: bool,
+    fast_start: bool,
+) -> Iterator[AudioChunk] | None:  # fmt: skip
+    """The chunks from the server (see client.py), or None when it does not answer."""
+    from kokoro_cli import client
+
+    body = {
+        "input": content, "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
+        "fast_start": fast_start, "response_format": client.FRAMES,
+    }  # fmt: skip
+    response = client.request_speech(address, body)
+    if OPTS.verbose:
+        where = "speaking through" if response else "no answer from"
+        info(f"kokoro: {where} the server at {address}")
+    return None if response is None else client.stream_chunks(response)
 
 
 def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, words: list, show: bool) -> None:
@@ -371,6 +425,43 @@ def batch(
     warn_unused(lex)
     if failed:
         raise KokoroError(f"{failed} of {len(items)} items failed (listed above)")
+
+
+# ---------------------------------------------------------------- serve
+
+
+@app.command()
+def serve(
+    socket_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--socket", help="Unix socket (default: $XDG_RUNTIME_DIR/kokoro-cli/kokoro.sock)."
+        ),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Also listen on TCP at this address (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Also listen on TCP at this port (8880).")
+    ] = None,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Requests synthesized at once.")] = 1,
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="KOKORO_API_KEY", help="Require Authorization: Bearer KEY."),
+    ] = None,
+) -> None:
+    """Keep the model warm and serve speech: `kokoro say` uses it, so do OpenAI clients.
+
+    Examples: kokoro serve &   (then: kokoro say "Done." answers at once)
+              kokoro serve --port 8880   (also POST http://127.0.0.1:8880/v1/audio/speech)
+    """
+    try:
+        from kokoro_cli.listen import start
+    except ModuleNotFoundError as exc:
+        raise KokoroError(
+            f"kokoro serve needs {exc.name}; install the extra: pip install 'kokoro-cli[serve]'"
+        ) from None
+    start(socket_path, host, port, jobs, api_key, load=engine, verbose=OPTS.verbose, info=info)
 
 
 # ---------------------------------------------------------------- voices and mix

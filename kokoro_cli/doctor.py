@@ -38,7 +38,7 @@ def check_espeak() -> Check:
         return (
             False,
             f"espeak-ng failed to phonemize ({exc})",
-            "pip install --force-reinstall espeakng-loader phonemizer",
+            "pip install --force-reinstall espeakng-loader",
         )
     return True, f"{lib.name} works ('hello' -> {sample})", ""
 

@@ -35,6 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["KOKORO_VOICES_DIR"] = str(_VOICES_DIR)
     os.environ.pop("KOKORO_MODEL", None)  # the embedded default, whatever the caller's shell says
     os.environ.pop("KOKORO_VOICE", None)
+    os.environ["KOKORO_SERVER"] = "off"  # a `kokoro serve` on this machine must not answer tests
+    os.environ.pop("KOKORO_API_KEY", None)
     os.environ.pop("KOKORO_LEXICON", None)  # and no user lexicon from the config dir:
     os.environ["XDG_CONFIG_HOME"] = str(_VOICES_DIR / "config")
     # Subprocesses import this checkout's kokoro_cli even without `pip install -e .`.

@@ -1,9 +1,9 @@
 """espeak-ng calls, clause by clause, checked so that no word is ever lost on the way.
 
 We hand espeak one clause (the text between two punctuation marks) at a time and keep the marks
-ourselves. phonemizer's own punctuation keeping is not used: it splits a line at the first
-occurrence of each mark *string*, so "Install version 3.11.7 of Python today." was cut at the
-"3." and everything after the number vanished (issue 12).
+ourselves (phonemizer's punctuation keeping, used before, split a line at the first occurrence of
+each mark *string*, so "Install version 3.11.7 of Python today." lost everything after the "3.";
+issue 12). espeak_ng.py is the binding to the C library.
 
 Each clause's output is checked against its input: espeak writes at least one phoneme word per
 input word, except that it runs unstressed English function words into their neighbour ("of the"
@@ -18,9 +18,8 @@ import logging
 import re
 import threading
 from functools import cache
-from typing import Any
 
-from kokoro_cli.errors import KokoroError
+from kokoro_cli.text.espeak_ng import TIE_CHAR, EspeakNG, load
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,6 @@ ESPEAK_VOICES = {
 }
 
 TIE = "^"  # ties are written as this character; g2p folds every tie sequence
-_ESPEAK_TIE = "\u0361"  # what espeak writes between the letters of one phoneme
 # Punctuation kept around espeak (which would drop it). ".,:" between two letters or digits are
 # part of a token ("Node.js", "3.14") and stay inside the clause.
 _MARKS = r"""[;!?¡¿—…"«»“”(){}\[\]]|(?<!\w)[.,:]|[.,:](?!\w)"""
@@ -50,49 +48,18 @@ _FUNCTION_EN = frozenset(
     " might must up out off over what who how when where which".split()
 )
 _MERGING = {"en-us": _FUNCTION_EN, "en-gb": _FUNCTION_EN}
-_FLAG = re.compile(r"\([a-z]{2,3}(?:-[a-z0-9]+)*\)")  # espeak's language-switch markers "(en)"
-
-_loaded = False
-
-
-def _load_library() -> None:
-    """Point phonemizer at espeakng_loader's bundled library, else a system espeak-ng."""
-    global _loaded
-    if _loaded:
-        return
-    from phonemizer.backend.espeak.wrapper import EspeakWrapper
-
-    try:
-        import espeakng_loader
-
-        EspeakWrapper.set_library(espeakng_loader.get_library_path())
-        EspeakWrapper.set_data_path(espeakng_loader.get_data_path())
-        EspeakWrapper()  # loads the library now, so a broken bundle falls through to the system
-    except Exception as exc:  # any failure here means "try the system install"
-        log.debug("bundled espeak-ng unusable (%s); trying the system one", exc)
-        EspeakWrapper.set_library(None)
-        EspeakWrapper.set_data_path(None)
-        try:
-            EspeakWrapper()
-        except Exception as exc2:
-            raise KokoroError(
-                f"espeak-ng could not be loaded ({exc2}) — reinstall kokoro-cli so the"
-                " espeakng-loader package is present, or install espeak-ng from your system"
-                " packages"
-            ) from exc2
-    _loaded = True
+# espeak's language-switch markers: "(en)" before words it reads in English, "(fr)" back. With
+# ties on it writes them tied, "(e͡n)"; they were left in until now and Kokoro said "(en)" aloud
+# ("(Anus)" after the en-us mapping). Parentheses from the text never reach espeak (_MARKS).
+_T = re.escape(TIE)
+_FLAG = re.compile(rf"\((?:{_T}?[a-z]){{2,3}}(?:-(?:{_T}?[a-z0-9])+)*\)")
 
 
 @cache
-def backend(lang: str) -> Any:
-    """espeak-ng for `lang`, created once (creation loads voice data); each has its own copy of
-    the library, so several languages can be loaded at once."""
-    _load_library()
-    from phonemizer.backend.espeak.wrapper import EspeakWrapper
-
-    wrapper = EspeakWrapper()
-    wrapper.set_voice(ESPEAK_VOICES[lang])
-    return wrapper
+def backend(lang: str) -> EspeakNG:
+    """espeak-ng for `lang`, created once (creation loads voice data); each language has its own
+    copy of the library (see espeak_ng.py), so several can be loaded at once."""
+    return load(ESPEAK_VOICES[lang])
 
 
 # espeak-ng keeps its state in globals: one caller at a time (batch workers share it).
@@ -101,8 +68,8 @@ _ESPEAK = threading.Lock()
 
 def _raw(text: str, lang: str) -> str:
     """espeak's IPA for one clause, language flags removed, ties as TIE."""
-    ipa = backend(lang).text_to_phonemes(text, True)
-    ipa = _FLAG.sub("", ipa).replace(_ESPEAK_TIE, TIE).replace("_", "")
+    ipa = backend(lang).text_to_phonemes(text).replace(TIE_CHAR, TIE)
+    ipa = _FLAG.sub("", ipa).replace("_", "")
     return " ".join(ipa.split())
 
 

@@ -111,7 +111,7 @@ _GB_FIRST = {f"e{TIE}ə": "ɛː", "iə": "ɪə", f"i{TIE}ə": "ɪə", f"ə{TIE}�
 _US_AFTER = {"ɜːɹ": "ɜɹ", "ɜː": "ɜɹ", "ɪə": "iə", "ː": ""}
 # v1.0 spells the US flap and the glottal stop with these (misaki: not for its 2.0 model).
 _V1_AFTER = {"ɾ": "T", "ʔ": "t"}
-# Punctuation phonemizer keeps that Kokoro lacks, turned into the nearest symbols it has.
+# Punctuation espeak.py keeps that Kokoro lacks, turned into the nearest symbols it has.
 _PUNCT = {"«": "“", "»": "”", "[": "(", "]": ")", "{": "(", "}": ")", "¡": "", "¿": "", "–": "—"}
 
 

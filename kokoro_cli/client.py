@@ -1,0 +1,215 @@
+"""Talk to a running `kokoro serve`: where it listens, one speech request, its chunk stream.
+
+This is `kokoro say`'s fast path, so it must stay light: the standard library's http.client over
+a Unix socket or TCP, numpy for the samples, and never torch (tests check sys.modules).
+
+Our own response format, "x-kokoro", carries what `say` needs besides the audio (text and
+phonemes per chunk, for --show-phonemes and --subtitles), one frame per synthesized chunk:
+a 4-byte big-endian header length, a UTF-8 JSON header {"text", "phonemes", "start", "samples"},
+then `samples` float32 little-endian samples. The same float samples as in-process synthesis, so
+`say` writes the same bytes either way. A server failure mid-stream arrives as a last frame whose
+header is {"error": {...}}, so the client can report it instead of keeping a truncated file.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import struct
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kokoro_cli.errors import KokoroError, UsageError
+
+SERVER_ENV = "KOKORO_SERVER"  # unix:PATH, http://HOST:PORT, or off
+API_KEY_ENV = "KOKORO_API_KEY"
+SPEECH_PATH = "/v1/audio/speech"
+FRAMES = "x-kokoro"  # the response_format of our chunk frames
+_HEADER = struct.Struct(">I")
+CONNECT_TIMEOUT = 2.0  # seconds; a local server answers a connect at once or not at all
+READ_TIMEOUT = 600.0  # a long queue of other requests may come first
+
+
+def runtime_dir() -> Path:
+    """Where the default socket lives: $XDG_RUNTIME_DIR/kokoro-cli, else a private /tmp folder."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    if base:
+        return Path(base) / "kokoro-cli"
+    return Path(tempfile.gettempdir()) / f"kokoro-cli-{os.getuid()}"
+
+
+def default_socket() -> Path:
+    return runtime_dir() / "kokoro.sock"
+
+
+@dataclass(frozen=True)
+class Address:
+    """A Unix socket path, or a TCP host and port."""
+
+    path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    def __str__(self) -> str:
+        return f"unix:{self.path}" if self.path else f"http://{self.host}:{self.port}"
+
+    def connection(self, timeout: float) -> http.client.HTTPConnection:
+        if self.path is not None:
+            return _UnixConnection(self.path, timeout)
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: Path, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)  # the Host header; the socket is a path
+        self.path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(str(self.path))
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+def parse_address(spec: str) -> Address:
+    """unix:PATH or http://HOST:PORT (the form of KOKORO_SERVER)."""
+    if spec.startswith("unix:") and len(spec) > len("unix:"):
+        return Address(path=Path(spec[len("unix:") :]).expanduser())
+    if spec.startswith("http://"):
+        host, sep, port = spec[len("http://") :].rstrip("/").rpartition(":")
+        if sep and host and port.isdigit():
+            return Address(host=host.strip("[]"), port=int(port))
+    raise UsageError(
+        f"{SERVER_ENV}={spec!r} is not a server address; use unix:PATH, http://HOST:PORT or off"
+    )
+
+
+def server_address() -> Address | None:
+    """The server `say` should try: KOKORO_SERVER, else the default socket if it exists."""
+    spec = os.environ.get(SERVER_ENV, "").strip()
+    if spec.lower() in ("off", "no", "none", "0"):
+        return None
+    if spec:
+        return parse_address(spec)
+    path = default_socket()
+    return Address(path=path) if path.is_socket() else None
+
+
+def lexicon_in_use() -> bool:
+    """Whether `say` would read a lexicon ($KOKORO_LEXICON, or the user's file; see
+    text.lexicon.sources, whose import this avoids: it loads the whole text front end)."""
+    if os.environ.get("KOKORO_LEXICON", "").strip():
+        return True
+    import platformdirs
+
+    return (Path(platformdirs.user_config_dir("kokoro-cli")) / "lexicon.txt").is_file()
+
+
+def _headers(api_key: str | None) -> dict[str, str]:
+    headers = {"Content-Type": "application/json"}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    return headers
+
+
+def request_speech(address: Address, body: dict[str, Any]) -> http.client.HTTPResponse | None:
+    """POST a speech request; None when no server answers there (so the caller works alone).
+
+    A 4xx answer becomes the UsageError the server describes (the same text as in-process), any
+    other failure a KokoroError; a 200 answer is returned to be read as it streams.
+    """
+    conn = address.connection(CONNECT_TIMEOUT)
+    try:
+        conn.connect()
+    except OSError:  # no such socket file, refused, stale socket: nobody is listening
+        conn.close()
+        return None
+    conn.sock.settimeout(READ_TIMEOUT)
+    try:
+        conn.request(
+            "POST", SPEECH_PATH, json.dumps(body).encode(), _headers(os.environ.get(API_KEY_ENV))
+        )
+        response = conn.getresponse()
+    except (OSError, http.client.HTTPException):  # it died before answering: nothing sent yet
+        conn.close()
+        return None
+    if response.status == 200:
+        return response
+    message = _error_message(response.read())
+    conn.close()
+    if response.status == 401:
+        raise UsageError(
+            f"the server at {address} refused the request ({message}); set {API_KEY_ENV}"
+        )
+    if 400 <= response.status < 500:
+        raise UsageError(message)
+    raise KokoroError(f"the server at {address} failed: {message}")
+
+
+def _error_message(raw: bytes) -> str:
+    try:
+        return str(json.loads(raw)["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return raw.decode(errors="replace").strip()[:200] or "no message"
+
+
+def encode_frame(header: dict[str, Any], audio: np.ndarray | None = None) -> bytes:
+    """One x-kokoro frame: header length, JSON header, float32 samples."""
+    samples = b"" if audio is None else np.asarray(audio, dtype="<f4").tobytes()
+    head = json.dumps({**header, "samples": len(samples) // 4}).encode()
+    return _HEADER.pack(len(head)) + head + samples
+
+
+def read_frames(response: http.client.HTTPResponse) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
+    """Decode x-kokoro frames as they arrive; an error frame raises its message."""
+    while True:
+        size = _read_exactly(response, _HEADER.size, allow_end=True)
+        if size is None:
+            return
+        header = json.loads(_read_exactly(response, _HEADER.unpack(size)[0]))
+        if "error" in header:
+            raise KokoroError(f"the server failed mid-stream: {header['error']['message']}")
+        raw = _read_exactly(response, 4 * int(header["samples"]))
+        yield header, np.frombuffer(raw, dtype="<f4").astype(np.float32)
+
+
+def _read_exactly(response: http.client.HTTPResponse, n: int, allow_end: bool = False) -> Any:
+    parts, got = [], 0
+    try:
+        while got < n:
+            part = response.read1(n - got) if n else b""
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+    except (OSError, http.client.HTTPException):
+        got = -1
+    if got == 0 and allow_end:
+        return None
+    if got != n:
+        raise KokoroError(
+            "the server closed the connection mid-stream; see its log, or use --no-server"
+        )
+    return b"".join(parts)
+
+
+def stream_chunks(response: http.client.HTTPResponse) -> Iterator[Any]:
+    """The server's answer as pipeline.AudioChunk objects, exactly as synthesize() yields them."""
+    from kokoro_cli.pipeline import AudioChunk
+
+    try:
+        for header, audio in read_frames(response):
+            yield AudioChunk(audio, header["text"], header["phonemes"], header["start"])
+    finally:
+        response.close()

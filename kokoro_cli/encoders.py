@@ -1,0 +1,244 @@
+"""Streaming encoders for the server: float32 chunks in, bytes ready to send out.
+
+Each encoder's `write()` returns whatever encoded bytes the chunk completed (maybe none: aac
+lags a chunk behind), and `finish()` the rest. Why these encoders:
+- wav and pcm are written here directly (a WAV header with unknown sizes, as for `-o -`).
+- mp3 and opus go through libsndfile, which soundfile already bundles: no new dependency and no
+  extra process per request. It writes to a file object of ours that hands out each byte once.
+  libsndfile seeks back only to patch headers when it closes (mp3: the LAME tag frame, left as
+  the blank frame it wrote first, which players skip); those rewrites are dropped. mp3 is
+  constant bit rate, so readers that estimate the length from the file size get it right; Ogg
+  pages are cut every 100 ms, so opus leaves with each chunk too.
+- flac is sent whole when complete: its header carries the length and checksum, and libsndfile
+  itself cannot read a FLAC stream whose header says "unknown length".
+- aac (ADTS) needs ffmpeg, as for `kokoro say -o x.aac`: a subprocess fed PCM on stdin, read by
+  a thread, so its output streams too.
+"""
+
+from __future__ import annotations
+
+import io
+import queue
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from kokoro_cli import SAMPLE_RATE
+from kokoro_cli.audio import to_pcm16, wav_stream_header
+from kokoro_cli.errors import KokoroError
+
+# OpenAI's names and the media types its API answers with.
+MEDIA_TYPES = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/ogg",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
+}
+# libsndfile closes an Ogg page once it holds ~1 s of Opus; 100 ms pages leave with each chunk.
+OGG_PAGE_MS = 100.0
+_SFC_SET_OGG_PAGE_LATENCY_MS = 0x1302  # sndfile.h; soundfile has no wrapper for this command
+MP3_QUALITY = 0.5  # libsndfile's compression level 0..1; 0.5 is about 80 kbit/s at 24 kHz mono
+_READ_SIZE = 4096
+
+
+class Encoder:
+    """The interface: write() float32 audio, get bytes; finish() once; close() always."""
+
+    def write(self, audio: np.ndarray) -> bytes:
+        raise NotImplementedError
+
+    def finish(self) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        """Release resources (after finish, or instead of it when the client went away)."""
+
+
+class PcmEncoder(Encoder):
+    """Headerless 16-bit little-endian PCM, or WAV with a streaming header in front."""
+
+    def __init__(self, header: bytes = b"") -> None:
+        self._pending = header
+
+    def write(self, audio: np.ndarray) -> bytes:
+        out, self._pending = self._pending + to_pcm16(audio), b""
+        return out
+
+    def finish(self) -> bytes:
+        out, self._pending = self._pending, b""
+        return out
+
+
+class _Outbox(io.RawIOBase):
+    """A write-only file that hands each byte out once; rewrites of sent bytes are dropped."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._base = 0  # offset of _buf[0] in the whole file
+        self._pos = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        return 0  # libsndfile never reads back what it wrote in these formats
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        data = bytes(data)
+        n, start = len(data), self._pos
+        if start < self._base:  # a header patch over bytes already sent: too late, drop it
+            skip = min(n, self._base - start)
+            data, start = data[skip:], start + skip
+        offset = start - self._base
+        self._buf[offset : offset + len(data)] = data
+        self._pos += n
+        return n
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        end = self._base + len(self._buf)
+        self._pos = {
+            io.SEEK_SET: offset,
+            io.SEEK_CUR: self._pos + offset,
+            io.SEEK_END: end + offset,
+        }[whence]
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def take(self) -> bytes:
+        out = bytes(self._buf)
+        self._base += len(out)
+        self._buf.clear()
+        return out
+
+
+class SndfileEncoder(Encoder):
+    """mp3 or Ogg Opus through libsndfile; with `whole`, everything comes out in finish()."""
+
+    def __init__(
+        self, container: str, subtype: str, whole: bool = False, **options: object
+    ) -> None:
+        import soundfile
+
+        self._out = _Outbox()
+        self._whole = whole
+        self._sf = soundfile.SoundFile(
+            self._out, "w", SAMPLE_RATE, 1, subtype, format=container, **options
+        )
+        if subtype == "OPUS":
+            _short_pages(soundfile, self._sf)
+
+    def write(self, audio: np.ndarray) -> bytes:
+        self._sf.write(np.clip(audio, -1.0, 1.0).astype(np.float32, copy=False))
+        return b"" if self._whole else self._out.take()
+
+    def finish(self) -> bytes:
+        self._sf.close()
+        return self._out.take()
+
+    def close(self) -> None:
+        if not self._sf.closed:
+            self._sf.close()
+
+
+def _short_pages(soundfile: Any, handle: Any) -> None:
+    """Ask libsndfile for short Ogg pages, through soundfile's cffi handle (best effort: without
+    it the stream still works, in pages of about a second)."""
+    try:
+        latency = soundfile._ffi.new("double*", OGG_PAGE_MS)
+        size = soundfile._ffi.sizeof("double")
+        soundfile._snd.sf_command(handle._file, _SFC_SET_OGG_PAGE_LATENCY_MS, latency, size)
+    except AttributeError:  # a soundfile release that moved its internals
+        pass
+
+
+class FfmpegEncoder(Encoder):
+    """AAC in ADTS frames from an ffmpeg subprocess; a thread collects what it prints."""
+
+    def __init__(self) -> None:
+        exe = shutil.which("ffmpeg")
+        if exe is None:
+            raise KokoroError("aac needs ffmpeg on the server; install it (apt-get install ffmpeg)")
+        args = [
+            exe,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-probesize",
+            "32",
+            "-fflags",
+            "nobuffer",
+        ]
+        args += ["-f", "s16le"]
+        args += ["-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0", "-c:a", "aac"]
+        args += ["-f", "adts", "-flush_packets", "1", "pipe:1"]
+        self._proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        self._got: queue.Queue[bytes] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, name="kokoro-ffmpeg", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        while data := self._proc.stdout.read1(_READ_SIZE):
+            self._got.put(data)
+
+    def _drain(self) -> bytes:
+        parts = []
+        while not self._got.empty():
+            parts.append(self._got.get_nowait())
+        return b"".join(parts)
+
+    def write(self, audio: np.ndarray) -> bytes:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(to_pcm16(audio))
+        self._proc.stdin.flush()
+        return self._drain()
+
+    def finish(self) -> bytes:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        self._reader.join()
+        if self._proc.wait() != 0:
+            raise KokoroError("ffmpeg failed to encode aac")
+        return self._drain()
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._reader.join()
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
+
+
+ENCODERS: dict[str, Callable[[], Encoder]] = {
+    "pcm": PcmEncoder,
+    "wav": lambda: PcmEncoder(wav_stream_header()),
+    "mp3": lambda: SndfileEncoder(
+        "MP3", "MPEG_LAYER_III", bitrate_mode="CONSTANT", compression_level=MP3_QUALITY
+    ),
+    "opus": lambda: SndfileEncoder("OGG", "OPUS"),
+    "flac": lambda: SndfileEncoder("FLAC", "PCM_16", whole=True),
+    "aac": FfmpegEncoder,
+}
+
+
+def open_encoder(fmt: str) -> Encoder:
+    """A fresh encoder for one response in `fmt` (a key of MEDIA_TYPES)."""
+    return ENCODERS[fmt]()

@@ -1,0 +1,391 @@
+"""`kokoro serve`: a real server subprocess, the official openai client, raw sockets, abuse."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import openai
+import pytest
+import soundfile as sf
+
+from kokoro_cli import SAMPLE_RATE
+from tests.cli_helpers import Kokoro, voiced_seconds
+from tests.server_helpers import Served, start_server, unix_get
+
+HELLO = "Hello there."
+# Several sentences: with short first chunks, the first audio exists long before the last.
+LONG = (
+    "The first sentence is short. The second one goes on for quite a bit longer than that. "
+    "A third follows it, and a fourth one after that. Then a fifth, and finally the sixth."
+)
+
+TWO = "The first sentence is short. [pause:0.3s] The second one goes on for a bit longer than that."
+
+# A client to kill: "stream" reads the first bytes of its answer, "queue" only sends.
+KILLED_CLIENT = """
+import http.client, json, sys, time
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+conn.request("POST", "/v1/audio/speech", json.dumps({"input": sys.argv[2], "response_format": "pcm"}))
+if sys.argv[3] == "stream":
+    response = conn.getresponse()
+    assert response.status == 200 and response.read1(1024)
+print(sys.argv[3], flush=True)
+time.sleep(600)
+"""
+
+
+def client_to_kill(port: int, text: str, mode: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_CLIENT, str(port), text, mode], stdout=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stdout.readline().decode().strip() == mode
+    return proc
+
+
+def wait_for(check, what: str, tries: int = 1200):  # noqa: ANN001, ANN201
+    for _ in range(tries):
+        if result := check():
+            return result
+        threading.Event().wait(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def served(model, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    server = start_server(tmp_path_factory.mktemp("serve"))
+    yield server
+    assert server.stop() == 0, server.stderr()
+
+
+@pytest.fixture(scope="module")
+def oai(served: Served) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{served.url}/v1", api_key="unused", max_retries=0)
+
+
+def pcm_of(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<i2").astype(np.float32) / 32767
+
+
+def test_openai_client_speaks_every_format(oai: openai.OpenAI) -> None:
+    got = {
+        fmt: oai.audio.speech.create(
+            model="kokoro", voice="af_heart", input=HELLO, response_format=fmt
+        ).content
+        for fmt in ("pcm", "wav", "mp3", "opus", "flac", "aac")
+    }
+    pcm = pcm_of(got["pcm"])
+    assert 0.5 < len(pcm) / SAMPLE_RATE < 4 and np.abs(pcm).max() > 0.1  # speech, not silence
+    assert got["wav"][:4] == b"RIFF" and got["wav"][44:] == got["pcm"]  # same samples, a header
+    with wave.open(io.BytesIO(got["wav"])) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (SAMPLE_RATE, 1, 2)
+    for fmt in ("mp3", "opus", "flac"):
+        audio, rate = sf.read(io.BytesIO(got[fmt]), dtype="float32")
+        assert abs(len(audio) / rate - len(pcm) / SAMPLE_RATE) < 0.15, fmt  # encoder padding
+        assert np.abs(audio).max() > 0.1, fmt
+    assert got["flac"][:4] == b"fLaC" and got["mp3"][:2] == b"\xff\xf3"  # MPEG-2 layer III
+    assert got["opus"][:4] == b"OggS" and b"OpusHead" in got["opus"][:100]
+    assert got["aac"][:2] in (b"\xff\xf1", b"\xff\xf9")  # ADTS sync word
+    raw = pcm_of(got["pcm"])
+    flac, _ = sf.read(io.BytesIO(got["flac"]), dtype="float32")
+    assert np.abs(flac - raw).max() < 1e-4  # lossless: the very same samples
+
+
+def test_audio_streams_before_synthesis_ends(served: Served, oai: openai.OpenAI) -> None:
+    with oai.audio.speech.with_streaming_response.create(
+        model="kokoro", voice="af_heart", input=LONG, response_format="pcm"
+    ) as response:
+        assert response.headers.get("transfer-encoding") == "chunked"
+        parts = response.iter_bytes()
+        first = next(parts)
+        busy = served.health()  # asked while the first bytes are in hand
+        rest = b"".join(parts)
+    assert first and busy["active"] == 1  # the server was still synthesizing the rest
+    assert len(rest) > 2 * len(first)
+    assert served.health()["active"] == 0
+
+
+def error_of(status_and_body: tuple[int, bytes]) -> tuple[int, dict]:
+    status, body = status_and_body
+    error = json.loads(body)["error"]
+    assert set(error) >= {"message", "type", "param"} and error["message"]
+    return status, error
+
+
+def test_bad_requests_get_json_errors(served: Served, oai: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as bad:
+        oai.audio.speech.create(model="kokoro", voice="af_hart", input=HELLO)
+    assert bad.value.status_code == 400
+    error = bad.value.body
+    assert (
+        isinstance(error, dict) and error["param"] == "voice" and "did you mean" in error["message"]
+    )
+    cases = {
+        "input": {"input": "   ", "voice": "af_heart"},
+        "speed": {"input": HELLO, "speed": 9},
+        "response_format": {"input": HELLO, "response_format": "ogg-vorbis"},
+        "model": {"input": HELLO, "model": "whisper-1"},
+        "lang": {"input": HELLO, "lang": "tlh"},
+    }
+    for param, body in cases.items():
+        status, error = error_of(served.post(body))
+        assert (status, error["param"], error["type"]) == (400, param, "invalid_request_error")
+    status, error = error_of(served.post(b'{"input": "Hello", '))
+    assert status == 400 and "not valid JSON" in error["message"]
+    status, error = error_of(served.post(b'["a list"]'))
+    assert status == 400 and "JSON object" in error["message"]
+    # Text the front end refuses (Japanese text needs phonemes): 400, before any audio is sent.
+    status, error = error_of(served.post({"input": "こんにちは", "voice": "jf_alpha"}))
+    assert status == 400 and error["param"] == "input"
+    assert served.post({"input": HELLO, "response_format": "pcm"})[0] == 200  # still serving
+
+
+def test_abuse_leaves_the_server_up(served: Served) -> None:
+    status, error = error_of(served.post(b'{"input": "' + b"a" * (10 * 1024 * 1024) + b'"}'))
+    assert status == 413 and "over" in error["message"]
+    status, _ = error_of(served.post(np.random.default_rng(0).bytes(4096)))
+    assert status == 400
+    latin1 = '{"input": "caf\u00e9 cr\u00e8me"}'.encode("latin-1")  # not UTF-8
+    status, error = error_of(served.post(latin1))
+    assert status == 400 and "JSON" in error["message"]
+    status, error = error_of(served.post(b'{"input": "lone \\ud800 surrogate"}'))
+    assert (status, error["param"]) == (400, "input")
+    # Clients killed (SIGKILL) mid-stream and while queued behind it: the work of each stops
+    # at once, long before the end of its text (which would take minutes).
+    from kokoro_cli.text import chunks
+
+    book = " ".join([LONG] * 10)
+    total = sum(bool(c.tokens) for c in chunks(book, "en-us", fast_start=True))
+    streaming = client_to_kill(served.port, book, "stream")
+    queued = client_to_kill(served.port, book, "queue")
+    wait_for(lambda: served.health()["queued"] == 1, "the second client to queue")
+    queued.kill()
+    queued.wait()
+    wait_for(lambda: "went away while it waited" in served.stderr(), "the queued client's end")
+    assert served.health()["queued"] == 0
+    streaming.kill()
+    streaming.wait()
+    pattern = r"went away; stopped after (\d+) spoken"
+    found = wait_for(lambda: re.search(pattern, served.stderr()), "the streaming client's end")
+    assert int(found[1]) < total // 2, (found, total)
+    assert served.health() == {"status": "ok", "jobs": 1, "active": 0, "queued": 0}
+    status, body = served.post({"input": HELLO, "response_format": "pcm"})
+    assert status == 200 and len(body) > SAMPLE_RATE  # later requests still succeed
+
+
+def test_timings_come_as_json_with_the_audio(served: Served) -> None:
+    body = {"input": "Good morning. [pause:0.5s] See you soon.", "response_format": "wav"}
+    status, raw = served.post({**body, "timings": True})
+    assert status == 200
+    answer = json.loads(raw)
+    audio, rate = sf.read(io.BytesIO(base64.b64decode(answer["audio"])), dtype="float32")
+    assert [c["text"] for c in answer["cues"]] == ["Good morning.", "See you soon."]
+    first, second = answer["cues"]
+    assert second["start"] - first["end"] >= 0.5 - 1e-3  # the pause sits between the cues
+    assert abs(second["end"] - len(audio) / rate) < 0.05 and answer["sample_rate"] == rate
+
+
+def test_lexicon_entries_in_the_request(served: Served) -> None:
+    plain = served.post({"input": "engine x.", "response_format": "pcm"})
+    respelled = served.post(
+        {"input": "nginx.", "response_format": "pcm", "lexicon": "nginx\tengine x\n"}
+    )
+    assert plain[0] == respelled[0] == 200 and plain[1] == respelled[1]  # the same tokens
+    status, error = error_of(served.post({"input": "Hi.", "lexicon": "no tab on this line"}))
+    assert (status, error["param"]) == (400, "lexicon") and "lexicon:1" in error["message"]
+
+
+def test_twenty_concurrent_requests_do_not_mix(served: Served) -> None:
+    texts = ["One two three.", "Four five six seven."]
+    want = [served.post({"input": t, "response_format": "pcm"}) for t in texts]
+    assert all(status == 200 for status, _ in want)
+    results: dict[int, tuple[int, bytes]] = {}
+
+    def ask(i: int) -> None:
+        results[i] = served.post({"input": texts[i % 2], "response_format": "pcm"})
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert sorted(results) == list(range(20))
+    for i, got in results.items():
+        assert got == want[i % 2], i  # byte for byte what the same text gives alone
+
+
+def test_listing_routes_and_the_unix_socket(served: Served, oai: openai.OpenAI) -> None:
+    assert {m.id for m in oai.models.list()} >= {"kokoro", "tts-1"}
+    status, body = unix_get(served.socket, "/v1/audio/voices")
+    voices = json.loads(body)
+    assert status == 200 and "af_heart" in voices["voices"] and len(voices["data"]) >= 54
+    assert unix_get(served.socket, "/health")[0] == 200
+    mode = served.socket.stat().st_mode
+    assert stat.S_ISSOCK(mode) and stat.S_IMODE(mode) == 0o600
+    assert stat.S_IMODE(served.socket.parent.stat().st_mode) == 0o700
+    # TCP listens on 127.0.0.1 only: another loopback address is not answered.
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.2", served.port), timeout=5).close()
+    assert _listening_on(served.port) == ["127.0.0.1"]
+
+
+def test_serve_refuses_a_live_or_foreign_socket(
+    served: Served, kokoro: Kokoro, tmp_path: Path
+) -> None:
+    taken = kokoro("serve", "--socket", str(served.socket))
+    assert taken.returncode == 2 and "already listening" in taken.stderr
+    precious = tmp_path / "notes.txt"
+    precious.write_text("keep me")
+    foreign = kokoro("serve", "--socket", str(precious))
+    assert foreign.returncode == 2 and "is not a socket" in foreign.stderr
+    assert precious.read_text() == "keep me" and served.health()["status"] == "ok"
+
+
+def _listening_on(port: int) -> list[str]:
+    """The local addresses with a TCP listener on `port`, from /proc/net/tcp."""
+    found = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        addr, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+            found.append(socket.inet_ntoa(bytes.fromhex(addr)[::-1]))
+    return found
+
+
+def test_api_key_jobs_and_a_draining_sigterm(model, tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--api-key", "s3cret", "--jobs", "2")
+    try:
+        for key in ("wrong", None):
+            headers = {"Authorization": f"Bearer {key}"} if key else {}
+            status, error = error_of(server.post({"input": HELLO}, **headers))
+            assert status == 401 and "API key" in error["message"]
+        with pytest.raises(openai.AuthenticationError):
+            openai.OpenAI(base_url=f"{server.url}/v1", api_key="nope", max_retries=0).models.list()
+        keyed = openai.OpenAI(base_url=f"{server.url}/v1", api_key="s3cret", max_retries=0)
+        assert keyed.models.list().data
+        assert server.health()["jobs"] == 2  # the probe needs no key
+        # Two at a time: both complete, each real speech.
+        results: list[bytes] = []
+        threads = [
+            threading.Thread(
+                target=lambda: results.append(
+                    keyed.audio.speech.create(
+                        model="kokoro", voice="af_heart", input=HELLO, response_format="pcm"
+                    ).content
+                )
+            )
+            for _ in range(4)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=600)
+        assert len(results) == 4 and all(0.5 < len(r) / 2 / SAMPLE_RATE < 4 for r in results)
+        # SIGTERM while a long answer streams: it is finished, then the server exits cleanly.
+        conn = server.conn()
+        conn.request(
+            "POST", "/v1/audio/speech", json.dumps({"input": LONG, "response_format": "pcm"}),
+            {"Authorization": "Bearer s3cret"},
+        )  # fmt: skip
+        response = conn.getresponse()
+        first = response.read1(1024)
+        server.proc.terminate()
+        body = first + response.read()  # raises IncompleteRead if the stream were cut short
+        assert len(body) / 2 / SAMPLE_RATE > 6
+        assert server.proc.wait(timeout=120) == 0
+        assert not server.socket.exists() and "stopped" in server.stderr()
+    finally:
+        server.stop()
+
+
+# ---------------------------------------------------------------- kokoro say through the server
+
+
+def test_say_through_the_server_equals_in_process(
+    served: Served, kokoro: Kokoro, tmp_path: Path
+) -> None:
+    via = {"XDG_RUNTIME_DIR": str(served.xdg), "KOKORO_SERVER": ""}  # the default socket
+    args = ["say", TWO, "--subtitles", "{}.srt", "--show-phonemes", "-o"]
+    warm = kokoro("-v", *[a.format("warm") for a in args], "warm.wav", **via)
+    warm_pipe = kokoro("say", TWO, "-o", "-", **via)  # short first chunks, for listeners
+    assert warm.returncode == warm_pipe.returncode == 0, warm.stderr + warm_pipe.stderr
+    assert "speaking through the server" in warm.stderr and "loading model" not in warm.stderr
+    # A stale socket (its server died): the same command synthesizes here instead.
+    stale = tmp_path / "stale.sock"
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(stale))
+    dead = {"KOKORO_SERVER": f"unix:{stale}"}
+    cold = kokoro("-v", *[a.format("cold") for a in args], "cold.wav", **dead)
+    cold_pipe = kokoro("say", TWO, "-o", "-", **dead)
+    assert cold.returncode == cold_pipe.returncode == 0, cold.stderr + cold_pipe.stderr
+    assert "no answer from the server" in cold.stderr and "loading model" in cold.stderr
+    # KModel.speak is deterministic per chunk, so the very same bytes come out either way.
+    assert (tmp_path / "warm.wav").read_bytes() == (tmp_path / "cold.wav").read_bytes()
+    assert warm_pipe.stdout == cold_pipe.stdout and len(warm_pipe.stdout) > SAMPLE_RATE
+    assert (tmp_path / "warm.srt").read_text() == (tmp_path / "cold.srt").read_text()
+    phonemes = [line for line in warm.stderr.splitlines() if "ˈ" in line]
+    assert phonemes and phonemes == [line for line in cold.stderr.splitlines() if "ˈ" in line]
+
+
+def test_say_reports_server_side_errors_like_in_process(
+    served: Served, kokoro: Kokoro, voices_dir: Path
+) -> None:
+    (voices_dir / "xx_broken.pt").write_bytes(b"not a voicepack")  # fails only when loaded
+    try:
+        args = ["say", HELLO, "--voice", "xx_broken", "--lang", "en-us", "-o", "x.wav"]
+        via = kokoro("-v", *args, XDG_RUNTIME_DIR=str(served.xdg), KOKORO_SERVER="")
+        here = kokoro(*args, "--no-server", XDG_RUNTIME_DIR=str(served.xdg), KOKORO_SERVER="")
+    finally:
+        (voices_dir / "xx_broken.pt").unlink()
+    assert "speaking through" not in via.stderr  # the server refused it: no audio came
+    assert via.returncode == here.returncode == 2
+    error = [line for line in via.stderr.splitlines() if line.startswith("kokoro: error:")]
+    assert error == here.stderr.splitlines() and "cannot read voicepack" in error[0]
+
+
+def test_say_through_the_server_plays_on_the_speaker(
+    served: Served, kokoro: Kokoro, sound_server, tmp_path: Path
+) -> None:
+    capture = tmp_path / "captured.wav"
+    env = {**sound_server.env, "KOKORO_SERVER": f"unix:{served.socket}"}
+    with sound_server.recording(capture):
+        r = kokoro("-v", "say", "Can you hear me now? This comes from the server.", **env)
+    assert r.returncode == 0 and "speaking through the server" in r.stderr, r.stderr
+    heard, rate = sf.read(capture, dtype="float32")
+    heard = heard.mean(axis=1) if heard.ndim == 2 else heard
+    assert voiced_seconds(heard, rate) > 1.0  # speech arrived, not silence
+
+
+NO_TORCH = """
+import sys
+from kokoro_cli.cli import main
+sys.argv = ["kokoro", "say", "Hello there.", "-o", sys.argv[1]]
+try:
+    main()
+except SystemExit as exit:
+    assert exit.code in (0, None), exit.code
+print(sorted(m for m in sys.modules if m.split(".")[0] == "torch"))
+"""
+
+
+def test_say_through_the_server_never_imports_torch(served: Served, tmp_path: Path) -> None:
+    env = {**os.environ, "KOKORO_SERVER": f"unix:{served.socket}"}
+    out = tmp_path / "hello.wav"
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_TORCH, str(out)], env=env, capture_output=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().strip() == "[]"
+    assert sf.info(out).duration > 0.5
