@@ -299,7 +299,7 @@ class Kokoro:
             >>> tts.check(voice="ef_dora").lang
             'es'
         """
-        from kokoro_cli.pipeline import SynthesisConfig, check_speed, resolve_lang
+        from kokoro_cli.pipeline import SynthesisConfig, check_pauses, check_speed, resolve_lang
 
         extra = {f.name for f in fields(SynthesisConfig)} - {*_OWN_ARGUMENTS}
         for name in options:
@@ -315,6 +315,7 @@ class Kokoro:
             voice=voice, speed=float(speed), lang=lang, raw_phonemes=phonemes,
             fast_start=fast_start, **options,
         )  # fmt: skip
+        check_pauses(config)
         return replace(config, lang=resolve_lang(config))
 
     def _config(

@@ -7,6 +7,7 @@ target only on success, so an interrupted or failed run never leaves a partial o
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import struct
@@ -206,9 +207,24 @@ class StreamSink:
 
 @dataclass
 class Cue:
+    """A timed piece of the input: a sentence or a word."""
+
     start: float
     end: float
-    text: str
+    text: str  # exactly input[char_start:char_end] when those are set
+    char_start: int | None = None
+    char_end: int | None = None
+    caption: str | None = None  # what .srt/.vtt show, if not `text` (markup resolved)
+    chapter: str | None = None  # `kokoro book`: which chapter's text the offsets index
+
+    def as_json(self) -> dict[str, object]:
+        row: dict[str, object] = {"start": round(self.start, 3), "end": round(self.end, 3)}
+        row["text"] = self.text
+        if self.char_start is not None:
+            row["char_start"], row["char_end"] = self.char_start, self.char_end
+        if self.chapter is not None:
+            row["chapter"] = self.chapter
+        return row
 
 
 def _stamp(seconds: float, sep: str) -> str:
@@ -220,21 +236,27 @@ def _stamp(seconds: float, sep: str) -> str:
 
 
 def render_subtitles(cues: list[Cue], kind: str) -> str:
-    """SubRip (.srt) or WebVTT (.vtt) text for sentence-level cues."""
+    """SubRip (.srt), WebVTT (.vtt) or JSON (a list of cue objects) text for the cues."""
+    if kind == "json":
+        rows = ",\n ".join(json.dumps(cue.as_json(), ensure_ascii=False) for cue in cues)
+        return f"[{rows}]\n"  # one cue a line
     lines: list[str] = ["WEBVTT", ""] if kind == "vtt" else []
     sep = "." if kind == "vtt" else ","
     for i, cue in enumerate(cues, 1):
         if kind == "srt":
             lines.append(str(i))
         lines.append(f"{_stamp(cue.start, sep)} --> {_stamp(cue.end, sep)}")
-        lines += [cue.text.strip(), ""]
+        lines += [" ".join((cue.caption or cue.text).split()), ""]
     return "\n".join(lines)
+
+
+SUBTITLE_KINDS = ("srt", "vtt", "json")
 
 
 def subtitle_kind(path: Path) -> str:
     kind = path.suffix.lower().lstrip(".")
-    if kind not in ("srt", "vtt"):
-        raise UsageError(f"subtitles must end in .srt or .vtt, not {path.name!r}")
+    if kind not in SUBTITLE_KINDS:
+        raise UsageError(f"subtitles must end in .srt, .vtt or .json, not {path.name!r}")
     return kind
 
 

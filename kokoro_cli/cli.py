@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kokoro_cli import __version__
+from kokoro_cli import __version__, joins
 from kokoro_cli.errors import KokoroError, UsageError
 from kokoro_cli.inputs import read_text
 
@@ -143,6 +143,18 @@ SpeedOpt = Annotated[float, typer.Option(help="Speaking rate (0.25-4).")]
 LangOpt = Annotated[
     str | None, typer.Option("--lang", "-l", help="Language code; default: the voice's own.")
 ]
+PauseSentenceOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--pause-sentence",
+        help="Seconds of silence after each sentence "
+        f"[default: the model's own, about {joins.SENTENCE_PAUSE:g}].",
+        show_default=False,
+    ),
+]
+PauseParagraphOpt = Annotated[
+    float, typer.Option("--pause-paragraph", help="Seconds of silence at a blank line.")
+]
 LexiconOpt = Annotated[
     list[Path] | None,
     typer.Option(
@@ -191,8 +203,14 @@ def say(
     ] = None,
     play: Annotated[bool, typer.Option("--play", help="Also play while writing -o.")] = False,
     subtitles: Annotated[
-        Path | None, typer.Option(help="Write sentence timings (.srt/.vtt).")
+        Path | None,
+        typer.Option(help="Write timings: .srt, .vtt or .json (sentences; with --words, words)."),
     ] = None,
+    words: Annotated[
+        bool, typer.Option("--words", help="One subtitle cue per word, not per sentence.")
+    ] = False,
+    pause_sentence: PauseSentenceOpt = None,
+    pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
     show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
     phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
     no_server: Annotated[
@@ -200,7 +218,10 @@ def say(
     ] = False,
     lexicon: LexiconOpt = None,
 ) -> None:
-    """Speak text: play it, or write it to a file or stdout. Example: kokoro say "Hi." -o hi.mp3
+    """Speak text: play it, or write it to a file or stdout.
+
+    Examples: kokoro say "Hi." -o hi.mp3;
+    kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5
 
     With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
     that warm model and the audio comes back as it is made; otherwise it is synthesized here.
@@ -208,11 +229,17 @@ def say(
     from kokoro_cli import audio
 
     content = read_text(text, file)
-    server = None if no_server or lexicon else _server_address(voice)
+    if words and not subtitles:
+        raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
+    pauses = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
+    # word timings and pause settings are made here (the server's chunks carry neither)
+    local = no_server or lexicon or subtitles or pause_sentence is not None
+    local = local or pause_paragraph != joins.PARAGRAPH_PAUSE
+    server = None if local else _server_address(voice)
     tts = lex = None
     if server is None:
         tts, lex = engine(), load_lexicon(lexicon)
-        tts.check(voice, speed, lang, phonemes=phonemes)  # fail fast, before the slow steps
+        tts.check(voice, speed, lang, phonemes=phonemes, **pauses)  # fail fast, before slow steps
     else:  # the server checks voice and language (the same messages); no text/ import here
         from kokoro_cli.pipeline import check_speed
 
@@ -240,13 +267,14 @@ def say(
     if speech is None:
         if tts is None:  # the server did not answer: check everything here after all
             tts, lex = engine(), load_lexicon(lexicon)
-            tts.check(voice, speed, lang, phonemes=phonemes)
+            tts.check(voice, speed, lang, phonemes=phonemes, **pauses)
         # Reads the voice, then loads the model.
         speech = tts.stream(
-            content, voice, speed, lang, phonemes=phonemes, lexicon=lex, fast_start=fast_start
-        )
+            content, voice, speed, lang, phonemes=phonemes, lexicon=lex, fast_start=fast_start,
+            **pauses,
+        )  # fmt: skip
     sinks: list[Any] = []
-    cues: list[audio.Cue] = []
+    spoken: list[Any] = []  # the words, with their timings
     try:
         if to_stdout:
             sinks.append(audio.StreamSink(stdout_fmt))
@@ -256,11 +284,14 @@ def say(
             from kokoro_cli.playback import Player
 
             sinks.append(Player())
-        _speak(speech, len(content), sinks, cues, show_phonemes)
+        _speak(speech, len(content), sinks, spoken, show_phonemes)
         for sink in sinks:  # files first: a Ctrl-C while the speaker drains keeps a whole file
             sink.commit()
         if subtitles and kind:
-            audio.write_text_atomic(subtitles, audio.render_subtitles(cues, kind))
+            from kokoro_cli.timing import cues
+
+            found = cues(spoken, content, by_word=words)
+            audio.write_text_atomic(subtitles, audio.render_subtitles(found, kind))
     except BaseException:
         for sink in sinks:
             with suppress(Exception):
@@ -300,8 +331,7 @@ def _server_speech(
     return None if response is None else client.stream_chunks(response)
 
 
-def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, cues: list, show: bool) -> None:
-    from kokoro_cli.audio import Cue
+def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, words: list, show: bool) -> None:
 
     with _progress(chars) as advance:
         for chunk in speech:
@@ -309,8 +339,7 @@ def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, cues: list, sh
                 print(chunk.phonemes, file=sys.stderr, flush=True)
             for sink in sinks:
                 sink.write(chunk.audio)
-            if chunk.text.strip():
-                cues.append(Cue(chunk.start, chunk.start + chunk.duration, chunk.text))
+            words += chunk.words
             advance(len(chunk.text))
 
 
@@ -359,6 +388,8 @@ def batch(
             show_default=False,
         ),
     ] = None,
+    pause_sentence: PauseSentenceOpt = None,
+    pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
     lexicon: LexiconOpt = None,
     engine_: Annotated[
         Engine,
@@ -393,7 +424,7 @@ def batch(
     from kokoro_cli import batch as batching
     from kokoro_cli.audio import format_for
     from kokoro_cli.batch_ui import BatchProgress
-    from kokoro_cli.pipeline import SynthesisConfig
+    from kokoro_cli.pipeline import SynthesisConfig, check_pauses
 
     if bool(inputs) == bool(manifest):
         raise UsageError("give input files/folders/globs, or --manifest FILE (one of them)")
@@ -416,7 +447,16 @@ def batch(
     tts.check(voice, speed, lang)  # validate the defaults once, before any work
     # lang stays as given (maybe None): a manifest line's own voice then picks its language.
     lex = load_lexicon(lexicon)
-    config = SynthesisConfig(voice=voice, speed=speed, lang=lang, fast_start=False, lexicon=lex)
+    config = SynthesisConfig(
+        voice=voice,
+        speed=speed,
+        lang=lang,
+        fast_start=False,
+        lexicon=lex,
+        pause_sentence=pause_sentence,
+        pause_paragraph=pause_paragraph,
+    )
+    check_pauses(config)
     if manifest:
         items = batching.items_from_manifest(manifest, outdir, fmt)
     else:

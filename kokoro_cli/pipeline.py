@@ -9,12 +9,15 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from kokoro_cli import SAMPLE_RATE
+from kokoro_cli import SAMPLE_RATE, joins
+
+if TYPE_CHECKING:
+    from kokoro_cli.timing import Word
 
 if TYPE_CHECKING:
     from kokoro_cli.text.lexicon import Lexicon
@@ -35,6 +38,12 @@ class SynthesisConfig:
     lang: str | None = None  # None: taken from the voice's name prefix
     raw_phonemes: bool = False  # input is already phonemes, skip normalization and espeak
     fast_start: bool = True  # short first chunks, for listeners; off for files and batch jobs
+    # Silences in seconds, from the end of speech to the start of the next. Sentences: None
+    # keeps the model's own pauses inside chunks and puts their median where chunks join. The
+    # chapter pause is for callers that join several texts (`kokoro book`): see pause().
+    pause_sentence: float | None = None
+    pause_paragraph: float = joins.PARAGRAPH_PAUSE
+    pause_chapter: float = joins.CHAPTER_PAUSE
     lexicon: Lexicon | None = None  # the user's pronunciations (text.lexicon.load)
 
 
@@ -46,6 +55,8 @@ class AudioChunk:
     text: str  # the text it speaks ("" for a pause)
     phonemes: str
     start: float  # seconds from the start of the output
+    words: list[Word] = field(default_factory=list)  # its words, timed from the output's start
+    offset: int = 0  # samples from the start of the output: `start` without rounding
 
     @property
     def duration(self) -> float:
@@ -61,6 +72,18 @@ def check_speed(speed: float) -> float:
     return speed
 
 
+def check_pauses(config: SynthesisConfig) -> None:
+    """Reject negative or absurd pauses, naming the option that sets each."""
+    from kokoro_cli.errors import UsageError
+
+    for name in ("sentence", "paragraph", "chapter"):
+        seconds = getattr(config, f"pause_{name}")
+        if seconds is not None and not 0 <= seconds <= joins.MAX_PAUSE:
+            raise UsageError(
+                f"--pause-{name} {seconds:g} is out of range; use 0 to {joins.MAX_PAUSE:g} seconds"
+            )
+
+
 def resolve_lang(config: SynthesisConfig) -> str:
     """The language to phonemize in: explicit --lang, else the voice's own language."""
     from kokoro_cli import text, voices
@@ -70,36 +93,74 @@ def resolve_lang(config: SynthesisConfig) -> str:
     return text.check_lang(voices.voice_lang(config.voice))
 
 
-def synthesize(text: str, config: SynthesisConfig, model: Any) -> Iterator[AudioChunk]:
+def synthesize(
+    text: str, config: SynthesisConfig, model: Any, *, offset: int = 0
+) -> Iterator[AudioChunk]:
     """Speak `text` with `model`, yielding audio chunk by chunk in order.
 
-    Pauses (from markup or sentence ends) come out as chunks of silence with empty text, so a
-    sink only has to concatenate and a subtitle writer only has to skip the empty ones.
+    Each chunk is cut to its speech (see joins.py) and pauses come out as chunks of silence
+    with empty text, so a sink only has to concatenate. Every chunk carries its words, timed
+    from the model's durations and pointing into `text` (see timing.py). `offset` is where the
+    output starts, in samples, for callers that join several texts into one stream.
     """
     from kokoro_cli import text as front_end
     from kokoro_cli import voices
+    from kokoro_cli.timing import WordTimer
 
     check_speed(config.speed)
+    check_pauses(config)
     lang = resolve_lang(config)
     pack = voices.load_voice(config.voice)
-    position = 0  # samples emitted so far: exact, no float drift over a long book
-    for chunk in _prefetch(
-        front_end.chunks(
-            text,
-            lang,
-            raw_phonemes=config.raw_phonemes,
-            fast_start=config.fast_start,
-            lexicon=config.lexicon,
+    timer = WordTimer(text, lang, config.raw_phonemes)
+    position = offset  # samples emitted so far: exact, no float drift over a long book
+    spoken = False  # whether any speech is out: its EDGE_SAMPLES of quiet count in a pause
+    owed = 0.0  # the pause after what is out, emitted once more speech follows
+    explicit = False  # whether `owed` comes from markup (also kept at the very end)
+    stream = front_end.chunks(
+        text,
+        lang,
+        raw_phonemes=config.raw_phonemes,
+        fast_start=config.fast_start,
+        paragraph_pause=config.pause_paragraph,
+        lexicon=config.lexicon,
+    )
+    for chunk in _prefetch(stream):
+        if not chunk.tokens:  # pause tags before any text
+            owed, explicit = owed + chunk.pause_after, True
+            continue
+        gap = joins.silence(owed, joins.EDGE_SAMPLES * (2 if spoken else 1))
+        if len(gap):
+            yield _pause(gap, position)
+            position += len(gap)
+        audio, durations = model.speak_timed(chunk.tokens, pack, config.speed)
+        audio, durations = np.asarray(audio, dtype=np.float32), [int(d) for d in durations]
+        remap = None
+        if config.pause_sentence is not None:
+            audio, remap = joins.pace(audio, chunk.phonemes, durations, config.pause_sentence)
+        cut = joins.trim(audio)
+        where = position + cut.shift
+        words = timer.words(chunk.text, chunk.phonemes, durations, cut, where, remap)
+        yield AudioChunk(
+            cut.audio, chunk.text, chunk.phonemes, position / SAMPLE_RATE, words, position
         )
-    ):
-        if chunk.tokens:
-            audio = np.asarray(model.speak(chunk.tokens, pack, config.speed), dtype=np.float32)
-            yield AudioChunk(audio, chunk.text, chunk.phonemes, position / SAMPLE_RATE)
-            position += len(audio)
-        if chunk.pause_after > 0:
-            silence = np.zeros(round(chunk.pause_after * SAMPLE_RATE), dtype=np.float32)
-            yield AudioChunk(silence, "", "", position / SAMPLE_RATE)
-            position += len(silence)
+        position += len(cut.audio)
+        spoken = True
+        explicit = chunk.pause_after > 0
+        sentence = joins.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
+        owed = chunk.pause_after if explicit else joins.boundary_pause(chunk.text, sentence)
+    gap = joins.silence(owed, joins.EDGE_SAMPLES if spoken else 0)
+    if explicit and len(gap):  # pause tags at the very end are kept; a natural pause is not
+        yield _pause(gap, position)
+
+
+def _pause(audio: np.ndarray, position: int) -> AudioChunk:
+    return AudioChunk(audio, "", "", position / SAMPLE_RATE, [], position)
+
+
+def pause(seconds: float, offset: int = 0) -> AudioChunk:
+    """A chunk of silence to put between two synthesize() outputs (chapters, say), so that
+    `seconds` pass between the speech of one and the speech of the next."""
+    return _pause(joins.silence(seconds, 2 * joins.EDGE_SAMPLES), offset)
 
 
 def _prefetch(items: Iterable[T], depth: int = PREFETCH) -> Iterator[T]:

@@ -264,10 +264,12 @@ class _Job:
             return (b"" if self.encoder is None else self.encoder.finish()), True
         if chunk.text.strip():
             self.spoken += 1
-            end = round(chunk.start + chunk.duration, 3)
-            self.cues.append(
-                {"start": round(chunk.start, 3), "end": end, "text": chunk.text.strip()}
-            )
+            # from the first word's start to the last one's end: the speech, not its edges
+            start, end = chunk.start, chunk.start + chunk.duration
+            if chunk.words:
+                start, end = chunk.words[0].start, chunk.words[-1].end
+            start, end = round(start, 3), round(end, 3)
+            self.cues.append({"start": start, "end": end, "text": chunk.text.strip()})
         if self.encoder is None:
             header = {"text": chunk.text, "phonemes": chunk.phonemes, "start": chunk.start}
             return client.encode_frame(header, chunk.audio), False

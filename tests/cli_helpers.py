@@ -36,3 +36,25 @@ def voiced_seconds(audio: np.ndarray, rate: int, threshold: float = 0.01) -> flo
     frames = audio[: len(audio) // frame * frame].reshape(-1, frame)
     loud = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1)) > threshold
     return float(loud.sum() * 0.02)
+
+
+def silences(
+    audio: np.ndarray, rate: int, db: float = -40.0, least: float = 0.1
+) -> list[tuple[int, int]]:
+    """(first, end) samples of each run of 5 ms windows quieter than `db` dBFS lasting at least
+    `least` seconds, leaving out runs at the very start or end."""
+    hop = rate // 200
+    frames = audio[: len(audio) // hop * hop].reshape(-1, hop).astype(np.float64)
+    quiet = np.sqrt(np.mean(frames * frames, axis=1)) < 10 ** (db / 20)
+    runs, i = [], 0
+    while i < len(quiet):
+        if not quiet[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(quiet) and quiet[j]:
+            j += 1
+        if (j - i) * hop >= least * rate and i > 0 and j < len(quiet):
+            runs.append((i * hop, j * hop))
+        i = j
+    return runs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -190,3 +191,14 @@ def test_subtitles_srt_and_vtt() -> None:
     vtt = render_subtitles(cues, "vtt")
     assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> 00:00:01.250\nHello there.")
     assert "00:00:01.500 --> 01:01:01.000" in vtt
+
+
+def test_subtitles_json_keeps_offsets_and_chapters() -> None:
+    cues = [
+        Cue(0.0104, 0.48, "birch", 4, 9, caption="birch"),
+        Cue(1.0, 2.0, "Two\nlines", 0, 9, chapter="Chapter 2"),
+    ]
+    rows = json.loads(render_subtitles(cues, "json"))
+    assert rows[0] == {"start": 0.01, "end": 0.48, "text": "birch", "char_start": 4, "char_end": 9}
+    assert rows[1]["chapter"] == "Chapter 2" and rows[1]["text"] == "Two\nlines"
+    assert "\nTwo lines\n" in render_subtitles(cues, "srt")  # a cue is one line in .srt

@@ -54,14 +54,14 @@ class _Recorder:
         self.seen: list[tuple[int, tuple[int, ...], int]] = []  # (size, others, threads)
         self.lock = threading.Lock()
 
-    def speak(self, toks: list[int], pack: object, speed: float = 1.0) -> list[int]:
+    def speak_timed(self, toks: list[int], pack: object, speed: float = 1.0) -> tuple:
         with self.lock:
             self.busy.append(len(toks))
         time.sleep(0.05)
         with self.lock:
             self.busy.remove(len(toks))
             self.seen.append((len(toks), tuple(self.busy), torch.get_num_threads()))
-        return toks
+        return toks, None
 
 
 def _run(sizes: list[int]) -> list[tuple[int, tuple[int, ...], int]]:

@@ -133,7 +133,7 @@ def test_speed_and_voice_change_the_audio(kokoro: Kokoro, tmp_path: Path) -> Non
         (["say", HELLO, "-o", "x.xyz"], None, "unsupported output format"),
         (["say", HELLO, "-o", "nodir/x.wav"], None, "does not exist"),
         (["say", HELLO, "-o", "x.wav", "--lang", "klingon"], None, "unknown language"),
-        (["say", HELLO, "-o", "x.wav", "--subtitles", "x.txt"], None, ".srt or .vtt"),
+        (["say", HELLO, "-o", "x.wav", "--subtitles", "x.txt"], None, ".srt, .vtt or .json"),
         (["say", HELLO, "-o", "x.wav", "--subtitles", "nodir/x.srt"], None, "does not exist"),
         (["say", HELLO, "-o", "-", "--format", "mp3"], None, "wav or raw"),
         (["--precision", "fp64", "say", HELLO, "-o", "x.wav"], None, "'fp64' is not one of"),

@@ -122,6 +122,16 @@ class KModel(nn.Module):
 
     def speak(self, tokens: list[int], pack: Tensor, speed: float = 1.0) -> np.ndarray:
         """Phoneme token ids (no pads) and a [510, 1, 256] voicepack -> float32 mono audio."""
+        return self.speak_timed(tokens, pack, speed)[0]
+
+    def speak_timed(
+        self, tokens: list[int], pack: Tensor, speed: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Like speak(), plus the frames each token lasts, from the same forward: (audio, durations).
+
+        durations has len(tokens) + 2 entries (the pads first and last); token t spans
+        durations[t] * FRAME_SAMPLES samples of the audio, and they add up to its length.
+        """
         from kokoro_cli.errors import UsageError
 
         n = len(tokens)
@@ -143,5 +153,5 @@ class KModel(nn.Module):
         )  # style chosen by utterance length
         # a generator of this call's own: batch threads share the model
         generator = self.generator or torch.Generator().manual_seed(chunk_seed(tokens, speed))
-        audio, _ = self.forward(ids, ref_s, speed, generator=generator)
-        return audio.cpu().numpy()
+        audio, durations = self.forward(ids, ref_s, speed, generator=generator)
+        return audio.cpu().numpy(), durations.cpu().numpy()

@@ -114,17 +114,19 @@ def chunks(
     *,
     raw_phonemes: bool = False,
     fast_start: bool = True,
+    paragraph_pause: float = markup.PARAGRAPH_PAUSE,
     lexicon: Lexicon | None = None,
 ) -> Iterator[Chunk]:
     """Chunks of `text` in order, each within the model's token limit (see split.py).
 
-    fast_start makes the first chunks short, so that audio can start playing early; lexicon
-    entries (see lexicon.py) replace espeak's reading of the words they name."""
+    fast_start makes the first chunks short, so that audio can start playing early;
+    paragraph_pause is the pause_after a blank line gives (seconds); lexicon entries (see
+    lexicon.py) replace espeak's reading of the words they name."""
     code = check_lang(lang)
     if not text.strip():
         raise UsageError("no text to speak: the input is empty or only whitespace — give some text")
     # Parsing is eager so markup errors surface before the first chunk is synthesized.
-    items = markup.parse(text, raw_phonemes=raw_phonemes)
+    items = markup.parse(text, raw_phonemes=raw_phonemes, paragraph_pause=paragraph_pause)
     if not any(isinstance(it, markup.Run) for it in items) and not any(
         isinstance(it, markup.Pause) and not it.paragraph for it in items
     ):

@@ -15,11 +15,9 @@ import re
 from dataclasses import dataclass, field
 
 from kokoro_cli.errors import UsageError
+from kokoro_cli.joins import MAX_PAUSE, PARAGRAPH_PAUSE  # pause bounds and the blank line's
 from kokoro_cli.text.g2p import describe, invalid_symbols
 from kokoro_cli.text.normalize import clean
-
-MAX_PAUSE = 60.0  # seconds; longer silences are almost certainly a typo (500 instead of 500ms)
-PARAGRAPH_PAUSE = 0.6  # seconds after a paragraph; sentences get the model's own pause at '.'
 
 # Placeholders live in Supplementary Private Use Area-A, which clean() strips from user text.
 PLACEHOLDER_BASE = 0xF0000
@@ -29,6 +27,7 @@ PLACEHOLDER = re.compile("([\U000f0000-\U000ffffd])")
 _PRONOUNCE = re.compile(r"\[([^\[\]\n]+)\]\(/([^/()\n]*)/\)")
 _PAUSE = re.compile(r"\[pause:([^\]\n]*)\]", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+PRONOUNCE_TAG, PAUSE_TAG = _PRONOUNCE, _PAUSE  # also read by text/align.py (word offsets)
 _PAUSE_VALUE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)?\s*", re.IGNORECASE)
 
 
@@ -114,12 +113,14 @@ def _run(text: str, raw_phonemes: bool) -> Run:
     return run
 
 
-def parse(text: str, *, raw_phonemes: bool = False) -> list[Run | Pause]:
+def parse(
+    text: str, *, raw_phonemes: bool = False, paragraph_pause: float = PARAGRAPH_PAUSE
+) -> list[Run | Pause]:
     """Runs of text and the pauses between them, in order."""
     items: list[Run | Pause] = []
     for i, paragraph in enumerate(_PARAGRAPH.split(text)):
         if i > 0:
-            items.append(Pause(PARAGRAPH_PAUSE, paragraph=True))
+            items.append(Pause(paragraph_pause, paragraph=True))
         items.extend(_runs(paragraph, raw_phonemes))
     return items
 
