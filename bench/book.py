@@ -151,6 +151,9 @@ def worker(path: str, out: str) -> None:
             n = int(len(tokens) * SECONDS_PER_TOKEN * SAMPLE_RATE)
             return (0.01 * np.sin(np.arange(n, dtype=np.float32) * 0.05)).astype(np.float32)
 
+        def speak_timed(self, tokens: list[int], pack: object, speed: float = 1.0) -> tuple:
+            return self.speak(tokens, pack, speed), []  # no durations: no word timings
+
     class Quiet:
         def start_chapter(self, *a: object) -> None: ...
         def advance(self, *a: object) -> None: ...

@@ -215,7 +215,7 @@ class Cue:
     char_start: int | None = None
     char_end: int | None = None
     caption: str | None = None  # what .srt/.vtt show, if not `text` (markup resolved)
-    chapter: str | None = None  # `kokoro book`: which chapter's text the offsets index
+    chapter: int | None = None  # `kokoro book`: the number of the chapter whose text they index
 
     def as_json(self) -> dict[str, object]:
         row: dict[str, object] = {"start": round(self.start, 3), "end": round(self.end, 3)}

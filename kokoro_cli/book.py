@@ -10,21 +10,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from kokoro_cli import SAMPLE_RATE
 from kokoro_cli.documents import Book, Chapter, clean
 from kokoro_cli.errors import UsageError
 
 WORDS_PER_SECOND = 2.6  # Kokoro at speed 1 on narrative English (the --plan estimate)
-TITLE_PAUSE = 1.0  # seconds of silence after a chapter's spoken title
-CHAPTER_PAUSE = 2.0  # ... and after a chapter's last sentence
-PARAGRAPH_PAUSE = 0.6  # between segments (markup gives the same inside one)
+# Seconds from the end of a chapter's spoken title to its first paragraph (speech to speech,
+# like SynthesisConfig's pause_paragraph and pause_chapter, which the rest of a book uses).
+TITLE_PAUSE = 1.0
 SEGMENT_CHARS = 5_000  # paragraphs handed to synthesize() at once
+PARAGRAPH_BREAK = "\n\n"  # between the title and paragraphs of a chapter's text
 WAV_LIMIT = 0xFFFF_FFFF - 2**20  # a RIFF size field's range, less a margin for the header
 SPLIT_MANIFEST = "chapters.json"
 _SAFE_NAME = re.compile(r"[^\w\- ]+")
@@ -100,17 +99,18 @@ def clock(seconds: float) -> str:
 
 
 def segments(paragraphs: Iterator[str]) -> Iterator[str]:
-    """Paragraphs grouped into texts of about SEGMENT_CHARS, blank-line separated."""
+    """Paragraphs grouped into texts of about SEGMENT_CHARS, blank-line separated (so the
+    segments joined by PARAGRAPH_BREAK are the paragraphs joined by it)."""
     group: list[str] = []
     size = 0
     for p in paragraphs:
         group.append(p)
         size += len(p)
         if size >= SEGMENT_CHARS:
-            yield "\n\n".join(group)
+            yield PARAGRAPH_BREAK.join(group)
             group, size = [], 0
     if group:
-        yield "\n\n".join(group)
+        yield PARAGRAPH_BREAK.join(group)
 
 
 _ROMAN_AFTER = re.compile(r"\b(chapter|part|book|volume)\s+([IVXLCDM]{2,}|[IVX])\b", re.IGNORECASE)
@@ -128,36 +128,73 @@ def spoken_title(title: str) -> str:
     return title if title[-1:] in ".!?" else f"{title}."
 
 
-def silence(seconds: float) -> np.ndarray:
-    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
+def chapter_text(chapter: Chapter) -> str:
+    """The chapter's text exactly as it is read aloud, which subtitle cues' char_start/char_end
+    index: the spoken title, a blank line, then the paragraphs joined by blank lines."""
+    return PARAGRAPH_BREAK.join([spoken_title(chapter.title), *chapter.paragraphs()])
+
+
+@dataclass
+class Timings:
+    """Which subtitle cues to collect while rendering, and the list they go into."""
+
+    by_word: bool = False
+    cues: list = field(default_factory=list)  # audio.Cue, in book time
 
 
 def chapter_audio(
-    chapter: Chapter, config: Any, model: Any, advance: Any
-) -> Iterator[tuple[np.ndarray, str]]:
-    """A chapter's (audio, text) pieces: title, pause, paragraphs, closing pause ("" = silence).
+    chapter: Chapter,
+    config: Any,
+    model: Any,
+    advance: Any,
+    *,
+    offset: int = 0,
+    number: int | None = None,
+    timings: Timings | None = None,
+) -> Iterator[Any]:
+    """A chapter's pipeline.AudioChunks: title, pause, paragraphs (chapter_text(), spoken a
+    segment at a time), starting `offset` samples into the book.
 
-    `advance(words, seconds)` reports progress."""
+    `advance(words, seconds)` reports progress. With `timings`, each piece's cues go there,
+    their char offsets moved from the piece to the chapter's text, tagged with `number`.
+    """
     from kokoro_cli.documents import count_words
-    from kokoro_cli.pipeline import synthesize
+    from kokoro_cli.pipeline import pause, synthesize
+    from kokoro_cli.timing import cues
 
-    def pause(seconds: float) -> tuple[np.ndarray, str]:
-        advance(0, seconds)
-        return silence(seconds), ""
+    position = offset  # integer samples: exact over the whole book
 
-    for chunk in synthesize(spoken_title(chapter.title), config, model):
+    def gap(seconds: float) -> Any:
+        nonlocal position
+        chunk = pause(seconds, position)
+        position += len(chunk.audio)
         advance(0, chunk.duration)
-        yield chunk.audio, chunk.text
-    yield pause(TITLE_PAUSE)
-    first = True
-    for text in segments(chapter.paragraphs()):
-        if not first:
-            yield pause(PARAGRAPH_PAUSE)
-        first = False
-        for chunk in synthesize(text, config, model):
-            advance(count_words([chunk.text]), chunk.duration)
-            yield chunk.audio, chunk.text
-    yield pause(CHAPTER_PAUSE)
+        return chunk
+
+    def speak(text: str, at: int, count: bool) -> Iterator[Any]:
+        """`text` sits at char `at` of the chapter's text."""
+        nonlocal position
+        words: list = []
+        for chunk in synthesize(text, config, model, offset=position):
+            position += len(chunk.audio)
+            words += chunk.words
+            advance(count_words([chunk.text]) if count else 0, chunk.duration)
+            yield chunk
+        if timings is not None:
+            for cue in cues(words, text, by_word=timings.by_word):
+                cue.char_start, cue.char_end = cue.char_start + at, cue.char_end + at
+                cue.chapter = number
+                timings.cues.append(cue)
+
+    title = spoken_title(chapter.title)
+    yield from speak(title, 0, False)
+    yield gap(TITLE_PAUSE)
+    at = len(title) + len(PARAGRAPH_BREAK)
+    for n, text in enumerate(segments(chapter.paragraphs())):
+        if n:
+            yield gap(config.pause_paragraph)
+        yield from speak(text, at, True)
+        at += len(text) + len(PARAGRAPH_BREAK)
 
 
 def split_name(index: int, title: str, fmt: str) -> str:
@@ -185,13 +222,15 @@ def render(
     fmt: str,
     narrator: str,
     progress: Any,
-    cues: list | None = None,
+    timings: Timings | None = None,
 ) -> list[Rendered]:
     """Speak the selected chapters into `output` (M4B or one audio file) or `split`/.
 
-    `cues`, when given, receives a sentence cue (audio.Cue, in book time) per spoken chunk."""
-    from kokoro_cli.audio import Cue, FileSink, format_for, write_text_atomic
+    Between chapters, config.pause_chapter of silence ends the chapter before (none after the
+    last, so the book ends with its speech). `timings`, when given, collects subtitle cues."""
+    from kokoro_cli.audio import FileSink, format_for, write_text_atomic
     from kokoro_cli.m4b import M4bSink
+    from kokoro_cli.pipeline import pause
 
     config = replace(config, fast_start=False)
     done: list[Rendered] = []
@@ -229,13 +268,23 @@ def render(
             if hasattr(out, "chapter"):
                 out.chapter(chapter.title)
             try:
-                for audio, text in chapter_audio(chapter, config, model, progress.advance):
-                    out.write(audio)
-                    if cues is not None and text.strip():
-                        cues.append(
-                            Cue(frames / SAMPLE_RATE, (frames + len(audio)) / SAMPLE_RATE, text)
-                        )
-                    frames += len(audio)
+                pieces = chapter_audio(
+                    chapter,
+                    config,
+                    model,
+                    progress.advance,
+                    offset=frames,
+                    number=index,
+                    timings=timings,
+                )
+                for chunk in pieces:
+                    out.write(chunk.audio)
+                    frames += len(chunk.audio)
+                if n + 1 < len(selection):
+                    gap = pause(config.pause_chapter, frames)
+                    progress.advance(0, gap.duration)
+                    out.write(gap.audio)
+                    frames += len(gap.audio)
                 if part is not None:
                     part.commit()
             except BaseException:
@@ -311,6 +360,8 @@ def run(
     quiet: bool,
     use_cache: bool = True,
     subtitles: Path | None = None,
+    words: bool = False,
+    with_text: bool = False,
 ) -> None:
     """The `book` command after option parsing: plan, or check, load the model and render."""
     from kokoro_cli.audio import format_for
@@ -320,6 +371,10 @@ def run(
     from kokoro_cli import audio
 
     kind = audio.subtitle_kind(subtitles) if subtitles else None
+    if words and not subtitles:
+        raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
+    if with_text and not (plan and as_json):
+        raise UsageError("--text goes with --plan --json")
     if subtitles and not subtitles.parent.is_dir():
         raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
     if split is not None and output is not None:
@@ -335,7 +390,11 @@ def run(
     book = read_document(source)
     selection = parse_selection(chapters, len(book.chapters))
     if plan:
-        print_plan(book, plan_rows(book, selection, config.speed), as_json)
+        rows = plan_rows(book, selection, config.speed)
+        if with_text:  # what the char offsets of --subtitles ... .json index, chapter by chapter
+            for row in rows:
+                row["text"] = chapter_text(book.chapters[row["index"] - 1])
+        print_plan(book, rows, as_json)
         return
     _check_language(book.language, config.lang, quiet)
     if split is not None:
@@ -353,7 +412,7 @@ def run(
         key = chunk_cache.model_key(*model_key)
         cached = model = chunk_cache.CachedModel(model, cache_dir() / "chunks", key)
     words = sum(book.chapters[i - 1].words for i in selection)
-    cues: list = []
+    timings = Timings(by_word=words) if subtitles else None
     with BookProgress(len(selection), words, quiet=quiet) as progress:
         done = render(
             book,
@@ -365,10 +424,10 @@ def run(
             fmt=fmt,
             narrator=config.voice,
             progress=progress,
-            cues=cues,
+            timings=timings,
         )
-    if subtitles and kind:
-        audio.write_text_atomic(subtitles, audio.render_subtitles(cues, kind))
+    if subtitles and kind and timings is not None:
+        audio.write_text_atomic(subtitles, audio.render_subtitles(timings.cues, kind))
     if cached is not None:
         if cached.hits and not quiet:
             import sys

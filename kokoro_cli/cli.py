@@ -539,8 +539,23 @@ def book(
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
     subtitles: Annotated[
-        Path | None, typer.Option(help="Write sentence timings of the whole book (.srt/.vtt).")
+        Path | None,
+        typer.Option(
+            help="Write timings in book time: .srt, .vtt or .json (sentences, or --words)."
+        ),
     ] = None,
+    words: Annotated[
+        bool, typer.Option("--words", help="One subtitle cue per word, not per sentence.")
+    ] = False,
+    with_text: Annotated[
+        bool,
+        typer.Option("--text", help="--plan --json: add each chapter's text (what cues index)."),
+    ] = False,
+    pause_sentence: PauseSentenceOpt = None,
+    pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
+    pause_chapter: Annotated[
+        float, typer.Option("--pause-chapter", help="Seconds of silence between chapters.")
+    ] = joins.CHAPTER_PAUSE,
     cache: Annotated[
         bool, typer.Option(help="Keep finished chunks on disk so a killed run resumes.")
     ] = True,
@@ -558,6 +573,9 @@ def book(
       kokoro book paper.pdf --chapters 2-4 -o part.m4b
 
       kokoro book story.txt --split parts/ --format mp3
+
+      kokoro book novel.epub --subtitles novel.json --words   (word timings; "chapter" is the
+      chapter's number, char_start/char_end index its text: see --plan --json --text)
     """
     from kokoro_cli import book as books
 
@@ -565,7 +583,9 @@ def book(
         raise UsageError("--json goes with --plan")
     tts = engine()
     lex = load_lexicon(lexicon)
-    config = tts.check(voice, speed, lang, fast_start=False, lexicon=lex)
+    pauses = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
+    pauses["pause_chapter"] = pause_chapter
+    config = tts.check(voice, speed, lang, fast_start=False, lexicon=lex, **pauses)
 
     def load() -> Any:
         tts.load(config.lang)
@@ -585,6 +605,8 @@ def book(
         quiet=OPTS.quiet,
         use_cache=cache,
         subtitles=subtitles,
+        words=words,
+        with_text=with_text,
     )
     warn_unused(lex)
 

@@ -1,5 +1,6 @@
 """`kokoro book` end to end on the real model: M4B chapters/tags/cover read back by ffprobe,
---split with its JSON, --plan, and resume after a real SIGKILL giving identical bytes."""
+--split with its JSON, --plan, subtitle cues in book time, and resume after a real SIGKILL
+giving identical bytes and cues."""
 
 from __future__ import annotations
 
@@ -26,6 +27,30 @@ needs_ffmpeg = pytest.mark.skipif(
 CHUNKS = Path(os.environ.get("KOKORO_CACHE_DIR", "")) / "chunks"
 
 
+def chapter_texts(folder: Path, source: str) -> dict[int, str]:
+    """Each chapter's text as `kokoro book --plan --json --text` gives it (no model needed)."""
+    r = subprocess.run(
+        [sys.executable, "-m", "kokoro_cli", "book", source, "--plan", "--json", "--text"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {c["index"]: c["text"] for c in json.loads(r.stdout)["chapters"]}
+
+
+def check_cues(cues: list[dict], texts: dict[int, str]) -> None:
+    """Every cue is a slice of its chapter's text, in order, none overlapping the next."""
+    assert cues
+    for cue in cues:
+        text = texts[cue["chapter"]]
+        assert text[cue["char_start"] : cue["char_end"]] == cue["text"], cue
+        assert 0 <= cue["start"] <= cue["end"], cue
+    for a, b in zip(cues, cues[1:], strict=False):
+        assert a["end"] <= b["start"], (a, b)
+        assert (a["chapter"], a["char_end"]) <= (b["chapter"], b["char_start"]), (a, b)
+
+
 def probe(path: Path) -> dict:
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-of", "json", "-show_format", "-show_streams", "-show_chapters"]
@@ -46,7 +71,7 @@ def decode(path: Path, tmp: Path) -> tuple[np.ndarray, int]:
 @needs_ffmpeg
 def test_epub_to_m4b(kokoro: Kokoro, tmp_path: Path) -> None:
     make_epub(tmp_path / "storm.epub")
-    r = kokoro("book", "storm.epub", "--subtitles", "storm.srt", timeout=600)  # -> storm.m4b
+    r = kokoro("book", "storm.epub", "--subtitles", "storm.json", timeout=600)  # -> storm.m4b
     assert r.returncode == 0, r.stderr
     assert r.stdout == b""  # progress and messages go to stderr
     assert "chapter 4 'The End'" in r.stderr and "×RT" in r.stderr and "ETA" in r.stderr
@@ -78,16 +103,19 @@ def test_epub_to_m4b(kokoro: Kokoro, tmp_path: Path) -> None:
         spoken = voiced_seconds(part, rate)
         assert spoken >= 0.15 * words[chapter["tags"]["title"]], (chapter, spoken)
     assert not list(tmp_path.glob(".*.part"))
-    # sentence subtitles in book time: chapter 3's sentence inside chapter 3
-    srt = (tmp_path / "storm.srt").read_text()
-    assert "Anna wasn't ready for the storm." in srt and "Footnote" not in srt
-    blocks = [b.splitlines() for b in srt.strip().split("\n\n")]
-    turn = next(b for b in blocks if b[2] == "Then the bridge gave way.")
-    start = turn[1].split(" --> ")[0]
-    h, m, rest = start.split(":")
-    seconds = int(h) * 3600 + int(m) * 60 + float(rest.replace(",", "."))
-    third = info["chapters"][2]
-    assert float(third["start_time"]) < seconds < float(third["end_time"])
+    # sentence cues in book time, each inside its chapter, indexing that chapter's text
+    cues = json.loads((tmp_path / "storm.json").read_text())
+    texts = chapter_texts(tmp_path, "storm.epub")
+    check_cues(cues, texts)
+    said = [c["text"] for c in cues]
+    assert "Anna wasn’t ready for the storm." in said and not any("Footnote" in t for t in said)
+    assert "She ran home quickly." in said  # the noteref is not read, nor left in the text
+    for cue in cues:
+        mark = info["chapters"][cue["chapter"] - 1]
+        assert float(mark["start_time"]) <= cue["start"] < cue["end"] <= float(mark["end_time"])
+    assert {c["chapter"] for c in cues} == {1, 2, 3, 4}
+    turn = next(c for c in cues if c["text"] == "Then the bridge gave way.")
+    assert turn["chapter"] == 3
 
 
 @needs_ffmpeg
@@ -133,6 +161,44 @@ def test_plan_and_selection_need_no_model(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "outside 1-4" in bad.stderr
 
 
+def test_word_cues_in_book_time(kokoro: Kokoro, tmp_path: Path) -> None:
+    """Word cues over two chapters with the pauses set: every pause measures what it says, the
+    expanded words map back to their text, and the last word ends with the audio."""
+    (tmp_path / "tale.txt").write_text(
+        "Part I\n\nDr. Smith paid $5 on 3 May 2024.\n\nThe 2nd train left at 10:30.\n\n"
+        "Part II\n\nIt was 50% cheaper, wasn’t it?\n",
+        encoding="utf-8",
+    )
+    r = kokoro(
+        "book", "tale.txt", "-o", "tale.wav", "--subtitles", "tale.json", "--words",
+        "--pause-paragraph", "0.7", "--pause-chapter", "1.5", "--no-cache", timeout=600,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    cues = json.loads((tmp_path / "tale.json").read_text())
+    texts = chapter_texts(tmp_path, "tale.txt")
+    assert texts[2] == "Part 2.\n\nIt was 50% cheaper, wasn’t it?"  # what is read aloud
+    check_cues(cues, texts)
+    said = [(c["chapter"], c["text"]) for c in cues]
+    for word in [(1, "Part"), (1, "$5"), (1, "2024"), (1, "2nd"), (1, "10:30"), (2, "wasn’t")]:
+        assert word in said, (word, said)
+    spoken = texts[1].split() + texts[2].split()
+    expected = [w if w == "Dr." else w.strip(".,?") for w in spoken]  # "Dr." keeps its period
+    assert [c["text"] for c in cues] == expected  # every word read aloud, in order
+
+    def gap(before: str, after: str) -> float:
+        i = next(i for i, c in enumerate(cues) if c["text"] == after and i)
+        assert cues[i - 1]["text"] == before
+        return cues[i]["start"] - cues[i - 1]["end"]
+
+    from kokoro_cli.book import TITLE_PAUSE
+
+    assert gap("1", "Dr") == pytest.approx(TITLE_PAUSE, abs=0.0015)  # speech to speech
+    assert gap("2024", "The") == pytest.approx(0.7, abs=0.0015)  # --pause-paragraph
+    assert gap("10:30", "Part") == pytest.approx(1.5, abs=0.0015)  # --pause-chapter
+    seconds = soundfile.info(tmp_path / "tale.wav").frames / 24000
+    assert 0 <= seconds - cues[-1]["end"] <= 0.025  # no drift, no pause after the last chapter
+
+
 def _entries() -> set[Path]:
     return set(CHUNKS.rglob("*.pcm")) if CHUNKS.is_dir() else set()
 
@@ -164,16 +230,26 @@ def test_resume_after_sigkill_is_identical(kokoro: Kokoro, tmp_path: Path) -> No
     assert finished >= 3
     assert not (tmp_path / "tale.m4b").exists()  # no partial file in OUT
 
-    again = kokoro("book", "tale.txt", "-o", "tale.m4b", timeout=600)
+    words = ["--subtitles", "tale.json", "--words"]
+    again = kokoro("book", "tale.txt", "-o", "tale.m4b", *words, timeout=600)
     assert again.returncode == 0, again.stderr
     # every chunk finished before the kill came from the cache; only the rest was computed
     line = next(x for x in again.stderr.splitlines() if "resumed:" in x)
     assert f"resumed: {finished} chunks from the cache" in line, line
     assert not (_entries() - before)  # a finished book leaves no cache behind
 
-    fresh = kokoro("book", "tale.txt", "-o", "fresh.m4b", "--no-cache", timeout=600)
+    words[1] = "fresh.json"
+    fresh = kokoro("book", "tale.txt", "-o", "fresh.m4b", "--no-cache", *words, timeout=600)
     assert fresh.returncode == 0, fresh.stderr
     assert (tmp_path / "tale.m4b").read_bytes() == (tmp_path / "fresh.m4b").read_bytes()
+    # word timings come back with cached chunks too: the same cues as the uninterrupted run
+    cues = json.loads((tmp_path / "tale.json").read_text())
+    assert cues == json.loads((tmp_path / "fresh.json").read_text())
+    check_cues(cues, chapter_texts(tmp_path, "tale.txt"))
+    assert {c["chapter"] for c in cues} == {1, 2}
+    # the M4B says how long its audio is (a decoder may add up to an AAC frame of padding)
+    duration = float(probe(tmp_path / "tale.m4b")["format"]["duration"])
+    assert 0 <= duration - cues[-1]["end"] <= 0.025
 
 
 def test_wav_beyond_4_gb_is_written_as_rf64(tmp_path: Path) -> None:
