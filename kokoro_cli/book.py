@@ -411,9 +411,13 @@ def run(
 
         key = chunk_cache.model_key(*model_key)
         cached = model = chunk_cache.CachedModel(model, cache_dir() / "chunks", key)
-    words = sum(book.chapters[i - 1].words for i in selection)
+    else:
+        from kokoro_cli.chunk_cache import Quantized
+
+        model = Quantized(model)  # the same bytes as a run through the cache
     timings = Timings(by_word=words) if subtitles else None
-    with BookProgress(len(selection), words, quiet=quiet) as progress:
+    words_total = sum(book.chapters[i - 1].words for i in selection)
+    with BookProgress(len(selection), words_total, quiet=quiet) as progress:
         done = render(
             book,
             selection,

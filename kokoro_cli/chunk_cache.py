@@ -31,6 +31,25 @@ def model_key(source: str | None, device: str, precision: str | None = None) -> 
     return f"{source or 'embedded'}|{dev}|{pick_precision(precision, dev)}|native={native}"
 
 
+class Quantized:
+    """A model whose audio comes rounded to 16-bit PCM, as the cache gives it back: the edge
+    fades (joins.trim) then act on the same samples, so a run without the cache writes the
+    same bytes as one through it."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+    def speak_timed(
+        self, tokens: list[int], pack: Any, speed: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        audio, durations = self.model.speak_timed(tokens, pack, speed)
+        pcm = np.frombuffer(to_pcm16(np.asarray(audio, dtype=np.float32)), dtype="<i2")
+        return pcm.astype(np.float32) / SCALE, durations
+
+
 class CachedModel:
     """Wraps a model's speak() with the cache; everything else passes through."""
 

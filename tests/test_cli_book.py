@@ -192,7 +192,7 @@ def test_word_cues_in_book_time(kokoro: Kokoro, tmp_path: Path) -> None:
 
     from kokoro_cli.book import TITLE_PAUSE
 
-    assert gap("1", "Dr") == pytest.approx(TITLE_PAUSE, abs=0.0015)  # speech to speech
+    assert gap("1", "Dr.") == pytest.approx(TITLE_PAUSE, abs=0.0015)  # speech to speech
     assert gap("2024", "The") == pytest.approx(0.7, abs=0.0015)  # --pause-paragraph
     assert gap("10:30", "Part") == pytest.approx(1.5, abs=0.0015)  # --pause-chapter
     seconds = soundfile.info(tmp_path / "tale.wav").frames / 24000
