@@ -146,8 +146,8 @@ def test_bad_requests_get_json_errors(served: Served, oai: openai.OpenAI) -> Non
     assert status == 400 and "not valid JSON" in error["message"]
     status, error = error_of(served.post(b'["a list"]'))
     assert status == 400 and "JSON object" in error["message"]
-    # Text the front end refuses (Japanese text needs phonemes): 400, before any audio is sent.
-    status, error = error_of(served.post({"input": "こんにちは", "voice": "jf_alpha"}))
+    # Text the front end refuses (kana in Mandarin text): 400, before any audio is sent.
+    status, error = error_of(served.post({"input": "こんにちは", "voice": "zf_xiaobei"}))
     assert status == 400 and error["param"] == "input"
     assert served.post({"input": HELLO, "response_format": "pcm"})[0] == 200  # still serving
 
