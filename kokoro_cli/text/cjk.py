@@ -16,6 +16,13 @@ from pathlib import Path
 
 from kokoro_cli.errors import KokoroError, UsageError
 
+# Written forms both languages rewrite before reading them (ja.py, zh.py).
+TIME = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)(?!\d)")  # 15:30
+DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")  # 2024-03-05
+MONEY = re.compile(r"([¥￥$€£])\s?(\d+(?:\.\d+)?)")  # ¥1200, $5.50
+DOTS = re.compile(r"\.{2,}|…+")  # an ellipsis, however written
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # the comma of 1,250
+
 LANGS = ("ja", "zh")
 SAMPLE = {"ja": "こんにちは", "zh": "你好"}
 ENGINES = {"ja": "OpenJTalk (pyopenjtalk-plus)", "zh": "jieba + pypinyin + cn2an"}

@@ -53,12 +53,7 @@ _PUNCT = {
     "～": "—", "〜": "—",
 }  # fmt: skip
 _LATIN = re.compile(r"[A-Za-z][A-Za-z'’.\-]*")
-_TIME = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)(?!\d)")
-_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
-_MONEY = re.compile(r"([¥￥$€£])\s?(\d+(?:\.\d+)?)")
 _CURRENCY = {"¥": "円", "￥": "円", "$": "ドル", "€": "ユーロ", "£": "ポンド"}
-_DOTS = re.compile(r"\.{2,}|…+")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _FILLER = "フィラー"  # OpenJTalk's part of speech for a Latin word it spelled out letter by letter
 _VERB, _AUXILIARY = "動詞", "助動詞"
 _LONG_U = "\x00"  # marks a pronunciation whose ウ after o/u is long (see kana_ipa)
@@ -135,11 +130,11 @@ def kana_ipa(pron: str, long_u: bool = False) -> str:
 
 def normalize(text: str) -> str:
     """Full-width forms folded; dates, times and money written the way OpenJTalk reads them."""
-    text = _DOTS.sub("…", unicodedata.normalize("NFKC", text))  # NFKC spells … as three dots
-    text = _THOUSANDS.sub("", text)
-    text = _DATE.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
-    text = _TIME.sub(lambda m: f"{int(m[1])}時" + (f"{int(m[2])}分" if int(m[2]) else ""), text)
-    return _MONEY.sub(lambda m: m[2] + _CURRENCY[m[1]], text)
+    text = cjk.DOTS.sub("…", unicodedata.normalize("NFKC", text))  # NFKC spells … as three dots
+    text = cjk.THOUSANDS.sub("", text)
+    text = cjk.DATE.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
+    text = cjk.TIME.sub(lambda m: f"{int(m[1])}時" + (f"{int(m[2])}分" if int(m[2]) else ""), text)
+    return cjk.MONEY.sub(lambda m: m[2] + _CURRENCY[m[1]], text)
 
 
 @cache

@@ -63,12 +63,7 @@ _PIECES = re.compile(
     r"|(?P<other>[^\W_]+)"  # any other script: the English front-end reads it, nothing is dropped
     r"|(?P<punct>[,.!?:;()“”—…\"])"
 )
-_TIME = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)(?!\d)")
-_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
-_MONEY = re.compile(r"([¥￥$€£])\s?(\d+(?:\.\d+)?)")
 _CURRENCY = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元", "£": "英镑"}
-_DOTS = re.compile(r"\.{2,}|…+")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()  # jieba's lazy initialization is not thread-safe (batch workers)
@@ -176,11 +171,13 @@ def normalize(text: str) -> str:
     import cn2an
 
     text = unicodedata.normalize("NFKC", text).replace("——", "—")
-    text = _DOTS.sub("…", text)  # NFKC spells … as three dots
-    text = _THOUSANDS.sub("", text)
-    text = _DATE.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
-    text = _TIME.sub(lambda m: f"{int(m[1])}点" + (f"{int(m[2])}分" if int(m[2]) else "整"), text)
-    text = _MONEY.sub(lambda m: m[2] + _CURRENCY[m[1]], text)
+    text = cjk.DOTS.sub("…", text)  # NFKC spells … as three dots
+    text = cjk.THOUSANDS.sub("", text)
+    text = cjk.DATE.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
+    text = cjk.TIME.sub(
+        lambda m: f"{int(m[1])}点" + (f"{int(m[2])}分" if int(m[2]) else "整"), text
+    )
+    text = cjk.MONEY.sub(lambda m: m[2] + _CURRENCY[m[1]], text)
     try:
         text = cn2an.transform(text, "an2cn")  # years digit by digit, 50% -> 百分之五十, ...
     except Exception:  # cn2an fails on odd mixes; read each remaining number on its own
