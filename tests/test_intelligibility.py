@@ -33,6 +33,7 @@ from kokoro_cli import SAMPLE_RATE
 pocketsphinx = pytest.importorskip("pocketsphinx")
 
 ASR_RATE = 16_000  # the en-us acoustic model is trained on 16 kHz speech
+LEAD_IN = 0.3  # seconds of silence around each utterance for the recognizer (see speak())
 
 # (text, slots): a slot is fixed words or a list of readings whose first entry is the correct one.
 # Wrong readings are what a broken normalizer would plausibly say; none is an acceptable variant.
@@ -226,7 +227,11 @@ def speak(model, text: str) -> bytes:  # noqa: ANN001 - a KModel
         model.generator = None
     audio = np.concatenate([c.audio for c in chunks])
     assert len(audio) > SAMPLE_RATE // 2, f"no speech for {text!r}"
-    return pcm16(audio)
+    # The output starts and ends within 10 ms of speech (joins.EDGE_SAMPLES). pocketsphinx
+    # estimates its cepstral mean and speech onset from a lead-in that any recording has, and
+    # without one misheard the first word ("It weighs" as "ways"): give it the room a mic would.
+    room = np.zeros(round(LEAD_IN * SAMPLE_RATE), dtype=np.float32)
+    return pcm16(np.concatenate([room, audio, room]))
 
 
 @pytest.fixture(scope="module")
