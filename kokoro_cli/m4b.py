@@ -1,7 +1,12 @@
-"""M4B audiobooks through PyAV: AAC audio encoded as it arrives, chapter marks, tags, a cover.
+"""M4B audiobooks: AAC encoded by PyAV (FFmpeg) as audio arrives, in an MP4 container we write.
 
-PyAV's wheels carry FFmpeg's libraries, so no system ffmpeg is needed. Like the other file
-sinks, it writes a hidden temporary beside the target and renames it only on commit.
+FFmpeg's own MP4 muxer keeps ~80 bytes per AAC packet in memory until the end (~6.5 MB per
+hour at 24 kHz), so the container is ours (kokoro_cli.mp4): packets go straight to the file,
+and only a compact index stays (4 bytes a packet, 8 per chunk of CHUNK_PACKETS), ~0.35 MB
+per hour. The moov box (index, chapters, tags) goes after the audio: its size is only known at
+the end, and putting it first would mean rewriting the whole file. Players read it either way
+from a local file. Like the other sinks, it writes a hidden temporary beside the target and
+renames it only on commit.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from kokoro_cli import SAMPLE_RATE
+from kokoro_cli import SAMPLE_RATE, __version__, mp4
 from kokoro_cli.audio import temp_path, to_pcm16
 from kokoro_cli.errors import KokoroError, UsageError
 
 BIT_RATE = 64_000  # mono speech: transparent at 64 kb/s AAC-LC (~29 MB per hour)
+AAC_FRAME = 1024  # samples per AAC-LC packet
+CHUNK_PACKETS = 64  # packets per chunk (~2.7 s): one 8-byte offset each
+AUDIO_TRACK, CHAPTER_TRACK = 1, 2
 # ISO 639-1 (what EPUBs say) to the 639-2 codes MP4 stores on the audio track.
 ISO639_2 = {
     "en": "eng",
@@ -32,25 +40,16 @@ ISO639_2 = {
     "nl": "nld",
     "ru": "rus",
 }
-COVER_CODECS = {"jpeg": "mjpeg", "png": "png"}
-
-
-def _image_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height of a JPEG or PNG, probed by FFmpeg itself; None if it cannot."""
-    import io
-
-    import av
-
-    try:
-        with av.open(io.BytesIO(data)) as image:
-            ctx = image.streams.video[0].codec_context
-            return (ctx.width, ctx.height) if ctx.width and ctx.height else None
-    except (av.error.FFmpegError, IndexError, OSError):
-        return None
+# What a cover must start with to be stored (an image a player cannot read is left out).
+COVER_MAGIC = {"jpeg": b"\xff\xd8\xff", "png": b"\x89PNG\r\n\x1a\n"}
 
 
 class M4bSink:
-    """An audio sink that also takes chapter marks; `narrator` is the voice."""
+    """An audio sink that also takes chapter marks; `narrator` is the voice.
+
+    `wide_from` is where offsets and the mdat size switch to their 64-bit forms (co64, a
+    64-bit mdat header): 4 GB, lowered only by tests, which cannot write 4 GB of audio.
+    """
 
     def __init__(
         self,
@@ -62,6 +61,7 @@ class M4bSink:
         narrator: str = "",
         cover: bytes | None = None,
         cover_type: str = "",
+        wide_from: int = mp4.U32,
     ) -> None:
         import av
 
@@ -69,35 +69,45 @@ class M4bSink:
         if not self.path.parent.is_dir():
             raise UsageError(f"output folder {self.path.parent} does not exist; create it first")
         self.tmp = temp_path(self.path)
-        self.frames = 0
-        self.marks: list[tuple[int, str]] = []  # (start frame, title)
-        self._cover = cover if cover_type in COVER_CODECS else None
+        self.frames = 0  # samples written
+        self.marks: list[tuple[int, str]] = []  # (start sample, title)
+        self.language = ISO639_2.get(language.lower().split("-")[0], "und")
+        self.cover = (
+            cover if cover and cover.startswith(COVER_MAGIC.get(cover_type, b"-")) else None
+        )
+        self.cover_type = cover_type
+        self.tags = {
+            b"\xa9nam": title,
+            b"\xa9alb": title,
+            b"\xa9ART": author,
+            b"aART": author,
+            b"\xa9wrt": narrator,  # composer: the voice that reads it
+            b"\xa9gen": "Audiobook",
+            b"\xa9cmt": f"Narrated by {narrator} (Kokoro-82M)" if narrator else "",
+            b"\xa9too": f"kokoro-cli {__version__}",
+        }
+        self.wide_from = wide_from
+        self.index = mp4.SampleIndex(CHUNK_PACKETS, SAMPLE_RATE)
+        self.priming: int | None = None  # encoder delay: samples before the audio starts
+        self.encoder = av.CodecContext.create("aac", "w")
+        self.encoder.sample_rate = SAMPLE_RATE
+        self.encoder.layout = "mono"
+        self.encoder.format = "fltp"
+        self.encoder.bit_rate = BIT_RATE
+        self.encoder.time_base = Fraction(1, SAMPLE_RATE)
+        self.encoder.open()
         try:
-            self.container = av.open(str(self.tmp), "w", format="mp4", options={"brand": "M4B "})
-        except (OSError, av.error.FFmpegError) as exc:
-            raise KokoroError(f"cannot write {self.path}: {exc}; check the folder") from None
-        tags = {"title": title, "album": title, "artist": author, "album_artist": author}
-        tags.update({"composer": narrator, "genre": "Audiobook"})
-        if narrator:
-            tags["comment"] = f"Narrated by {narrator} (Kokoro-82M)"
-        self.container.metadata.update({k: v for k, v in tags.items() if v})
-        self.stream = self.container.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
-        self.stream.bit_rate = BIT_RATE
-        code = ISO639_2.get(language.lower().split("-")[0])
-        if code:
-            self.stream.metadata["language"] = code
-        self._pic = None
-        size = _image_size(self._cover) if self._cover is not None else None
-        if size is None:
-            self._cover = None  # an image FFmpeg cannot read is left out, not fatal
-        else:
-            self._pic = self.container.add_mux_stream(
-                COVER_CODECS[cover_type], width=size[0], height=size[1]
-            )
-            self._pic.disposition = av.stream.Disposition.attached_pic
+            self.file = open(self.tmp, "wb")  # noqa: SIM115 (closed by commit or abort)
+            mp4.ftyp(b"M4B ", [b"M4B ", b"M4A ", b"mp42", b"isom"]).write(self.file)
+            self.mdat = self.file.tell()
+            self.file.write(bytes(mp4.MDAT_HEADER))  # filled in by commit
+        except OSError as exc:
+            self.abort()
+            raise KokoroError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        self.pos = self.file.tell()
 
     def chapter(self, title: str) -> None:
-        """Start a chapter at the current position."""
+        """Start a chapter at the current position (audio before the first belongs to it)."""
         self.marks.append((self.frames, title))
 
     def write(self, audio: np.ndarray) -> None:
@@ -110,41 +120,86 @@ class M4bSink:
         frame.sample_rate = SAMPLE_RATE
         frame.pts = self.frames
         frame.time_base = Fraction(1, SAMPLE_RATE)
-        self._mux(self.stream.encode(frame))
+        self._put(self.encoder.encode(frame))
         self.frames += len(audio)
 
-    def _mux(self, packets: list) -> None:
+    def _put(self, packets: list) -> None:
+        """Append AAC packets to the mdat and index them."""
         try:
-            self.container.mux(packets)
+            for packet in packets:
+                if self.priming is None:  # the first packet starts `priming` samples early
+                    self.priming = max(0, -(packet.pts or 0))
+                data = bytes(packet)
+                self.file.write(data)
+                self.index.add(self.pos, len(data), packet.duration or AAC_FRAME)
+                self.pos += len(data)
         except OSError as exc:
             raise KokoroError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
     def commit(self) -> None:
-        import av
-
-        self._mux(self.stream.encode(None))
-        if self._pic is not None and self._cover is not None:
-            packet = av.Packet(self._cover)
-            packet.stream = self._pic
-            packet.pts = packet.dts = 0
-            self._mux([packet])
-        ends = [start for start, _ in self.marks[1:]] + [self.frames]
-        self.container.set_chapters(
-            [
-                {
-                    "id": i + 1,
-                    "start": start,
-                    "end": end,
-                    "time_base": Fraction(1, SAMPLE_RATE),
-                    "metadata": {"title": title},
-                }
-                for i, ((start, title), end) in enumerate(zip(self.marks, ends, strict=True))
-            ]
-        )
-        self.container.close()
+        self._put(self.encoder.encode(None))
+        try:
+            chapters = self._write_chapters()
+            size = self.pos - self.mdat
+            self._moov(chapters).write(self.file)
+            self.file.seek(self.mdat)
+            self.file.write(mp4.mdat_header(size, size >= self.wide_from))
+            self.file.close()
+        except OSError as exc:
+            raise KokoroError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         os.replace(self.tmp, self.path)
+
+    def _write_chapters(self) -> mp4.SampleIndex | None:
+        """The chapter titles, as samples of a text track, after the audio in the mdat."""
+        if not self.marks:
+            return None
+        chapters = mp4.SampleIndex(len(self.marks), SAMPLE_RATE)
+        ends = [start for start, _ in self.marks[1:]] + [self.frames]
+        for (start, title), end in zip(self.marks, ends, strict=True):
+            sample = mp4.chapter_sample(title)
+            self.file.write(sample)
+            chapters.add(self.pos, len(sample), end - start)
+            self.pos += len(sample)
+        return chapters
+
+    def _moov(self, chapters: mp4.SampleIndex | None) -> mp4.Box:
+        """The movie: the audio track (its edit list skips the encoder's priming, so the
+        track lasts exactly `frames`), the chapter track, chpl and the tags."""
+        audio = self.index
+        peak, mean = audio.peak * 8, audio.bytes * 8 * SAMPLE_RATE // max(1, self.frames)
+        entry = mp4.mp4a(
+            bytes(self.encoder.extradata or b""),
+            SAMPLE_RATE,
+            1,
+            AUDIO_TRACK,
+            audio.largest,
+            peak,
+            mean,
+        )
+        sound = [
+            mp4.tkhd(AUDIO_TRACK, self.frames, enabled=True, audio=True),
+            mp4.edts(self.frames, self.priming or 0),
+        ]
+        if chapters is not None:  # QuickTime chapters: Apple's players read these
+            sound.append(mp4.Box(b"tref", mp4.Box(b"chap", CHAPTER_TRACK.to_bytes(4, "big"))))
+        stbl = mp4.Box(b"stbl", *audio.tables(entry, self.wide_from), *audio.roll())
+        minf = mp4.Box(b"minf", mp4.smhd(), mp4.dinf(), stbl)
+        head = mp4.mdhd(SAMPLE_RATE, audio.duration, self.language)
+        sound.append(mp4.Box(b"mdia", head, mp4.hdlr(b"soun", "SoundHandler"), minf))
+        tracks = [mp4.Box(b"trak", *sound)]
+        udta = [mp4.meta(self.tags, self.cover, self.cover_type)]
+        if chapters is not None:
+            stbl = mp4.Box(b"stbl", *chapters.tables(mp4.text_entry(), self.wide_from))
+            minf = mp4.Box(b"minf", mp4.gmhd(), mp4.dinf(), stbl)
+            head = mp4.mdhd(SAMPLE_RATE, chapters.duration, self.language)
+            mdia = mp4.Box(b"mdia", head, mp4.hdlr(b"text", "ChapterHandler"), minf)
+            tkhd = mp4.tkhd(CHAPTER_TRACK, self.frames, enabled=False, audio=False)
+            tracks.append(mp4.Box(b"trak", tkhd, mdia))
+            udta.insert(0, mp4.chpl(self.marks, SAMPLE_RATE))  # Nero chapters: most others
+        movie = mp4.mvhd(SAMPLE_RATE, self.frames, len(tracks) + 1)
+        return mp4.Box(b"moov", movie, *tracks, mp4.Box(b"udta", *udta))
 
     def abort(self) -> None:
         with suppress(Exception):
-            self.container.close()
+            self.file.close()
         self.tmp.unlink(missing_ok=True)
