@@ -3,6 +3,7 @@
     python bench/book.py --chars 700       # both (about 20 minutes on 2 cores)
     python bench/book.py --hours 1 10      # the lengths of the memory run (the default)
     python bench/book.py --skip-throughput
+    python bench/book.py --skip-throughput --subtitles json --words   # with word cues too
 
 Throughput: the same text through say's path (synthesize() into a WAV file) and book.render()
 (title, pauses, M4B encoding; chunk cache off and on), in one process with the model loaded
@@ -12,8 +13,9 @@ Memory: the book pipeline (text reader, front-end with espeak, segmenting, M4B e
 generated text files of the given lengths, in a subprocess each, with the model replaced by a
 stand-in that returns as many samples as the real one would (80 ms per phoneme token) at once:
 the real model's memory is per chunk and the same for every length, while what could grow with
-the book (readers, buffers, the encoder, chapter lists) is all still there. Peak RSS is
-ru_maxrss of that subprocess. Nothing here is asserted by the tests.
+the book (readers, buffers, the encoder, chapter lists, subtitle cues) is all still there. The
+stand-in also returns token durations, so --subtitles gets real cues. Peak RSS is ru_maxrss of
+that subprocess. Nothing here is asserted by the tests.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ ROOT = HERE.parent
 ROUNDS = 2
 WORDS_PER_HOUR = 2.6 * 3600  # the --plan rate
 SECONDS_PER_TOKEN = 0.08  # the stand-in model's audio per phoneme token
+TOKEN_FRAMES = [3, 3, 3, 3, 4]  # its durations, in model frames: 3.2 x 25 ms = 80 ms a token
 SENTENCES = [
     "The river ran quietly past the old mill, where nobody had worked for years.",
     "She counted the boats, one by one, and wrote their names in a small notebook.",
@@ -138,21 +141,24 @@ def _make_text(path: Path, hours: float) -> None:
             k += 1
 
 
-def worker(path: str, out: str) -> None:
-    """Render `path` with the stand-in model; print peak RSS (MB) and audio hours."""
+def worker(path: str, out: str, subtitles: str = "", words: bool = False) -> None:
+    """Render `path` with the stand-in model (and `subtitles`, a kind, beside `out`); print
+    peak RSS (MB) and audio hours."""
     import numpy as np
 
-    from kokoro_cli import SAMPLE_RATE, book
+    from kokoro_cli import FRAME_SAMPLES, audio, book
     from kokoro_cli.documents import read_document
     from kokoro_cli.pipeline import SynthesisConfig
 
     class StandIn:
         def speak(self, tokens: list[int], pack: object, speed: float = 1.0) -> np.ndarray:
-            n = int(len(tokens) * SECONDS_PER_TOKEN * SAMPLE_RATE)
-            return (0.01 * np.sin(np.arange(n, dtype=np.float32) * 0.05)).astype(np.float32)
+            return self.speak_timed(tokens, pack, speed)[0]
 
         def speak_timed(self, tokens: list[int], pack: object, speed: float = 1.0) -> tuple:
-            return self.speak(tokens, pack, speed), []  # no durations: no word timings
+            durations = np.resize(TOKEN_FRAMES, len(tokens) + 2)  # and the two pads
+            n = int(durations.sum()) * FRAME_SAMPLES
+            wave = (0.01 * np.sin(np.arange(n, dtype=np.float32) * 0.05)).astype(np.float32)
+            return wave, durations
 
     class Quiet:
         def start_chapter(self, *a: object) -> None: ...
@@ -160,6 +166,7 @@ def worker(path: str, out: str) -> None:
         def end_chapter(self, *a: object) -> None: ...
 
     doc = read_document(Path(path))
+    timings = book.Timings(by_word=words) if subtitles else None
     done = book.render(
         doc,
         list(range(1, len(doc.chapters) + 1)),
@@ -170,21 +177,29 @@ def worker(path: str, out: str) -> None:
         fmt="wav",
         narrator="af_heart",
         progress=Quiet(),
+        timings=timings,
     )
+    if timings is not None:  # as book.run() writes them
+        cues = Path(out).with_suffix(f".{subtitles}")
+        audio.write_text_atomic(cues, audio.render_subtitles(timings.cues, subtitles))
     hours = sum(r.duration for r in done) / 3600
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{peak:.1f} {hours:.2f}")
 
 
-def memory(hours_list: list[float], ext: str) -> None:
-    print(f"\npeak RSS of the book pipeline writing .{ext} (stand-in model, see the docstring)")
+def memory(hours_list: list[float], ext: str, subtitles: str, words: bool) -> None:
+    also = f" and {'word' if words else 'sentence'} cues in .{subtitles}" if subtitles else ""
+    print(
+        f"\npeak RSS of the book pipeline writing .{ext}{also} (stand-in model, see the docstring)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for hours in hours_list:
             text = Path(tmp) / f"book-{hours}.txt"
             _make_text(text, hours)
             t = time.perf_counter()
             out = subprocess.run(
-                [sys.executable, __file__, "--worker", str(text), str(Path(tmp) / f"o.{ext}")],
+                [sys.executable, __file__, "--worker", str(text), str(Path(tmp) / f"o.{ext}")]
+                + [subtitles or "-", "words" if words else "sentences"],
                 env=_env(),
                 capture_output=True,
                 text=True,
@@ -206,19 +221,22 @@ def main() -> None:
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--ext", default="m4b", help="output of the memory run: m4b, wav, ...")
-    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--subtitles", choices=["srt", "vtt", "json"], help="memory run: cues too")
+    parser.add_argument("--words", action="store_true", help="memory run: word cues")
+    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--synth-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.synth_worker:
         synth_worker(args.synth_worker[0], int(args.synth_worker[1]))
         return
     if args.worker:
-        worker(*args.worker)
+        text, out, kind, unit = args.worker
+        worker(text, out, "" if kind == "-" else kind, unit == "words")
         return
     if not args.skip_throughput:
         throughput(args.text, args.chars, args.rounds)
     if not args.skip_memory:
-        memory(args.hours, args.ext)
+        memory(args.hours, args.ext, args.subtitles or "", args.words)
 
 
 if __name__ == "__main__":
