@@ -146,7 +146,7 @@ def worker(path: str, out: str, subtitles: str = "", words: bool = False) -> Non
     peak RSS (MB) and audio hours."""
     import numpy as np
 
-    from kokoro_cli import FRAME_SAMPLES, audio, book
+    from kokoro_cli import FRAME_SAMPLES, book
     from kokoro_cli.documents import read_document
     from kokoro_cli.pipeline import SynthesisConfig
 
@@ -180,8 +180,7 @@ def worker(path: str, out: str, subtitles: str = "", words: bool = False) -> Non
         timings=timings,
     )
     if timings is not None:  # as book.run() writes them
-        cues = Path(out).with_suffix(f".{subtitles}")
-        audio.write_text_atomic(cues, audio.render_subtitles(timings.cues, subtitles))
+        timings.write(Path(out).with_suffix(f".{subtitles}"), subtitles)
     hours = sum(r.duration for r in done) / 3600
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{peak:.1f} {hours:.2f}")

@@ -13,6 +13,7 @@ import shutil
 import struct
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -235,19 +236,33 @@ def _stamp(seconds: float, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
-def render_subtitles(cues: list[Cue], kind: str) -> str:
+def render_subtitles(cues: Iterable[Cue], kind: str) -> str:
     """SubRip (.srt), WebVTT (.vtt) or JSON (a list of cue objects) text for the cues."""
-    if kind == "json":
-        rows = ",\n ".join(json.dumps(cue.as_json(), ensure_ascii=False) for cue in cues)
-        return f"[{rows}]\n"  # one cue a line
-    lines: list[str] = ["WEBVTT", ""] if kind == "vtt" else []
-    sep = "." if kind == "vtt" else ","
-    for i, cue in enumerate(cues, 1):
-        if kind == "srt":
-            lines.append(str(i))
-        lines.append(f"{_stamp(cue.start, sep)} --> {_stamp(cue.end, sep)}")
-        lines += [" ".join((cue.caption or cue.text).split()), ""]
-    return "\n".join(lines)
+    return "".join(subtitle_pieces(cues, kind))
+
+
+def subtitle_pieces(cues: Iterable[Cue], kind: str) -> Iterator[str]:
+    """render_subtitles()' text a cue at a time (`kokoro book` streams a book's cues)."""
+    if kind == "json":  # one cue a line
+        sep = "["
+        for cue in cues:
+            yield sep + json.dumps(cue.as_json(), ensure_ascii=False)
+            sep = ",\n "
+        yield "[]\n" if sep == "[" else "]\n"
+        return
+
+    def lines() -> Iterator[str]:
+        if kind == "vtt":
+            yield from ("WEBVTT", "")
+        sep = "." if kind == "vtt" else ","
+        for i, cue in enumerate(cues, 1):
+            if kind == "srt":
+                yield str(i)
+            yield f"{_stamp(cue.start, sep)} --> {_stamp(cue.end, sep)}"
+            yield from (" ".join((cue.caption or cue.text).split()), "")
+
+    for n, line in enumerate(lines()):
+        yield f"\n{line}" if n else line
 
 
 SUBTITLE_KINDS = ("srt", "vtt", "json")

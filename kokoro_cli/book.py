@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -134,12 +134,47 @@ def chapter_text(chapter: Chapter) -> str:
     return PARAGRAPH_BREAK.join([spoken_title(chapter.title), *chapter.paragraphs()])
 
 
-@dataclass
 class Timings:
-    """Which subtitle cues to collect while rendering, and the list they go into."""
+    """Which subtitle cues to collect while rendering, and where they go: a temporary file, a
+    line each, read back when the subtitles are written. Held as objects, a 10-hour book's
+    ~100,000 word cues took ~35 MB (bench/README.md)."""
 
-    by_word: bool = False
-    cues: list = field(default_factory=list)  # audio.Cue, in book time
+    def __init__(self, by_word: bool = False) -> None:
+        import tempfile
+
+        self.by_word = by_word
+        self.count = 0
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # gone when closed
+
+    def add(self, cue: Any) -> None:
+        """Keep an audio.Cue (in book time)."""
+        self._spool.write(json.dumps(list(astuple(cue)), ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def cues(self) -> Iterator[Any]:
+        """The audio.Cues in the order they were added (JSON gives floats back exactly)."""
+        from kokoro_cli.audio import Cue
+
+        self._spool.seek(0)
+        for line in self._spool:
+            yield Cue(*json.loads(line))
+
+    def write(self, path: Path, kind: str) -> None:
+        """The cues as a .srt/.vtt/.json file, streamed through a temporary and renamed."""
+        import os
+
+        from kokoro_cli.audio import subtitle_pieces, temp_path
+
+        tmp = temp_path(path)
+        try:
+            with tmp.open("w", encoding="utf-8") as f:
+                f.writelines(subtitle_pieces(self.cues(), kind))
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self._spool.close()
 
 
 def chapter_audio(
@@ -184,7 +219,7 @@ def chapter_audio(
             for cue in cues(words, text, by_word=timings.by_word):
                 cue.char_start, cue.char_end = cue.char_start + at, cue.char_end + at
                 cue.chapter = number
-                timings.cues.append(cue)
+                timings.add(cue)
 
     title = spoken_title(chapter.title)
     yield from speak(title, 0, False)
@@ -417,21 +452,25 @@ def run(
         model = Quantized(model)  # the same bytes as a run through the cache
     timings = Timings(by_word=words) if subtitles else None
     words_total = sum(book.chapters[i - 1].words for i in selection)
-    with BookProgress(len(selection), words_total, quiet=quiet) as progress:
-        done = render(
-            book,
-            selection,
-            config,
-            model,
-            output=output,
-            split=split,
-            fmt=fmt,
-            narrator=config.voice,
-            progress=progress,
-            timings=timings,
-        )
-    if subtitles and kind and timings is not None:
-        audio.write_text_atomic(subtitles, audio.render_subtitles(timings.cues, kind))
+    try:
+        with BookProgress(len(selection), words_total, quiet=quiet) as progress:
+            done = render(
+                book,
+                selection,
+                config,
+                model,
+                output=output,
+                split=split,
+                fmt=fmt,
+                narrator=config.voice,
+                progress=progress,
+                timings=timings,
+            )
+        if subtitles and kind and timings is not None:
+            timings.write(subtitles, kind)
+    finally:
+        if timings is not None:
+            timings.close()
     if cached is not None:
         if cached.hits and not quiet:
             import sys
