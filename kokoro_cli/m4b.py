@@ -107,8 +107,9 @@ class M4bSink:
         self.pos = self.file.tell()
 
     def chapter(self, title: str) -> None:
-        """Start a chapter at the current position (audio before the first belongs to it)."""
-        self.marks.append((self.frames, title))
+        """Start a chapter at the current position; the first starts the book (chapter
+        tracks have no gaps, so audio before the first mark belongs to it)."""
+        self.marks.append((self.frames if self.marks else 0, title))
 
     def write(self, audio: np.ndarray) -> None:
         import av

@@ -207,3 +207,16 @@ def test_same_input_same_bytes(tmp_path: Path) -> None:
     write_book(tmp_path / "a.m4b")
     write_book(tmp_path / "b.m4b")
     assert (tmp_path / "a.m4b").read_bytes() == (tmp_path / "b.m4b").read_bytes()
+
+
+def test_audio_before_the_first_mark_is_in_the_first_chapter(tmp_path: Path) -> None:
+    sink = M4bSink(tmp_path / "late.m4b", title="Late")
+    sink.write(tone(300, 12_000))
+    sink.chapter("One")
+    sink.write(tone(400, 12_000))
+    sink.chapter("Two")
+    sink.write(tone(500, 12_000))
+    sink.commit()
+    chapters = probe(tmp_path / "late.m4b")["chapters"]
+    spans = [(float(c["start_time"]), float(c["end_time"])) for c in chapters]
+    assert spans == [pytest.approx((0.0, 1.0), abs=FRAME), pytest.approx((1.0, 1.5), abs=FRAME)]
