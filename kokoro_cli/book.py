@@ -143,13 +143,11 @@ class Timings:
         import tempfile
 
         self.by_word = by_word
-        self.count = 0
         self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # gone when closed
 
     def add(self, cue: Any) -> None:
         """Keep an audio.Cue (in book time)."""
         self._spool.write(json.dumps(list(astuple(cue)), ensure_ascii=False) + "\n")
-        self.count += 1
 
     def cues(self) -> Iterator[Any]:
         """The audio.Cues in the order they were added (JSON gives floats back exactly)."""

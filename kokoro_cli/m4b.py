@@ -1,6 +1,6 @@
 """M4B audiobooks: AAC encoded by PyAV (FFmpeg) as audio arrives, in an MP4 container we write.
 
-FFmpeg's own MP4 muxer keeps ~80 bytes per AAC packet in memory until the end (~6.5 MB per
+FFmpeg's own MP4 muxer keeps ~70 bytes per AAC packet in memory until the end (~6 MB per
 hour at 24 kHz), so the container is ours (kokoro_cli.mp4): packets go straight to the file,
 and only a compact index stays (4 bytes a packet, 8 per chunk of CHUNK_PACKETS), ~0.35 MB
 per hour. The moov box (index, chapters, tags) goes after the audio: its size is only known at
