@@ -24,6 +24,7 @@ AUDIO_STREAM = 0x05  # esds streamType
 ROLL = -1  # AAC: a packet decodes right only after the one before it (sgpd 'roll')
 TEXT_UTF8 = 0x0100  # QuickTime 'encd' value: the chapter title is UTF-8
 TITLE_BYTES = 1024  # of a chapter title (a text sample may hold 65,535; a heading is shorter)
+CHPL_MAX = 255  # chpl: chapters, and bytes of a title (both counted in one byte)
 DATA_UTF8, DATA_INT, DATA_JPEG, DATA_PNG = 1, 21, 13, 14  # ilst 'data' types
 
 
@@ -228,14 +229,13 @@ class SampleIndex:
         )
         wide = bool(self.offsets) and self.offsets[-1] >= limit
         offsets = Table(self.offsets, 8) if wide else Table(array("I", self.offsets), 4)
+        count = struct.pack(">I", len(self.offsets))
         return [
             stsd(entry),
             Box(b"stts", full(0), stts),
             Box(b"stsc", full(0), stsc),
             Box(b"stsz", full(0), struct.pack(">II", 0, len(self.sizes)), Table(self.sizes, 4)),
-            Box(
-                b"co64" if wide else b"stco", full(0), struct.pack(">I", len(self.offsets)), offsets
-            ),
+            Box(b"co64" if wide else b"stco", full(0), count, offsets),
         ]
 
     def roll(self) -> list[Box]:
@@ -254,9 +254,9 @@ def chapter_sample(title: str) -> bytes:
 def chpl(marks: list[tuple[int, str]], timescale: int) -> Box:
     """Nero's chapter list: start in 100 ns units and a title of at most 255 bytes each.
     Its count is one byte, so it holds the first 255 chapters (the text track holds all)."""
-    body = bytearray(full(1) + bytes(4) + bytes([min(len(marks), 255)]))
-    for start, title in marks[:255]:
-        text = title.encode()[:255].decode(errors="ignore").encode()
+    body = bytearray(full(1) + bytes(4) + bytes([min(len(marks), CHPL_MAX)]))
+    for start, title in marks[:CHPL_MAX]:
+        text = title.encode()[:CHPL_MAX].decode(errors="ignore").encode()
         body += struct.pack(">QB", start * 10_000_000 // timescale, len(text)) + text
     return Box(b"chpl", bytes(body))
 
