@@ -147,6 +147,45 @@ def test_tones_read_back(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*.part"))
 
 
+def menu_marks(menu: dict) -> list[tuple[float, str]]:
+    """(start seconds, title) of a mediainfo menu: its keys are _HH_MM_SS_mmm."""
+    marks = []
+    for key, title in menu.get("extra", {}).items():
+        if key.startswith("_") and key[1:3].isdigit():
+            h, m, s, ms = (int(x) for x in key[1:].split("_"))
+            marks.append((h * 3600 + m * 60 + s + ms / 1000, title))
+    return marks
+
+
+@pytest.mark.skipif(not shutil.which("mediainfo"), reason="apt-get install mediainfo")
+def test_both_chapter_lists_read_by_mediainfo(tmp_path: Path) -> None:
+    """MediaInfo, a reader apart from FFmpeg, lists the QuickTime chapter track and Nero's
+    chpl separately (ffprobe merges them, so it cannot tell if one were broken)."""
+    path = tmp_path / "tones.m4b"
+    sent = write_book(path, cover=PNG, cover_type="png")
+    out = subprocess.run(["mediainfo", "--Output=JSON", str(path)], capture_output=True, check=True)
+    tracks = json.loads(out.stdout)["media"]["track"]
+    general = next(t for t in tracks if t["@type"] == "General")
+    assert general["CodecID"].strip() == "M4B" and general["Cover"] == "Yes"
+    assert (general["Album"], general["Performer"], general["Composer"]) == (
+        "Tones",
+        "Ann Author",
+        "af_heart",
+    )
+    assert general["ContentType"] == "Audiobook"  # stik: Apple files it under audiobooks
+    assert float(general["Duration"]) == pytest.approx(len(sent) / RATE, abs=0.002)
+    audio = next(t for t in tracks if t["@type"] == "Audio")
+    assert (audio["Format"], audio["SamplingRate"], audio["Channels"]) == ("AAC", "24000", "1")
+    assert audio["Language"] == "fr"
+    menus = [t for t in tracks if t["@type"] == "Menu"]
+    assert len(menus) == 2 and menus[0]["CodecID"] == "text"  # the chapter track, then chpl
+    starts = np.cumsum([0] + [n for _, _, n in CHAPTERS])[:-1] / RATE
+    for menu in menus:
+        marks = menu_marks(menu)
+        assert [title for _, title in marks] == [t for t, _, _ in CHAPTERS]
+        assert [at for at, _ in marks] == pytest.approx(list(starts), abs=0.002)
+
+
 def test_jpeg_cover_and_no_bad_cover(tmp_path: Path) -> None:
     image = jpeg()
     write_book(tmp_path / "j.m4b", cover=image, cover_type="jpeg")
