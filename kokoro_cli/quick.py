@@ -75,25 +75,25 @@ def parse_say(args: list[str]) -> dict[str, Any] | None:
 
 def say(options: dict[str, Any]) -> int | None:
     """Speak through the server; the exit status, or None to leave it to the full CLI."""
-    request = _request(options)
-    if request is None:
-        return None
-    from kokoro_cli import client
-    from kokoro_cli.errors import KokoroError
-
-    address = request.pop("address")
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        response = client.request_speech(address, request)
-        if response is None:
-            return None  # nobody answered after all: synthesize here
-        if options["output"] == "-":
-            _to_stdout(response)
-        else:
-            _to_file(response, Path(options["output"]))
-    except KokoroError as exc:
-        print(f"kokoro: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        request = _request(options)
+        if request is None:
+            return None
+        from kokoro_cli import client
+        from kokoro_cli.errors import KokoroError
+
+        try:
+            response = client.request_speech(request.pop("address"), request)
+            if response is None:
+                return None  # nobody answered after all: synthesize here
+            if options["output"] == "-":
+                _to_stdout(response)
+            else:
+                _to_file(response, Path(options["output"]))
+        except KokoroError as exc:
+            print(f"kokoro: error: {exc}", file=sys.stderr)
+            return exc.exit_code
     except KeyboardInterrupt:
         print("kokoro: interrupted", file=sys.stderr)
         return 130

@@ -518,3 +518,25 @@ def test_the_server_sends_whole_files_only(served: Served) -> None:
     for bad, message in [({"output": ""}, "'output' is missing"), ({"output": "x.doc"}, "unsupported output format 'doc'")]:  # fmt: skip
         with pytest.raises(UsageError, match=message):
             client.request_speech(address, {**body, **bad})
+
+
+def test_a_killed_one_liner_leaves_nothing_and_frees_the_server(
+    served: Served, tmp_path: Path
+) -> None:
+    """SIGTERM while the server makes a long file: no file, no temporary, exit 143; the server
+    notices at its next chunk and answers the next request."""
+    env = {**os.environ, "KOKORO_SERVER": f"unix:{served.socket}"}
+    args = ["say", "-f", "long.txt", "-o", "long.wav"]
+    (tmp_path / "long.txt").write_text(" ".join([LONG] * 8))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", QUICK, *args], cwd=tmp_path, env=env, stderr=subprocess.PIPE
+    )
+    wait_for(lambda: json.loads(unix_get(served.socket, "/health")[1])["active"], "the request")
+    gone = served.stderr().count("a client went away")
+    proc.terminate()
+    _, err = proc.communicate(timeout=60)
+    assert err.decode().splitlines()[-1] == "143", err.decode()  # QUICK prints main()'s code
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.txt"]
+    wait_for(lambda: served.stderr().count("a client went away") > gone, "the server to notice")
+    code, heavy, _, err = quick(["say", HELLO, "-o", "after.wav"], tmp_path, env)
+    assert (code, heavy, err) == (0, [], "") and sf.info(tmp_path / "after.wav").duration > 0.5
