@@ -304,13 +304,13 @@ def say(
 
 def _server_address(voice: str) -> Any:
     """Where a running `kokoro serve` may answer `say` (client.Address), or None."""
-    from kokoro_cli import client, voices
+    from kokoro_cli import client, paths, voices
 
     if OPTS.model or OPTS.device != "cpu" or OPTS.precision != "auto":
         return None  # the server runs its own model; honour an explicit choice here
     if any(voices._looks_like_path(term) for term in voices.parse_blend(voice)[0]):
         return None  # a .pt path means this machine's file, relative to this folder
-    if client.lexicon_in_use():
+    if paths.lexicon_in_use():
         return None  # lexicon files are read, checked and reported on (unused entries) here
     return client.server_address()
 

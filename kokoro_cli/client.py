@@ -112,16 +112,6 @@ def server_address() -> Address | None:
     return Address(path=path) if path.is_socket() else None
 
 
-def lexicon_in_use() -> bool:
-    """Whether `say` would read a lexicon ($KOKORO_LEXICON, or the user's file; see
-    text.lexicon.sources, whose import this avoids: it loads the whole text front end)."""
-    if os.environ.get("KOKORO_LEXICON", "").strip():
-        return True
-    import platformdirs
-
-    return (Path(platformdirs.user_config_dir("kokoro-cli")) / "lexicon.txt").is_file()
-
-
 def _headers(api_key: str | None) -> dict[str, str]:
     headers = {"Content-Type": "application/json"}
     if api_key:

@@ -127,14 +127,14 @@ def _request(options: dict[str, Any]) -> dict[str, Any] | None:
             return None
         body.update(response_format="x-kokoro-file", output=output, format=options.get("format"))
 
-    from kokoro_cli import client
+    from kokoro_cli import client, paths
     from kokoro_cli.errors import UsageError
 
     try:
         address = client.server_address()
     except UsageError:
         return None  # a malformed KOKORO_SERVER: the full CLI reports it
-    if address is None or client.lexicon_in_use():
+    if address is None or paths.lexicon_in_use():
         return None
     text = _read_text(options)
     if text is None or (sys.stderr.isatty() and len(text) > PROGRESS_CHARS):
