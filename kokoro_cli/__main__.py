@@ -1,3 +1,3 @@
-from kokoro_cli.cli import main
+from kokoro_cli.quick import main
 
 main()

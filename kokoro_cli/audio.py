@@ -21,6 +21,7 @@ from typing import BinaryIO, Protocol
 import numpy as np
 
 from kokoro_cli import SAMPLE_RATE
+from kokoro_cli.atomic import temp_path, write_text_atomic  # noqa: F401 (re-exported)
 from kokoro_cli.errors import KokoroError, UsageError
 
 
@@ -67,15 +68,6 @@ class Sink(Protocol):
     def write(self, audio: np.ndarray) -> None: ...
     def commit(self) -> None: ...
     def abort(self) -> None: ...
-
-
-def temp_path(target: Path) -> Path:
-    """A hidden temporary beside `target`: same file system, so the final rename is atomic.
-
-    The name is fixed per target so that a run killed hard (no cleanup possible) leaves at most
-    one stale temporary, which the next run over the same target simply overwrites.
-    """
-    return target.with_name(f".{target.name}.part")
 
 
 class FileSink:
@@ -273,13 +265,3 @@ def subtitle_kind(path: Path) -> str:
     if kind not in SUBTITLE_KINDS:
         raise UsageError(f"subtitles must end in .srt, .vtt or .json, not {path.name!r}")
     return kind
-
-
-def write_text_atomic(path: Path, content: str) -> None:
-    """Write a small text file through a temporary + rename, like the audio sinks."""
-    tmp = temp_path(path)
-    try:
-        tmp.write_text(content, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

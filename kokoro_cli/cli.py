@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kokoro_cli import __version__, joins
+from kokoro_cli import __version__, pauses
 from kokoro_cli.errors import KokoroError, UsageError
 from kokoro_cli.inputs import read_text
 
@@ -148,7 +148,7 @@ PauseSentenceOpt = Annotated[
     typer.Option(
         "--pause-sentence",
         help="Seconds of silence after each sentence "
-        f"[default: the model's own, about {joins.SENTENCE_PAUSE:g}].",
+        f"(default: the model's own, about {pauses.SENTENCE_PAUSE:g}).",
         show_default=False,
     ),
 ]
@@ -210,7 +210,7 @@ def say(
         bool, typer.Option("--words", help="One subtitle cue per word, not per sentence.")
     ] = False,
     pause_sentence: PauseSentenceOpt = None,
-    pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
+    pause_paragraph: PauseParagraphOpt = pauses.PARAGRAPH_PAUSE,
     show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
     phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
     no_server: Annotated[
@@ -231,15 +231,17 @@ def say(
     content = read_text(text, file)
     if words and not subtitles:
         raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
-    pauses = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
+    pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
     # word timings and pause settings are made here (the server's chunks carry neither)
     local = no_server or lexicon or subtitles or pause_sentence is not None
-    local = local or pause_paragraph != joins.PARAGRAPH_PAUSE
+    local = local or pause_paragraph != pauses.PARAGRAPH_PAUSE
     server = None if local else _server_address(voice)
     tts = lex = None
     if server is None:
         tts, lex = engine(), load_lexicon(lexicon)
-        tts.check(voice, speed, lang, phonemes=phonemes, **pauses)  # fail fast, before slow steps
+        tts.check(
+            voice, speed, lang, phonemes=phonemes, **pause_options
+        )  # fail fast, before slow steps
     else:  # the server checks voice and language (the same messages); no text/ import here
         from kokoro_cli.pipeline import check_speed
 
@@ -267,11 +269,11 @@ def say(
     if speech is None:
         if tts is None:  # the server did not answer: check everything here after all
             tts, lex = engine(), load_lexicon(lexicon)
-            tts.check(voice, speed, lang, phonemes=phonemes, **pauses)
+            tts.check(voice, speed, lang, phonemes=phonemes, **pause_options)
         # Reads the voice, then loads the model.
         speech = tts.stream(
             content, voice, speed, lang, phonemes=phonemes, lexicon=lex, fast_start=fast_start,
-            **pauses,
+            **pause_options,
         )  # fmt: skip
     sinks: list[Any] = []
     spoken: list[Any] = []  # the words, with their timings
@@ -302,13 +304,13 @@ def say(
 
 def _server_address(voice: str) -> Any:
     """Where a running `kokoro serve` may answer `say` (client.Address), or None."""
-    from kokoro_cli import client, voices
+    from kokoro_cli import client, paths, voices
 
     if OPTS.model or OPTS.device != "cpu" or OPTS.precision != "auto":
         return None  # the server runs its own model; honour an explicit choice here
     if any(voices._looks_like_path(term) for term in voices.parse_blend(voice)[0]):
         return None  # a .pt path means this machine's file, relative to this folder
-    if client.lexicon_in_use():
+    if paths.lexicon_in_use():
         return None  # lexicon files are read, checked and reported on (unused entries) here
     return client.server_address()
 
@@ -389,7 +391,7 @@ def batch(
         ),
     ] = None,
     pause_sentence: PauseSentenceOpt = None,
-    pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
+    pause_paragraph: PauseParagraphOpt = pauses.PARAGRAPH_PAUSE,
     lexicon: LexiconOpt = None,
     engine_: Annotated[
         Engine,
@@ -552,10 +554,10 @@ def book(
         typer.Option("--text", help="--plan --json: add each chapter's text (what cues index)."),
     ] = False,
     pause_sentence: PauseSentenceOpt = None,
-    pause_paragraph: PauseParagraphOpt = joins.PARAGRAPH_PAUSE,
+    pause_paragraph: PauseParagraphOpt = pauses.PARAGRAPH_PAUSE,
     pause_chapter: Annotated[
         float, typer.Option("--pause-chapter", help="Seconds of silence between chapters.")
-    ] = joins.CHAPTER_PAUSE,
+    ] = pauses.CHAPTER_PAUSE,
     cache: Annotated[
         bool, typer.Option(help="Keep finished chunks on disk so a killed run resumes.")
     ] = True,
@@ -583,9 +585,9 @@ def book(
         raise UsageError("--json goes with --plan")
     tts = engine()
     lex = load_lexicon(lexicon)
-    pauses = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
-    pauses["pause_chapter"] = pause_chapter
-    config = tts.check(voice, speed, lang, fast_start=False, lexicon=lex, **pauses)
+    pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
+    pause_options["pause_chapter"] = pause_chapter
+    config = tts.check(voice, speed, lang, fast_start=False, lexicon=lex, **pause_options)
 
     def load() -> Any:
         tts.load(config.lang)

@@ -1,7 +1,8 @@
 """Talk to a running `kokoro serve`: where it listens, one speech request, its chunk stream.
 
 This is `kokoro say`'s fast path, so it must stay light: the standard library's http.client over
-a Unix socket or TCP, numpy for the samples, and never torch (tests check sys.modules).
+a Unix socket or TCP, numpy only to decode frames, and never torch (tests check sys.modules).
+quick.py sends the commonest one-liners with nothing but this module and the standard library.
 
 Our own response format, "x-kokoro", carries what `say` needs besides the audio (text and
 phonemes per chunk, for --show-phonemes and --subtitles), one frame per synthesized chunk:
@@ -9,6 +10,10 @@ a 4-byte big-endian header length, a UTF-8 JSON header {"text", "phonemes", "sta
 then `samples` float32 little-endian samples. The same float samples as in-process synthesis, so
 `say` writes the same bytes either way. A server failure mid-stream arrives as a last frame whose
 header is {"error": {...}}, so the client can report it instead of keeping a truncated file.
+
+"x-kokoro-file" asks for the whole file `kokoro say -o OUTPUT` would write (the request names
+OUTPUT, and --format if given): the server writes it with the same sink and sends it once it is
+complete, with its length, or answers with an error instead.
 """
 
 from __future__ import annotations
@@ -18,20 +23,20 @@ import json
 import os
 import socket
 import struct
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kokoro_cli.errors import KokoroError, UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SERVER_ENV = "KOKORO_SERVER"  # unix:PATH, http://HOST:PORT, or off
 API_KEY_ENV = "KOKORO_API_KEY"
 SPEECH_PATH = "/v1/audio/speech"
 FRAMES = "x-kokoro"  # the response_format of our chunk frames
+FILE = "x-kokoro-file"  # the response_format of a whole output file
 _HEADER = struct.Struct(">I")
 CONNECT_TIMEOUT = 2.0  # seconds; a local server answers a connect at once or not at all
 READ_TIMEOUT = 600.0  # a long queue of other requests may come first
@@ -42,6 +47,8 @@ def runtime_dir() -> Path:
     base = os.environ.get("XDG_RUNTIME_DIR")
     if base:
         return Path(base) / "kokoro-cli"
+    import tempfile
+
     return Path(tempfile.gettempdir()) / f"kokoro-cli-{os.getuid()}"
 
 
@@ -49,8 +56,7 @@ def default_socket() -> Path:
     return runtime_dir() / "kokoro.sock"
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(NamedTuple):  # not a dataclass: importing dataclasses costs the fast path 5 ms
     """A Unix socket path, or a TCP host and port."""
 
     path: Path | None = None
@@ -106,16 +112,6 @@ def server_address() -> Address | None:
     return Address(path=path) if path.is_socket() else None
 
 
-def lexicon_in_use() -> bool:
-    """Whether `say` would read a lexicon ($KOKORO_LEXICON, or the user's file; see
-    text.lexicon.sources, whose import this avoids: it loads the whole text front end)."""
-    if os.environ.get("KOKORO_LEXICON", "").strip():
-        return True
-    import platformdirs
-
-    return (Path(platformdirs.user_config_dir("kokoro-cli")) / "lexicon.txt").is_file()
-
-
 def _headers(api_key: str | None) -> dict[str, str]:
     headers = {"Content-Type": "application/json"}
     if api_key:
@@ -166,6 +162,8 @@ def _error_message(raw: bytes) -> str:
 
 def encode_frame(header: dict[str, Any], audio: np.ndarray | None = None) -> bytes:
     """One x-kokoro frame: header length, JSON header, float32 samples."""
+    import numpy as np
+
     samples = b"" if audio is None else np.asarray(audio, dtype="<f4").tobytes()
     head = json.dumps({**header, "samples": len(samples) // 4}).encode()
     return _HEADER.pack(len(head)) + head + samples
@@ -173,6 +171,8 @@ def encode_frame(header: dict[str, Any], audio: np.ndarray | None = None) -> byt
 
 def read_frames(response: http.client.HTTPResponse) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
     """Decode x-kokoro frames as they arrive; an error frame raises its message."""
+    import numpy as np
+
     while True:
         size = _read_exactly(response, _HEADER.size, allow_end=True)
         if size is None:

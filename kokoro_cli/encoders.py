@@ -13,6 +13,8 @@ lags a chunk behind), and `finish()` the rest. Why these encoders:
   itself cannot read a FLAC stream whose header says "unknown length".
 - aac (ADTS) needs ffmpeg, as for `kokoro say -o x.aac`: a subprocess fed PCM on stdin, read by
   a thread, so its output streams too.
+- FileEncoder is `kokoro say -o FILE`'s own file sink, in a private folder: the file is sent
+  once complete, so `say` through the server writes the same bytes as without it.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ import io
 import queue
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from kokoro_cli import SAMPLE_RATE
-from kokoro_cli.audio import to_pcm16, wav_stream_header
+from kokoro_cli.audio import FileSink, Format, to_pcm16, wav_stream_header
 from kokoro_cli.errors import KokoroError
 
 # OpenAI's names and the media types its API answers with.
@@ -225,6 +229,31 @@ class FfmpegEncoder(Encoder):
         for pipe in (self._proc.stdin, self._proc.stdout):
             if pipe is not None and not pipe.closed:
                 pipe.close()
+
+
+class FileEncoder(Encoder):
+    """A whole output file, written by audio.FileSink into a private temporary folder; once
+    finish() has returned, `path` is complete (close() removes it)."""
+
+    def __init__(self, fmt: Format) -> None:
+        self._dir = Path(tempfile.mkdtemp(prefix="kokoro-serve-"))
+        self.path = self._dir / f"speech.{fmt.name}"
+        self._sink = FileSink(self.path, fmt)
+        self._done = False
+
+    def write(self, audio: np.ndarray) -> bytes:
+        self._sink.write(audio)
+        return b""
+
+    def finish(self) -> bytes:
+        self._sink.commit()
+        self._done = True
+        return b""
+
+    def close(self) -> None:
+        if not self._done:
+            self._sink.abort()
+        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 ENCODERS: dict[str, Callable[[], Encoder]] = {

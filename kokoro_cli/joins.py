@@ -17,22 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from kokoro_cli import SAMPLE_RATE
+from kokoro_cli.pauses import CLAUSE_PAUSE, WORD_PAUSE  # the defaults live there, numpy-free
 
 EDGE_SAMPLES = 240  # 10 ms of the model's own quiet kept at each speech edge, faded to zero
 WINDOW = 120  # 5 ms analysis windows to find the speech edges
 # Below this RMS a window is silence: the model's pauses sit at -60 to -90 dBFS, its quietest
 # speech sounds (final fricatives, releases) above -45 dBFS.
 SPEECH_RMS = 10 ** (-50 / 20)
-
-# Default pauses, in seconds from the end of speech to the start of the next. Sentences: the
-# median of the model's own sentence-end silences within a chunk (0.45 s measured at -40 dBFS
-# on 30 Harvard sentences), so a chunk join sounds like any other sentence end.
-SENTENCE_PAUSE = 0.45
-CLAUSE_PAUSE = 0.2  # a long sentence cut at a comma or semicolon (the model's own: 0.15-0.2 s)
-WORD_PAUSE = 0.05  # a sentence too long for one chunk, cut between words
-PARAGRAPH_PAUSE = 1.0
-CHAPTER_PAUSE = 2.0  # between chapters (`kokoro book`)
-MAX_PAUSE = 60.0  # seconds; longer silences are almost certainly a typo (500 instead of 500ms)
 
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
 _CLAUSE_END = re.compile(r"[,;:—–、，；：][\"'”’»)\]]*$")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from kokoro_cli import SAMPLE_RATE, joins
+from kokoro_cli import SAMPLE_RATE, joins, pauses
 
 if TYPE_CHECKING:
     from kokoro_cli.timing import Word
@@ -42,8 +42,8 @@ class SynthesisConfig:
     # keeps the model's own pauses inside chunks and puts their median where chunks join. The
     # chapter pause is for callers that join several texts (`kokoro book`): see pause().
     pause_sentence: float | None = None
-    pause_paragraph: float = joins.PARAGRAPH_PAUSE
-    pause_chapter: float = joins.CHAPTER_PAUSE
+    pause_paragraph: float = pauses.PARAGRAPH_PAUSE
+    pause_chapter: float = pauses.CHAPTER_PAUSE
     lexicon: Lexicon | None = None  # the user's pronunciations (text.lexicon.load)
 
 
@@ -78,9 +78,9 @@ def check_pauses(config: SynthesisConfig) -> None:
 
     for name in ("sentence", "paragraph", "chapter"):
         seconds = getattr(config, f"pause_{name}")
-        if seconds is not None and not 0 <= seconds <= joins.MAX_PAUSE:
+        if seconds is not None and not 0 <= seconds <= pauses.MAX_PAUSE:
             raise UsageError(
-                f"--pause-{name} {seconds:g} is out of range; use 0 to {joins.MAX_PAUSE:g} seconds"
+                f"--pause-{name} {seconds:g} is out of range; use 0 to {pauses.MAX_PAUSE:g} seconds"
             )
 
 
@@ -146,7 +146,7 @@ def synthesize(
         position += len(cut.audio)
         spoken = True
         explicit = chunk.pause_after > 0
-        sentence = joins.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
+        sentence = pauses.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
         owed = chunk.pause_after if explicit else joins.boundary_pause(chunk.text, sentence)
     gap = joins.silence(owed, joins.EDGE_SAMPLES if spoken else 0)
     if explicit and len(gap):  # pause tags at the very end are kept; a natural pause is not

@@ -28,14 +28,15 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from kokoro_cli import SAMPLE_RATE, client
-from kokoro_cli.encoders import MEDIA_TYPES, open_encoder
+from kokoro_cli.encoders import MEDIA_TYPES, FileEncoder, open_encoder
 from kokoro_cli.errors import KokoroError, UsageError, VoiceError
 from kokoro_cli.pipeline import AudioChunk, SynthesisConfig
 
 MAX_BODY = 1024 * 1024  # bytes of JSON: about a novel chapter of text per request
+FILE_BLOCK = 256 * 1024  # bytes per read when sending a finished x-kokoro-file
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) an oversized body up to this, to answer 413
 MODELS = ("kokoro", "tts-1", "tts-1-hd", "gpt-4o-mini-tts")  # OpenAI's names all mean Kokoro
-FORMATS = (*MEDIA_TYPES, client.FRAMES)
+FORMATS = (*MEDIA_TYPES, client.FRAMES, client.FILE)
 
 
 class ApiError(Exception):
@@ -130,6 +131,7 @@ class SpeechRequest:
     config: SynthesisConfig
     fmt: str
     timings: bool = False  # one JSON answer: the whole audio (base64) and its sentence cues
+    file: Any = None  # x-kokoro-file: the audio.Format of the file `say -o` would write
 
 
 def _field(payload: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any) -> Any:
@@ -196,7 +198,24 @@ def parse_speech(payload: Any) -> SpeechRequest:
     except UsageError as exc:
         raise ApiError(400, str(exc), "lang") from None
     config = SynthesisConfig(voice, speed, lang, phonemes, fast_start, lexicon=lexicon)
-    return SpeechRequest(text, config, fmt, timings)
+    return SpeechRequest(text, config, fmt, timings, _file_format(payload, fmt))
+
+
+def _file_format(payload: dict[str, Any], fmt: str) -> Any:
+    """For x-kokoro-file: the format of `say -o OUTPUT [--format F]`, with say's own errors."""
+    if fmt != client.FILE:
+        return None
+    from pathlib import Path
+
+    from kokoro_cli.audio import format_for
+
+    output = _field(payload, "output", str, None)
+    if not output:
+        raise ApiError(400, "'output' is missing; give the file name to write", "output")
+    try:
+        return format_for(Path(output), _field(payload, "format", str, None))
+    except UsageError as exc:
+        raise ApiError(400, str(exc), "output") from None
 
 
 def _lexicon(extra: str | None) -> Any:
@@ -248,10 +267,14 @@ class _Stream(StreamingResponse):
 class _Job:
     """One request's synthesis: a chunk iterator and its encoder, stepped in a worker thread."""
 
-    def __init__(self, start: Callable[[], Iterator[AudioChunk]], fmt: str) -> None:
-        self._start, self.frames = start, fmt == client.FRAMES
+    def __init__(self, start: Callable[[], Iterator[AudioChunk]], req: SpeechRequest) -> None:
+        self._start, self.frames = start, req.fmt == client.FRAMES
         self.chunks: Iterator[AudioChunk] | None = None
-        self.encoder = None if self.frames else open_encoder(fmt)
+        self.encoder: Any = None
+        if req.file is not None:
+            self.encoder = FileEncoder(req.file)
+        elif not self.frames:
+            self.encoder = open_encoder(req.fmt)
         self.spoken = 0  # chunks of speech synthesized so far (pauses not counted)
         self.cues: list[dict[str, Any]] = []
 
@@ -300,21 +323,17 @@ async def speech(request: Request) -> Response:
         return Response(status_code=499)  # nobody reads it: the connection is gone
     job: _Job | None = None
     try:
-        job = _Job(lambda: state.engine.synthesize(req.text, req.config), req.fmt)
+        job = _Job(lambda: state.engine.synthesize(req.text, req.config), req)
         first, done = await anyio.to_thread.run_sync(job.step)  # errors surface before the 200
     except BaseException as exc:
         if job is not None:
             job.close()
         state.slots.release()
-        if isinstance(exc, VoiceError):
-            return error_response(400, str(exc), "voice")
-        if isinstance(exc, UsageError):
-            return error_response(400, str(exc), "input")
-        if isinstance(exc, KokoroError):
-            return error_response(500, str(exc))
-        raise
+        return _failure(exc)
     if req.timings:
         return await _whole(job, first, done, req.fmt, state.slots)
+    if req.file is not None:
+        return await _file(job, done, state.slots, request)
 
     async def rest() -> AsyncIterator[bytes]:
         nonlocal done
@@ -340,6 +359,49 @@ async def speech(request: Request) -> Response:
     media = "application/octet-stream" if job.frames else MEDIA_TYPES[req.fmt]
     headers = {"X-Sample-Rate": str(SAMPLE_RATE)}
     return _Stream(rest(), media_type=media, headers=headers)
+
+
+def _failure(exc: BaseException) -> Response:
+    """The JSON error answer for a failure before any audio went out (others are re-raised)."""
+    if isinstance(exc, VoiceError):
+        return error_response(400, str(exc), "voice")
+    if isinstance(exc, UsageError):
+        return error_response(400, str(exc), "input")
+    if isinstance(exc, KokoroError):
+        return error_response(500, str(exc))
+    raise exc
+
+
+async def _file(job: _Job, done: bool, slots: Slots, request: Request) -> Response:
+    """The x-kokoro-file answer: synthesize the whole file, then send it with its length.
+
+    Nothing goes out before the file is complete, so a failure is still an error answer, and
+    a client that hangs up meanwhile stops the work at the next chunk.
+    """
+    try:
+        while not done:
+            if await request.is_disconnected():
+                _log(f"kokoro: a client went away; stopped after {job.spoken} spoken chunks")
+                job.close()
+                return Response(status_code=499)
+            _, done = await anyio.to_thread.run_sync(job.step)
+    except BaseException as exc:
+        job.close()
+        return _failure(exc)
+    finally:
+        slots.release()
+    path = job.encoder.path
+
+    async def send() -> AsyncIterator[bytes]:
+        try:
+            with path.open("rb") as data:
+                while block := await anyio.to_thread.run_sync(data.read, FILE_BLOCK):
+                    yield block
+        finally:
+            job.close()
+
+    size = str(path.stat().st_size)
+    return _Stream(send(), media_type="application/octet-stream", headers={"Content-Length": size})
 
 
 async def _whole(job: _Job, first: bytes, done: bool, fmt: str, slots: Slots) -> Response:

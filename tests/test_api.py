@@ -318,7 +318,7 @@ def _imports(path: Path) -> set[str]:
 
 
 # Above the API: the CLI and the command helpers only it uses (they print, run threads, exit).
-CLI_LAYER = {"kokoro_cli.cli", "kokoro_cli.__main__", "kokoro_cli.batch", "kokoro_cli.batch_ui",
+CLI_LAYER = {"kokoro_cli.cli", "kokoro_cli.__main__", "kokoro_cli.quick", "kokoro_cli.batch", "kokoro_cli.batch_ui",
              "kokoro_cli.batch_ray", "kokoro_cli.doctor", "kokoro_cli.server", "kokoro_cli.listen",
              "kokoro_cli.book", "kokoro_cli.book_ui"}  # fmt: skip
 
@@ -332,7 +332,9 @@ def test_layers_read_top_down() -> None:
     assert {"kokoro_cli.api", "kokoro_cli.inputs", "kokoro_cli.pipeline"} <= set(modules)
     for name, path in modules.items():
         if name in CLI_LAYER:
-            forbidden = {"kokoro_cli.cli"} if name != "kokoro_cli.__main__" else set()
+            # the entry points (quick, __main__) hand over to the full CLI
+            entry = name in ("kokoro_cli.__main__", "kokoro_cli.quick")
+            forbidden = set() if entry else {"kokoro_cli.cli"}
         elif name in ("kokoro_cli", "kokoro_cli.api"):  # the package re-exports the API
             forbidden = CLI_LAYER
         else:

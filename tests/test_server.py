@@ -21,7 +21,8 @@ import openai
 import pytest
 import soundfile as sf
 
-from kokoro_cli import SAMPLE_RATE
+from kokoro_cli import SAMPLE_RATE, client
+from kokoro_cli.errors import UsageError
 from tests.cli_helpers import Kokoro, voiced_seconds
 from tests.server_helpers import Served, start_server, unix_get
 
@@ -388,3 +389,154 @@ def test_say_through_the_server_never_imports_torch(served: Served, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.decode().strip() == "[]"
     assert sf.info(out).duration > 0.5
+
+
+# ---------------------------------------------------------------- the one-liner fast path (quick.py)
+
+# quick.main() as the `kokoro` command runs it; then which heavy modules that process loaded.
+QUICK = """
+import sys
+from kokoro_cli.quick import main
+sys.argv = ["kokoro", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code or 0
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"torch", "numpy", "typer", "click"})
+print(code, *heavy, file=sys.stderr)
+"""
+
+
+def quick(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"") -> tuple[int, list[str], bytes, str]:  # fmt: skip
+    """Run `kokoro ARGS` through quick.main(): exit code, heavy modules loaded, stdout, stderr."""
+    proc = subprocess.run(
+        [sys.executable, "-c", QUICK, *args], input=stdin, capture_output=True, cwd=cwd,
+        env={**os.environ, **env}, timeout=180,
+    )  # fmt: skip
+    *messages, last = proc.stderr.decode().strip().splitlines()
+    code, *heavy = last.split()
+    return int(code), heavy, proc.stdout, "\n".join(messages)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (["say", TWO, "-o", "out.wav"], b""),
+        (
+            ["say", "-o", "out.mp3", "--voice", "af_bella+af_sarah", "--speed", "1.2"],
+            HELLO.encode(),
+        ),
+        (["say", "-f", "text.txt", "--output=out.flac", "--lang", "en-gb"], b""),
+        (["say", TWO, "-o", "-"], b""),
+        (["say", "-", "-o", "-", "--format", "raw"], "Grüße, 3.11.7!".encode()),
+        (["say", "həlˈoʊ", "--phonemes", "-o", "out.wav"], b""),
+    ],
+    ids=[
+        "wav",
+        "mp3-stdin-blend-speed",
+        "flac-file-lang",
+        "stdout-wav",
+        "stdout-raw-stdin",
+        "phonemes",
+    ],  # fmt: skip
+)
+def test_one_liners_skip_the_cli_and_write_the_same_bytes(
+    served: Served, kokoro: Kokoro, tmp_path: Path, args: list[str], stdin: bytes
+) -> None:
+    """The common `say` shapes go to the server with neither typer nor numpy loaded (that is
+    the point: 0.2 s less per one-liner), and give the bytes in-process synthesis gives."""
+    (tmp_path / "text.txt").write_text("Read from a file, with a number: 42.\n")
+    env = {"KOKORO_SERVER": f"unix:{served.socket}"}
+    code, heavy, fast_out, err = quick(args, tmp_path, env, stdin)
+    assert (code, heavy, err) == (0, [], "")
+    out = next((a.split("=")[-1] for a in args if a.startswith(("out", "--output="))), None)
+    fast = (tmp_path / out).read_bytes() if out else fast_out
+    if out:
+        (tmp_path / out).unlink()
+    here = kokoro(*args, "--no-server", stdin=stdin)
+    assert here.returncode == 0, here.stderr
+    assert fast == ((tmp_path / out).read_bytes() if out else here.stdout) and len(fast) > 2_000
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["say", HELLO, "-o", "out.xyz"],  # the server checks the format with say's own words
+        ["say", HELLO, "-o", "noext"],
+        ["say", HELLO, "--voice", "xx_nobody", "-o", "out.wav"],
+        ["say", HELLO, "--speed", "9", "-o", "-"],
+        ["say", "  ", "-o", "out.wav"],  # empty text: caught before any request
+        ["say", "-o", "out.wav"],  # empty stdin
+        ["say", HELLO, "-o", "missing/out.wav"],  # left to the full CLI
+        ["say", HELLO, "--speed", "fast", "-o", "out.wav"],  # click's message, from the full CLI
+    ],
+    ids=[
+        "format",
+        "no-extension",
+        "voice",
+        "speed",
+        "empty",
+        "empty-stdin",
+        "folder",
+        "speed-type",
+    ],
+)
+def test_one_liner_mistakes_get_the_in_process_messages(
+    served: Served, kokoro: Kokoro, tmp_path: Path, args: list[str]
+) -> None:
+    env = {"KOKORO_SERVER": f"unix:{served.socket}"}
+    code, _, _, err = quick(args, tmp_path, env)
+    here = kokoro(*args, "--no-server")
+    assert code == here.returncode == 2
+    assert err.splitlines() == here.stderr.splitlines() and err.startswith("kokoro: error: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no file, no temporary
+
+
+def test_one_liner_from_stdin_falls_back_when_the_server_is_gone(
+    kokoro: Kokoro, tmp_path: Path
+) -> None:
+    """The fast path reads stdin before it learns nobody answers; the full CLI, which then
+    synthesizes here, still gets the whole text."""
+    stale = tmp_path / "stale.sock"
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(stale))
+    code, heavy, out, _ = quick(["say", "-o", "-"], tmp_path, {"KOKORO_SERVER": f"unix:{stale}"}, HELLO.encode())  # fmt: skip
+    here = kokoro("say", "-o", "-", "--no-server", stdin=HELLO.encode())
+    assert code == 0 and "torch" in heavy  # synthesized in this process
+    assert out == here.stdout and len(out) > SAMPLE_RATE
+
+
+def test_the_server_sends_whole_files_only(served: Served) -> None:
+    """x-kokoro-file: the request names the output; a missing name or bad format is a 400."""
+    address = client.Address(path=served.socket)
+    body = {"input": HELLO, "response_format": client.FILE, "output": "x.flac"}
+    response = client.request_speech(address, body)
+    assert response is not None and response.getheader("Content-Length")
+    data = response.read()
+    assert sf.info(io.BytesIO(data)).format == "FLAC" and len(data) == int(response.getheader("Content-Length"))  # fmt: skip
+    for bad, message in [({"output": ""}, "'output' is missing"), ({"output": "x.doc"}, "unsupported output format 'doc'")]:  # fmt: skip
+        with pytest.raises(UsageError, match=message):
+            client.request_speech(address, {**body, **bad})
+
+
+def test_a_killed_one_liner_leaves_nothing_and_frees_the_server(
+    served: Served, tmp_path: Path
+) -> None:
+    """SIGTERM while the server makes a long file: no file, no temporary, exit 143; the server
+    notices at its next chunk and answers the next request."""
+    env = {**os.environ, "KOKORO_SERVER": f"unix:{served.socket}"}
+    args = ["say", "-f", "long.txt", "-o", "long.wav"]
+    (tmp_path / "long.txt").write_text(" ".join([LONG] * 8))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", QUICK, *args], cwd=tmp_path, env=env, stderr=subprocess.PIPE
+    )
+    wait_for(lambda: json.loads(unix_get(served.socket, "/health")[1])["active"], "the request")
+    gone = served.stderr().count("a client went away")
+    proc.terminate()
+    _, err = proc.communicate(timeout=60)
+    assert err.decode().splitlines()[-1] == "143", err.decode()  # QUICK prints main()'s code
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.txt"]
+    wait_for(lambda: served.stderr().count("a client went away") > gone, "the server to notice")
+    code, heavy, _, err = quick(["say", HELLO, "-o", "after.wav"], tmp_path, env)
+    assert (code, heavy, err) == (0, [], "") and sf.info(tmp_path / "after.wav").duration > 0.5

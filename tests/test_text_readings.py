@@ -85,6 +85,9 @@ EN = {
     "4–6 hours": "four to six hours",
     "ages 40-45": "ages forty to forty-five",
     "from 1990–1995": "from nineteen ninety to nineteen ninety-five",
+    "a 6.8-7.0x speedup": "a six point eight to seven point zero times speedup",
+    "grew 3-4.5%": "grew three to four point five percent",
+    "1.5–2 hours": "one point five to two hours",
     "10x faster": "ten times faster",
     "1.7x faster": "one point seven times faster",
     "a 1920x1080 screen": "a nineteen twenty by ten eighty screen",
@@ -110,19 +113,24 @@ OTHER = {
         "una proporción 2:1": "una proporción dos a uno",
         "duró 3:05:42": "duró tres horas cinco minutos y cuarenta y dos segundos",
         "llama al 555-0199": "llama al cinco cinco cinco cero uno nueve nueve",
+        "a las 10:05": "a las diez y cinco",
+        "a la 1:00": "a la una en punto",
     },
     "fr-fr": {
         "la version v1.9": "la version version un point neuf",
         "un rapport 2:1": "un rapport deux contre un",
         "il a duré 1:00:05": "il a duré une heure et cinq secondes",
+        "rendez-vous à 10:05": "rendez-vous à dix heures cinq",
     },
     "it": {
         "la versione 3.2.1": "la versione tre punto due punto uno",
         "durata 0:05:00": "durata cinque minuti",
+        "alle 9:30": "alle nove e trenta",
     },
     "pt-br": {
         "versão 2.0.1 hoje": "versão dois ponto zero ponto um hoje",
         "ligue 555-0199": "ligue cinco cinco cinco zero um nove nove",
+        "às 10:05": "às dez e cinco",
     },
 }
 OTHER_CASES = [(lang, w) for lang, table in OTHER.items() for w in table]

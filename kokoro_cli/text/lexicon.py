@@ -22,10 +22,10 @@ from functools import cache
 from pathlib import Path
 
 from kokoro_cli.errors import UsageError
+from kokoro_cli.paths import LEXICON_ENV as ENV
+from kokoro_cli.paths import user_lexicon
 from kokoro_cli.text.g2p import describe, invalid_symbols
 
-ENV = "KOKORO_LEXICON"  # extra lexicon files, separated like PATH
-USER_FILE = "lexicon.txt"  # in the user config dir, loaded when present
 _SECTION = re.compile(r"\[\s*([^\]]+?)\s*\]")
 _ENGLISH = ("en-us", "en-gb")
 
@@ -192,16 +192,9 @@ def read(path: Path) -> list[Entry]:
     return parse(text, str(path))
 
 
-def user_file() -> Path:
-    """The lexicon loaded automatically when it exists."""
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("kokoro-cli")) / USER_FILE
-
-
 def sources(extra: Iterable[Path] = ()) -> list[Path]:
     """Lexicon files in the order they apply: user file, $KOKORO_LEXICON, then `extra`."""
-    user = user_file()
+    user = user_lexicon()
     found = [user] if user.is_file() else []
     env = os.environ.get(ENV, "")
     found += [Path(p) for p in env.split(os.pathsep) if p.strip()]

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from kokoro_cli.errors import UsageError
-from kokoro_cli.joins import MAX_PAUSE, PARAGRAPH_PAUSE  # pause bounds and the blank line's
+from kokoro_cli.pauses import MAX_PAUSE, PARAGRAPH_PAUSE  # pause bounds and the blank line's
 from kokoro_cli.text.g2p import describe, invalid_symbols
 from kokoro_cli.text.normalize import clean
 

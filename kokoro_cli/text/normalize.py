@@ -220,6 +220,14 @@ _TOKEN_WORDS = {
     "pt-br": ("ponto", "versão", "para", ("uma hora", "horas", "um minuto", "minutos",
                                           "um segundo", "segundos"), "e"),
 }  # fmt: skip
+# Clock times H:MM: the hour "one" (feminine: la una, une heure), the word between hours and
+# minutes, and what a full hour ends with ("las diez en punto").
+_CLOCK = {
+    "es": ("una", "y", "en punto"),
+    "fr-fr": ("une", "", ""),
+    "it": ("una", "e", "in punto"),
+    "pt-br": ("uma", "e", "em ponto"),
+}
 _NOT_AFTER = r"(?<![\w.,:])"
 _NOT_BEFORE = r"(?![\w:]|[.,]\d)"
 
@@ -250,6 +258,18 @@ def _romance_tokens(lang: str) -> list[tuple[re.Pattern[str], Callable[[re.Match
             return f"{cardinal('0', lang)} {units[5]}"
         return said[0] if len(said) == 1 else f"{' '.join(said[:-1])} {conj} {said[-1]}"
 
+    def clock(m: re.Match[str]) -> str:
+        hours, minutes = int(m[1]), int(m[2])
+        if hours > 24 or minutes > 59:
+            return f"{cardinal(str(hours), lang)} {cardinal(str(minutes), lang)}"
+        one, joiner, sharp = _CLOCK[lang]
+        said = one if hours == 1 else cardinal(str(hours), lang)
+        if lang == "fr-fr":  # 10:05 is "dix heures cinq", 1:00 "une heure"
+            said += " heure" if hours == 1 else " heures"
+        if not minutes:
+            return f"{said} {sharp}".strip()
+        return f"{said} {joiner} {cardinal(str(minutes), lang)}".replace("  ", " ")
+
     return [
         (re.compile(rf"{_NOT_AFTER}(?:\d{{1,3}}\.){{3}}\d{{1,3}}{_NOT_BEFORE}"), ip),
         (
@@ -265,10 +285,7 @@ def _romance_tokens(lang: str) -> list[tuple[re.Pattern[str], Callable[[re.Match
             lambda m: dotted(m[0]),
         ),  # fmt: skip
         (re.compile(rf"{_NOT_AFTER}(\d{{1,2}}):(\d{{2}}):(\d{{2}}){_NOT_BEFORE}"), duration),
-        (
-            re.compile(rf"{_NOT_AFTER}(\d{{1,2}}):(\d{{2}}){_NOT_BEFORE}"),
-            lambda m: f"{cardinal(str(int(m[1])), lang)} {cardinal(str(int(m[2])), lang)}",
-        ),
+        (re.compile(rf"{_NOT_AFTER}(\d{{1,2}}):(\d{{2}}){_NOT_BEFORE}"), clock),
         (
             re.compile(rf"{_NOT_AFTER}(\d+):(\d+){_NOT_BEFORE}"),
             lambda m: f"{cardinal(m[1], lang)} {to} {cardinal(m[2], lang)}",

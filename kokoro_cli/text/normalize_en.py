@@ -91,6 +91,12 @@ class English:
             (re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"), self._url),
             (re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), self._email),
             *read.early,
+            # 6.8-7.0x, 3-4.5%: a range with a decimal end is "6.8 to 7.0x"; the later rules then
+            # read each number with its unit (whole-number ranges keep their own rule, _range)
+            (
+                re.compile(r"(?<![\w.,/–-])(\d+\.\d+|\d+)\s?[-–]\s?(?=(\d+\.\d+|\d+)(?!\.?\d))"),
+                lambda m: f"{m[1]} to " if "." in m[1] + m[2] else m[0],
+            ),
             (re.compile(r"(\d{4})-(\d{2})-(\d{2})\b"), self._iso_date),
             (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), self._slash_date),
             (
