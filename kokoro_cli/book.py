@@ -161,7 +161,8 @@ class Timings:
         """The cues as a .srt/.vtt/.json file, streamed through a temporary and renamed."""
         import os
 
-        from kokoro_cli.audio import subtitle_pieces, temp_path
+        from kokoro_cli.atomic import temp_path
+        from kokoro_cli.audio import subtitle_pieces
 
         tmp = temp_path(path)
         try:

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from kokoro_cli import SAMPLE_RATE, __version__, mp4
-from kokoro_cli.audio import temp_path, to_pcm16
+from kokoro_cli.atomic import temp_path
+from kokoro_cli.audio import to_pcm16
 from kokoro_cli.errors import KokoroError, UsageError
 
 BIT_RATE = 64_000  # mono speech: transparent at 64 kb/s AAC-LC (~29 MB per hour)
