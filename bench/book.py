@@ -1,6 +1,8 @@
 """Long-form figures for `kokoro book`: throughput against `say`, and peak RSS against length.
 
-    python bench/book.py --chars 700       # both (about 20 minutes on 2 cores)
+    python bench/book.py                   # both (~6 minutes on 2 quiet cores)
+    python bench/book.py --skip-memory --rounds 5   # the throughput figures of bench/README.md
+    python bench/book.py --chars 700       # throughput on the first 700 characters only
     python bench/book.py --hours 1 10      # the lengths of the memory run (the default)
     python bench/book.py --skip-throughput
     python bench/book.py --skip-throughput --subtitles json --words   # with word cues too
@@ -8,6 +10,8 @@
 Throughput: the same text through say's path (synthesize() into a WAV file) and book.render()
 (title, pauses, M4B encoding; chunk cache off and on), in one process with the model loaded
 once, alternating, best of ROUNDS each: model loading would only add the same noise to both.
+The book speaks a little more (the chapter's title and its pause), so the time per second of
+audio is compared too.
 
 Memory: the book pipeline (text reader, front-end with espeak, segmenting, M4B encoding) on
 generated text files of the given lengths, in a subprocess each, with the model replaced by a
