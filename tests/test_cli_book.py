@@ -265,24 +265,3 @@ def test_wav_beyond_4_gb_is_written_as_rf64(tmp_path: Path) -> None:
     sink.commit()
     assert (tmp_path / "long.wav").read_bytes()[:4] == b"RF64"
     assert soundfile.info(tmp_path / "long.wav").frames == 2400
-
-
-def test_cues_spooled_to_disk_come_back_exactly(tmp_path: Path) -> None:
-    """A book's cues wait in a temporary file, not in memory: the same cues, the same files."""
-    from kokoro_cli.audio import Cue, render_subtitles
-    from kokoro_cli.book import Timings
-
-    cues = [
-        Cue(0.0104, 1 / 3, "Anna’s", 0, 6, chapter=1),
-        Cue(2 / 3, 3661.0005, "Two\nlines", 7, 16, caption="Two lines", chapter=2),
-        Cue(5.0, 6.5, "plain"),
-    ]
-    timings = Timings(by_word=True)
-    for cue in cues:
-        timings.add(cue)
-    assert list(timings.cues()) == cues
-    for kind in ("srt", "vtt", "json"):
-        timings.write(tmp_path / f"cues.{kind}", kind)
-        assert (tmp_path / f"cues.{kind}").read_text("utf-8") == render_subtitles(cues, kind)
-    timings.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cues.json", "cues.srt", "cues.vtt"]
