@@ -3,7 +3,9 @@ and hostile files. Kept short: the end-to-end tests speak them with the real mod
 
 from __future__ import annotations
 
+import json
 import struct
+import subprocess
 import zipfile
 import zlib
 from pathlib import Path
@@ -162,3 +164,14 @@ def make_pdf(path: Path) -> Path:
     with path.open("wb") as f:
         writer.write(f)
     return path
+
+
+def probe(path: Path) -> dict:
+    """What ffprobe, an independent reader, finds in a media file: format, streams, chapters."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-of", "json", "-show_format", "-show_streams", "-show_chapters"]
+        + [str(path)],
+        capture_output=True,
+        check=True,
+    )
+    return json.loads(out.stdout)

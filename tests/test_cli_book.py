@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from tests.book_fixtures import PNG, make_epub
+from tests.book_fixtures import PNG, make_epub, probe
 from tests.cli_helpers import Kokoro, kokoro_popen, voiced_seconds
 
 pytestmark = pytest.mark.slow
@@ -49,16 +49,6 @@ def check_cues(cues: list[dict], texts: dict[int, str]) -> None:
     for a, b in zip(cues, cues[1:], strict=False):
         assert a["end"] <= b["start"], (a, b)
         assert (a["chapter"], a["char_end"]) <= (b["chapter"], b["char_start"]), (a, b)
-
-
-def probe(path: Path) -> dict:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-of", "json", "-show_format", "-show_streams", "-show_chapters"]
-        + [str(path)],
-        capture_output=True,
-        check=True,
-    )
-    return json.loads(out.stdout)
 
 
 def decode(path: Path, tmp: Path) -> tuple[np.ndarray, int]:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from kokoro_cli.m4b import M4bSink
-from tests.book_fixtures import PNG
+from tests.book_fixtures import PNG, probe
 
 av = pytest.importorskip("av")
 pytestmark = pytest.mark.skipif(
@@ -53,16 +53,6 @@ def write_book(path: Path, **options: object) -> np.ndarray:
         parts.append(audio)
     sink.commit()
     return np.concatenate(parts)
-
-
-def probe(path: Path) -> dict:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-of", "json", "-show_format", "-show_streams", "-show_chapters"]
-        + [str(path)],
-        capture_output=True,
-        check=True,
-    )
-    return json.loads(out.stdout)
 
 
 def decode(path: Path) -> np.ndarray:
