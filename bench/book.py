@@ -181,7 +181,9 @@ def worker(path: str, out: str, subtitles: str = "", words: bool = False) -> Non
         def end_chapter(self, *a: object) -> None: ...
 
     doc = read_document(Path(path))
-    timings = book.Timings(by_word=words) if subtitles else None
+    from kokoro_cli.timing import CueSpool
+
+    timings = CueSpool(by_word=words) if subtitles else None
     done = book.render(
         doc,
         list(range(1, len(doc.chapters) + 1)),

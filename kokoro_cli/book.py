@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kokoro_cli import SAMPLE_RATE
 from kokoro_cli.documents import Book, Chapter, clean
 from kokoro_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from kokoro_cli.timing import CueSpool
 
 WORDS_PER_SECOND = 2.6  # Kokoro at speed 1 on narrative English (the --plan estimate)
 # Seconds from the end of a chapter's spoken title to its first paragraph (speech to speech,
@@ -134,48 +137,6 @@ def chapter_text(chapter: Chapter) -> str:
     return PARAGRAPH_BREAK.join([spoken_title(chapter.title), *chapter.paragraphs()])
 
 
-class Timings:
-    """Which subtitle cues to collect while rendering, and where they go: a temporary file, a
-    line each, read back when the subtitles are written. Held as objects, a 10-hour book's
-    ~100,000 word cues took ~35 MB (bench/README.md)."""
-
-    def __init__(self, by_word: bool = False) -> None:
-        import tempfile
-
-        self.by_word = by_word
-        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # gone when closed
-
-    def add(self, cue: Any) -> None:
-        """Keep an audio.Cue (in book time)."""
-        self._spool.write(json.dumps(list(astuple(cue)), ensure_ascii=False) + "\n")
-
-    def cues(self) -> Iterator[Any]:
-        """The audio.Cues in the order they were added (JSON gives floats back exactly)."""
-        from kokoro_cli.audio import Cue
-
-        self._spool.seek(0)
-        for line in self._spool:
-            yield Cue(*json.loads(line))
-
-    def write(self, path: Path, kind: str) -> None:
-        """The cues as a .srt/.vtt/.json file, streamed through a temporary and renamed."""
-        import os
-
-        from kokoro_cli.atomic import temp_path
-        from kokoro_cli.audio import subtitle_pieces
-
-        tmp = temp_path(path)
-        try:
-            with tmp.open("w", encoding="utf-8") as f:
-                f.writelines(subtitle_pieces(self.cues(), kind))
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-
-    def close(self) -> None:
-        self._spool.close()
-
-
 def chapter_audio(
     chapter: Chapter,
     config: Any,
@@ -184,7 +145,7 @@ def chapter_audio(
     *,
     offset: int = 0,
     number: int | None = None,
-    timings: Timings | None = None,
+    timings: CueSpool | None = None,
 ) -> Iterator[Any]:
     """A chapter's pipeline.AudioChunks: title, pause, paragraphs (chapter_text(), spoken a
     segment at a time), starting `offset` samples into the book.
@@ -256,7 +217,7 @@ def render(
     fmt: str,
     narrator: str,
     progress: Any,
-    timings: Timings | None = None,
+    timings: CueSpool | None = None,
 ) -> list[Rendered]:
     """Speak the selected chapters into `output` (M4B or one audio file) or `split`/.
 
@@ -449,7 +410,9 @@ def run(
         from kokoro_cli.chunk_cache import Quantized
 
         model = Quantized(model)  # the same bytes as a run through the cache
-    timings = Timings(by_word=words) if subtitles else None
+    from kokoro_cli.timing import CueSpool
+
+    timings = CueSpool(by_word=words) if subtitles else None
     words_total = sum(book.chapters[i - 1].words for i in selection)
     try:
         with BookProgress(len(selection), words_total, quiet=quiet) as progress:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kokoro_cli.audio import Cue, render_subtitles
-from kokoro_cli.book import Timings
+from kokoro_cli.timing import CueSpool
 
 
 def test_cues_spooled_to_disk_come_back_exactly(tmp_path: Path) -> None:
@@ -15,7 +15,7 @@ def test_cues_spooled_to_disk_come_back_exactly(tmp_path: Path) -> None:
         Cue(2 / 3, 3661.0005, "Two\nlines", 7, 16, caption="Two lines", chapter=2),
         Cue(5.0, 6.5, "plain"),
     ]
-    timings = Timings(by_word=True)
+    timings = CueSpool(by_word=True)
     for cue in cues:
         timings.add(cue)
     assert list(timings.cues()) == cues
