@@ -147,6 +147,10 @@ def test_prepacked_conv_equals_the_plain_one(shape: tuple, dtype: torch.dtype) -
     conv.to(dtype)
     x = torch.randn(1, c_in, width, dtype=dtype)
     plain = conv(x)
+    if k == 1:  # kept plain on purpose: oneDNN's packed 1x1 is very slow on short inputs
+        assert not conv.prepack() and conv.weight is not None
+        assert torch.equal(conv(x), plain)
+        return
     assert conv.prepack(), "this torch build has oneDNN: packing must happen"
     assert conv.weight is None  # the plain copy is freed, so the packed path really runs
     packed = conv(x)
