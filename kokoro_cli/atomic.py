@@ -7,6 +7,7 @@ names without loading either.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -19,11 +20,13 @@ def temp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.part")
 
 
-def write_text_atomic(path: Path, content: str) -> None:
-    """Write a small text file through a temporary + rename, like the audio sinks."""
+def write_text_atomic(path: Path, content: str | Iterable[str]) -> None:
+    """Write a text file through a temporary + rename, like the audio sinks; `content` is the
+    text, or its pieces in order (a long file is then never whole in memory)."""
     tmp = temp_path(path)
     try:
-        tmp.write_text(content, encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as f:
+            f.writelines([content] if isinstance(content, str) else content)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

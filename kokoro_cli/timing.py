@@ -300,18 +300,10 @@ class CueSpool:
 
     def write(self, path: Path, kind: str) -> None:
         """The cues as a .srt/.vtt/.json file, streamed through a temporary and renamed."""
-        import os
-
-        from kokoro_cli.atomic import temp_path
+        from kokoro_cli.atomic import write_text_atomic
         from kokoro_cli.audio import subtitle_pieces
 
-        tmp = temp_path(path)
-        try:
-            with tmp.open("w", encoding="utf-8") as f:
-                f.writelines(subtitle_pieces(self.cues(), kind))
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_text_atomic(path, subtitle_pieces(self.cues(), kind))
 
     def close(self) -> None:
         self._spool.close()
