@@ -105,6 +105,8 @@ KINDS: dict[str, Kind] = {
     "range_dash": _fmt("{a}–{b}", a=(1, 9), b=(10, 20)),
     "range_hyphen": _fmt("{a}-{b}", a=(1, 50), b=(51, 99)),
     "range_units": _fmt("{a}–{b} hours", a=(1, 5), b=(6, 9)),
+    "range_decimal": _fmt("{a}.{b}-{c}.{d}x", a=(1, 9), b=(0, 9), c=(10, 20), d=(0, 9)),
+    "range_to_percent": _fmt("{a}-{b}.{c}%", a=(1, 9), b=(10, 20), c=(0, 9)),
     "times": _fmt("{a}x", a=(2, 16)),
     "dims": _fmt("{a}x{b}", a=(1, 4000), b=(1, 4000)),
     "dims_times": _fmt("{a}×{b}", a=(1, 99), b=(1, 99)),
