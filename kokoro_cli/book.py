@@ -402,7 +402,7 @@ def run(
     cached = None
     if use_cache:
         from kokoro_cli import chunk_cache
-        from kokoro_cli.weights import cache_dir
+        from kokoro_cli.paths import cache_dir
 
         key = chunk_cache.model_key(*model_key)
         cached = model = chunk_cache.CachedModel(model, cache_dir() / "chunks", key)

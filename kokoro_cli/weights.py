@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kokoro_cli.errors import ModelError, UsageError
+from kokoro_cli.paths import cache_dir
 from kokoro_cli.memory import bound_onednn_cache, release_free_memory
 
 if TYPE_CHECKING:
@@ -35,16 +36,6 @@ HUB_FILE = "kokoro-v1_0.pth"
 PARTS = ("bert", "bert_encoder", "predictor", "text_encoder", "decoder")
 # in the official file but never used at inference: ALBERT's pooler and its position-id buffer
 IGNORED_KEYS = ("bert.pooler.", "bert.embeddings.position_ids")
-
-
-def cache_dir() -> Path:
-    """$KOKORO_CACHE_DIR, else the user cache dir (XDG on Linux)."""
-    env = os.environ.get("KOKORO_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("kokoro-cli"))
 
 
 def embedded_graph_bytes() -> bytes:

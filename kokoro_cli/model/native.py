@@ -24,6 +24,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from kokoro_cli.paths import cache_dir
+
 log = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("snake.c")
@@ -65,8 +67,6 @@ def library() -> ctypes.CDLL | None:
     if not cc:
         status = "no C compiler found; install gcc for ~20 % faster int8 synthesis"
         return None
-    from kokoro_cli.weights import cache_dir
-
     parts = [SOURCE.read_bytes(), repr((FLAGS, VARIANTS)).encode()]
     key = hashlib.sha256(b"\0".join([*parts, cc.encode(), _cpu_id().encode()])).hexdigest()
     path = cache_dir() / "native" / f"snake-{key[:16]}.so"

@@ -18,7 +18,9 @@ from typing import TypeVar
 
 from kokoro_cli.errors import UsageError
 from kokoro_cli.text import cjk, markup
+from kokoro_cli.text.cjk_common import speakable
 from kokoro_cli.text.g2p import g2p_many, tokenize
+from kokoro_cli.text.langs import LANGUAGES, check_lang
 from kokoro_cli.text.lexicon import Lexicon
 from kokoro_cli.text.normalize import normalizer
 from kokoro_cli.text.split import CHUNK_TOKENS, Packer, Splitter, blocks, join_parts, sentences
@@ -27,18 +29,6 @@ __all__ = [
     "LANGUAGES", "Chunk", "Lexicon", "check_lang", "chunks", "phonemize", "tokenize", "warm_up"
 ]  # fmt: skip
 
-LANGUAGES: dict[str, str] = {
-    "en-us": "American English",
-    "en-gb": "British English",
-    "es": "Spanish",
-    "fr-fr": "French",
-    "hi": "Hindi",
-    "it": "Italian",
-    "pt-br": "Brazilian Portuguese",
-    "ja": "Japanese",
-    "zh": "Mandarin Chinese",
-}
-_ALIASES = {"en": "en-us", "fr": "fr-fr", "pt": "pt-br", "cmn": "zh", "jp": "ja"}
 T = TypeVar("T")
 _WARM_UP = {"ja": "こんにちは。", "zh": "你好。"}  # loads OpenJTalk / jieba and pypinyin
 _POSSESSIVE = re.compile(r"'s\b")
@@ -52,16 +42,6 @@ class Chunk:
     phonemes: str
     tokens: list[int]  # vocab ids, len <= MAX_TOKENS, no pads; empty for a pure pause
     pause_after: float  # seconds of silence after the audio of this chunk
-
-
-def check_lang(lang: str) -> str:
-    """Canonical language code for `lang`, or a UsageError listing the valid ones."""
-    code = lang.strip().lower().replace("_", "-")
-    code = _ALIASES.get(code, code)
-    if code not in LANGUAGES:
-        valid = ", ".join(f"{c} ({name})" for c, name in LANGUAGES.items())
-        raise UsageError(f"unknown language '{lang}' — use one of: {valid}")
-    return code
 
 
 def _phonemizer(run: markup.Run, lang: str, raw: bool, lexicon: Lexicon | None):  # type: ignore[no-untyped-def]
@@ -141,7 +121,7 @@ def _check_cjk(items: list[markup.Run | markup.Pause], lang: str) -> None:
     runs = [it for it in items if isinstance(it, markup.Run)]
     for run in runs:
         cjk.check_script(run.text, lang)
-    if lang in cjk.LANGS and runs and not any(cjk.speakable(r.text) or r.custom for r in runs):
+    if lang in cjk.LANGS and runs and not any(speakable(r.text) or r.custom for r in runs):
         raise UsageError("no text to speak: the input has only punctuation — give some words")
 
 

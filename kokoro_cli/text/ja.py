@@ -17,7 +17,7 @@ import unicodedata
 from functools import cache
 from typing import Any
 
-from kokoro_cli.text import cjk
+from kokoro_cli.text import cjk_common as cjk
 
 _VOWELS = {"a": "a", "i": "i", "u": "ɯ", "e": "e", "o": "o"}
 # Katakana rows: (kana for a i u e o, IPA of each mora); None where the row has no such kana.

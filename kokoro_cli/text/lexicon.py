@@ -25,6 +25,7 @@ from kokoro_cli.errors import UsageError
 from kokoro_cli.paths import LEXICON_ENV as ENV
 from kokoro_cli.paths import user_lexicon
 from kokoro_cli.text.g2p import describe, invalid_symbols
+from kokoro_cli.text.langs import check_lang
 
 _SECTION = re.compile(r"\[\s*([^\]]+?)\s*\]")
 _ENGLISH = ("en-us", "en-gb")
@@ -124,8 +125,6 @@ class Matcher:
 
 
 def _langs(name: str, where: str) -> tuple[str, ...] | None:
-    from kokoro_cli.text import check_lang  # the package imports this module
-
     code = name.strip().lower()
     if code in ("*", "all"):
         return None

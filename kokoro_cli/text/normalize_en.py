@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kokoro_cli.text import normalize as nums
+from kokoro_cli.text import numbers as nums
 from kokoro_cli.text.readings_en import LETTER, MONTHS, Readings
 
 Rule = Callable[[re.Match[str]], str]

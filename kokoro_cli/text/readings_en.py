@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kokoro_cli.text import normalize as nums
+from kokoro_cli.text import numbers as nums
 
 Rule = Callable[[re.Match[str]], str]
 

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import cache
 
-from kokoro_cli.text import cjk
+from kokoro_cli.text import cjk_common as cjk
 
 TONES = {"1": "→", "2": "↗", "3": "↓", "4": "↘", "5": ""}
 _INITIALS = {
