@@ -58,12 +58,12 @@ def synth_worker(text_path: str, rounds: int) -> None:
     (title, pauses, M4B, chunk cache on and off) on the same text, alternating."""
     import tempfile
 
-    from kokoro_cli import book
-    from kokoro_cli.audio import FORMATS, FileSink
-    from kokoro_cli.chunk_cache import CachedModel
+    from kokoro_cli.audio.sinks import FORMATS, FileSink
     from kokoro_cli.documents import read_document
+    from kokoro_cli.jobs import book
+    from kokoro_cli.jobs.chunk_cache import CachedModel
+    from kokoro_cli.model.weights import load_model
     from kokoro_cli.pipeline import SynthesisConfig, synthesize
-    from kokoro_cli.weights import load_model
 
     class Quiet:
         def start_chapter(self, *a: object) -> None: ...
@@ -161,8 +161,9 @@ def worker(path: str, out: str, subtitles: str = "", words: bool = False) -> Non
     peak RSS (MB) and audio hours."""
     import numpy as np
 
-    from kokoro_cli import FRAME_SAMPLES, book
     from kokoro_cli.documents import read_document
+    from kokoro_cli.jobs import book
+    from kokoro_cli.model.config import FRAME_SAMPLES
     from kokoro_cli.pipeline import SynthesisConfig
 
     class StandIn:
@@ -181,7 +182,7 @@ def worker(path: str, out: str, subtitles: str = "", words: bool = False) -> Non
         def end_chapter(self, *a: object) -> None: ...
 
     doc = read_document(Path(path))
-    from kokoro_cli.timing import CueSpool
+    from kokoro_cli.audio.timing import CueSpool
 
     timings = CueSpool(by_word=words) if subtitles else None
     done = book.render(

@@ -34,7 +34,7 @@ START_STOP = """
 import time
 t = time.perf_counter()
 from types import SimpleNamespace
-from kokoro_cli import batch_ray
+from kokoro_cli.jobs import batch_ray
 cluster = batch_ray.Cluster(workers=2)
 ray = batch_ray.import_ray(cluster)
 imported = time.perf_counter()

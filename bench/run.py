@@ -48,7 +48,7 @@ def worker_load(args: argparse.Namespace) -> dict:
     import torch
 
     torch.set_num_threads(THREADS)
-    from kokoro_cli.weights import load_model
+    from kokoro_cli.model.weights import load_model
 
     imported = time.perf_counter()
     load_model()
@@ -62,8 +62,8 @@ def worker_engine(args: argparse.Namespace) -> dict:
     import torch
 
     torch.set_num_threads(THREADS)
-    from kokoro_cli.voices import load_voice
-    from kokoro_cli.weights import load_model, pick_precision
+    from kokoro_cli.model.voices import load_voice
+    from kokoro_cli.model.weights import load_model, pick_precision
 
     model, pack = load_model(), load_voice(VOICE)
     token_chunks = _text_chunks(args)
@@ -83,8 +83,8 @@ def worker_ort(args: argparse.Namespace) -> dict:
     import numpy as np
     import onnxruntime as ort
 
-    from kokoro_cli.voices import load_voice
-    from kokoro_cli.weights import embedded_graph_bytes
+    from kokoro_cli.model.voices import load_voice
+    from kokoro_cli.model.weights import embedded_graph_bytes
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = THREADS
@@ -118,9 +118,9 @@ def worker_first_audio(args: argparse.Namespace) -> dict:
     torch.set_num_threads(THREADS)
     import threading
 
+    from kokoro_cli.model.weights import load_model
     from kokoro_cli.pipeline import SynthesisConfig, synthesize
     from kokoro_cli.text import warm_up
-    from kokoro_cli.weights import load_model
 
     front_end = threading.Thread(target=warm_up, args=("en-us",))  # as `kokoro say` does
     front_end.start()

@@ -10,21 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
-SAMPLE_RATE = 24_000  # Kokoro v1.0 output rate (config.json "sample_rate")
-MAX_TOKENS = 510  # phoneme tokens per forward: 512 ALBERT positions minus the two pad tokens
-# a voicepack: one 256-value style vector (128 timbre + 128 prosody) per utterance length
-PACK_SHAPE = (MAX_TOKENS, 1, 256)
-# audio samples per predicted duration frame: the decoder's upsampling (10 x 6) times the
-# inverse STFT's hop (5), doubled because F0 runs at twice the frame rate (300 per F0 step)
-FRAME_SAMPLES = 600
+from kokoro_cli.version import __version__
 
 if TYPE_CHECKING:
     from kokoro_cli.api import Kokoro
     from kokoro_cli.errors import KokoroError, UsageError
+    from kokoro_cli.model.config import SAMPLE_RATE
+    from kokoro_cli.model.voices import VoiceInfo
     from kokoro_cli.pipeline import AudioChunk
-    from kokoro_cli.voices import VoiceInfo
 
 # public name -> the module that defines it
 _LAZY = {
@@ -32,9 +25,18 @@ _LAZY = {
     "KokoroError": "kokoro_cli.errors",
     "UsageError": "kokoro_cli.errors",
     "AudioChunk": "kokoro_cli.pipeline",
-    "VoiceInfo": "kokoro_cli.voices",
+    "VoiceInfo": "kokoro_cli.model.voices",
+    "SAMPLE_RATE": "kokoro_cli.model.config",
 }
-__all__ = ["SAMPLE_RATE", "AudioChunk", "Kokoro", "KokoroError", "UsageError", "VoiceInfo"]
+__all__ = [
+    "__version__",
+    "SAMPLE_RATE",
+    "AudioChunk",
+    "Kokoro",
+    "KokoroError",
+    "UsageError",
+    "VoiceInfo",
+]
 
 
 def __getattr__(name: str) -> Any:

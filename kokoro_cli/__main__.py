@@ -1,3 +1,3 @@
-from kokoro_cli.quick import main
+from kokoro_cli.commands.quick import main
 
 main()

@@ -20,14 +20,14 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kokoro_cli import SAMPLE_RATE
 from kokoro_cli.errors import UsageError
+from kokoro_cli.model.config import SAMPLE_RATE
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from kokoro_cli.model.voices import VoiceInfo
     from kokoro_cli.pipeline import AudioChunk, SynthesisConfig
-    from kokoro_cli.voices import VoiceInfo
 
 __all__ = ["Kokoro"]
 
@@ -90,7 +90,7 @@ class Kokoro:
         with self._lock:
             if self._model is not None:  # another thread loaded it while this one waited
                 return
-            from kokoro_cli.weights import load_model
+            from kokoro_cli.model.weights import load_model
 
             warm = _warm_front_end(lang)  # espeak starts up while torch loads the model
             try:
@@ -200,7 +200,7 @@ class Kokoro:
             >>> tts.save("Hi.", "hi.mp3", voice="af_heart")
             PosixPath('hi.mp3')
         """
-        from kokoro_cli import audio
+        from kokoro_cli.audio import sinks as audio
 
         target = Path(path)
         fmt = audio.format_for(target, format)
@@ -245,7 +245,7 @@ class Kokoro:
             >>> [v.name for v in tts.voices(lang="en-gb", gender="male")][:2]
             ['bm_daniel', 'bm_fable']
         """
-        from kokoro_cli import voices
+        from kokoro_cli.model import voices
 
         found = voices.list_voices()
         if lang:
@@ -271,7 +271,7 @@ class Kokoro:
             >>> tts.mix({"af_bella": 0.5, "af_sarah": 0.5}, name="af")
             VoiceInfo(name='af', lang='en-us', gender='female', source='mixed', path=...)
         """
-        from kokoro_cli import voices as packs
+        from kokoro_cli.model import voices as packs
 
         names, weights = _split_weights(voices)
         packs.create_mixed_voice(name, names, weights, force=force)
@@ -323,7 +323,7 @@ class Kokoro:
         options: dict[str, Any],
     ) -> SynthesisConfig:  # fmt: skip
         """Check every argument before anything slow happens (fail fast), voicepack included."""
-        from kokoro_cli import voices
+        from kokoro_cli.model import voices
 
         _check_text(text, "the text")
         config = self.check(voice, speed, lang, phonemes=raw, fast_start=fast_start, **options)
@@ -347,7 +347,7 @@ def _check_text(text: object, where: str) -> str:
 def _split_weights(spec: VoiceWeights) -> tuple[list[str], list[float] | None]:
     """{name: weight} / [(name, weight)] / [name] -> names and weights (None: equal)."""
     if isinstance(spec, str):
-        from kokoro_cli.voices import parse_blend
+        from kokoro_cli.model.voices import parse_blend
 
         return parse_blend(spec)
     if not isinstance(spec, (Mapping, Sequence)):

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from kokoro_cli import SAMPLE_RATE, joins, pauses
+from kokoro_cli import pauses
+from kokoro_cli.audio import joins
+from kokoro_cli.model.config import SAMPLE_RATE
 
 if TYPE_CHECKING:
-    from kokoro_cli.timing import Word
+    from kokoro_cli.audio.timing import Word
 
 if TYPE_CHECKING:
     from kokoro_cli.text.lexicon import Lexicon
@@ -86,7 +88,8 @@ def check_pauses(config: SynthesisConfig) -> None:
 
 def resolve_lang(config: SynthesisConfig) -> str:
     """The language to phonemize in: explicit --lang, else the voice's own language."""
-    from kokoro_cli import text, voices
+    from kokoro_cli import text
+    from kokoro_cli.model import voices
 
     if config.lang:
         return text.check_lang(config.lang)
@@ -104,8 +107,8 @@ def synthesize(
     output starts, in samples, for callers that join several texts into one stream.
     """
     from kokoro_cli import text as front_end
-    from kokoro_cli import voices
-    from kokoro_cli.timing import WordTimer
+    from kokoro_cli.audio.timing import WordTimer
+    from kokoro_cli.model import voices
 
     check_speed(config.speed)
     check_pauses(config)

@@ -66,7 +66,7 @@ def native_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 @pytest.fixture(scope="session")
 def model():  # noqa: ANN201 - a KModel; torch is imported lazily
     """The real Kokoro model, loaded once (this also warms the weight cache for subprocesses)."""
-    from kokoro_cli.weights import load_model
+    from kokoro_cli.model.weights import load_model
 
     return load_model()
 

@@ -20,7 +20,7 @@ def tokens(phonemes: str) -> list[int]:
 
 
 def voicepack(name: str = "af_heart") -> torch.Tensor:
-    from kokoro_cli.voices import load_voice
+    from kokoro_cli.model.voices import load_voice
 
     return load_voice(name)
 

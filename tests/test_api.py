@@ -3,7 +3,6 @@ errors it raises, what importing it costs, the layering, and the README's exampl
 
 from __future__ import annotations
 
-import ast
 import re
 import signal
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 import soundfile as sf
 
 from kokoro_cli import SAMPLE_RATE, Kokoro, KokoroError, UsageError
-from kokoro_cli.audio import FORMATS
+from kokoro_cli.audio.sinks import FORMATS
 from tests.cli_helpers import Kokoro as CliRunner
 from tests.cli_helpers import voiced_seconds
 
@@ -284,7 +283,7 @@ def test_phonemize(tts: Kokoro, kokoro: CliRunner) -> None:
         tts.phonemize("Hi.", lang="klingon")
 
 
-# ---------------------------------------------------------------- import cost, layers, README
+# ---------------------------------------------------------------- import cost, README (layers: test_layers.py)
 
 
 def test_importing_the_api_does_not_import_torch() -> None:
@@ -298,60 +297,6 @@ def test_importing_the_api_does_not_import_torch() -> None:
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["[]", "54"]
-
-
-def _imports(path: Path) -> set[str]:
-    """Every kokoro_cli module `path` imports, wherever the import sits (also inside functions)."""
-    found: set[str] = set()
-    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:  # relative: resolve against this module's package
-                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*parent, base] if base else parent)
-            found.add(base)
-            found |= {f"{base}.{a.name}" for a in node.names}
-    return {m for m in found if m == "kokoro_cli" or m.startswith("kokoro_cli.")}
-
-
-# Above the API: the CLI and the command helpers only it uses (they print, run threads, exit).
-CLI_LAYER = {"kokoro_cli.cli", "kokoro_cli.__main__", "kokoro_cli.quick", "kokoro_cli.batch", "kokoro_cli.batch_ui",
-             "kokoro_cli.batch_ray", "kokoro_cli.doctor", "kokoro_cli.server", "kokoro_cli.listen",
-             "kokoro_cli.book", "kokoro_cli.book_ui"}  # fmt: skip
-
-
-def test_layers_read_top_down() -> None:
-    """cli -> api -> pipeline / text / model / audio: nothing imports a layer above its own."""
-    modules = {
-        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
-        for p in PACKAGE.rglob("*.py")
-    }
-    assert {"kokoro_cli.api", "kokoro_cli.inputs", "kokoro_cli.pipeline"} <= set(modules)
-    for name, path in modules.items():
-        if name in CLI_LAYER:
-            # the entry points (quick, __main__) hand over to the full CLI
-            entry = name in ("kokoro_cli.__main__", "kokoro_cli.quick")
-            forbidden = set() if entry else {"kokoro_cli.cli"}
-        elif name in ("kokoro_cli", "kokoro_cli.api"):  # the package re-exports the API
-            forbidden = CLI_LAYER
-        else:
-            forbidden = CLI_LAYER | {"kokoro_cli.api"}
-        above = _imports(path) & forbidden
-        assert not above, f"{name} imports {sorted(above)}"
-
-
-def test_library_code_never_prints_or_exits() -> None:
-    for path in PACKAGE.rglob("*.py"):
-        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-        if name in CLI_LAYER:
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call):
-                func = ast.unparse(node.func)
-                assert func not in ("print", "sys.exit", "exit", "os._exit"), (name, node.lineno)
 
 
 def readme_example() -> str:

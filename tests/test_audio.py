@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 
 from kokoro_cli import SAMPLE_RATE
-from kokoro_cli.audio import (
+from kokoro_cli.audio.sinks import (
     FORMATS,
     Cue,
     FileSink,

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import torch
 
-from kokoro_cli.batch import SharedModel
+from kokoro_cli.model.shared import SharedModel
 from tests.engine_helpers import tokens, voicepack
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kokoro_cli.audio import Cue, render_subtitles
-from kokoro_cli.timing import CueSpool
+from kokoro_cli.audio.sinks import Cue, render_subtitles
+from kokoro_cli.audio.timing import CueSpool
 
 
 def test_cues_spooled_to_disk_come_back_exactly(tmp_path: Path) -> None:

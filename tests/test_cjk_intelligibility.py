@@ -224,7 +224,7 @@ def ours(model, lang: str) -> list[np.ndarray]:
 
 @cache
 def _ort():
-    from kokoro_cli.weights import embedded_graph_bytes
+    from kokoro_cli.model.weights import embedded_graph_bytes
     from tests.engine_helpers import ort_session
 
     return ort_session(embedded_graph_bytes(), [])

@@ -180,7 +180,7 @@ def test_word_cues_in_book_time(kokoro: Kokoro, tmp_path: Path) -> None:
         assert cues[i - 1]["text"] == before
         return cues[i]["start"] - cues[i - 1]["end"]
 
-    from kokoro_cli.book import TITLE_PAUSE
+    from kokoro_cli.jobs.book import TITLE_PAUSE
 
     assert gap("1", "Dr.") == pytest.approx(TITLE_PAUSE, abs=0.0015)  # speech to speech
     assert gap("2024", "The") == pytest.approx(0.7, abs=0.0015)  # --pause-paragraph
@@ -243,8 +243,8 @@ def test_resume_after_sigkill_is_identical(kokoro: Kokoro, tmp_path: Path) -> No
 
 
 def test_wav_beyond_4_gb_is_written_as_rf64(tmp_path: Path) -> None:
-    from kokoro_cli.audio import FileSink
-    from kokoro_cli.book import wav_format
+    from kokoro_cli.audio.sinks import FileSink
+    from kokoro_cli.jobs.book import wav_format
 
     assert wav_format(1_000, 1.0).container == "WAV"
     big = wav_format(30 * 3600 * 3, 1.0)  # ~30 hours of speech: more than 4 GB of 16-bit PCM

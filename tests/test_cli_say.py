@@ -209,7 +209,7 @@ def test_closed_pipe_is_quiet(model, tmp_path: Path) -> None:
 
 def test_help_and_voices_do_not_import_torch(tmp_path: Path) -> None:
     probe = (
-        "import sys\nfrom kokoro_cli.cli import main\nsys.argv = ['kokoro'] + sys.argv[1:]\n"
+        "import sys\nfrom kokoro_cli.commands.app import main\nsys.argv = ['kokoro'] + sys.argv[1:]\n"
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
         "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', code, file=sys.stderr)\n"
     )

@@ -44,7 +44,7 @@ def test_curly_apostrophe_keeps_its_negation(tmp_path: Path) -> None:
 
 
 def test_spoken_titles() -> None:
-    from kokoro_cli.book import spoken_title
+    from kokoro_cli.jobs.book import spoken_title
 
     assert spoken_title("Part XIV") == "Part 14."
     assert spoken_title("CHAPTER IV: The Road") == "CHAPTER 4: The Road."

@@ -25,7 +25,7 @@ from kokoro_cli.model.int8 import (
     int8_supported,
 )
 from kokoro_cli.model.modules import SEGMENT, AdaIN1d
-from kokoro_cli.weights import load_model
+from kokoro_cli.model.weights import load_model
 
 pytestmark = pytest.mark.skipif(not int8_supported(), reason="no oneDNN quantized conv here")
 

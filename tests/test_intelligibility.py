@@ -316,7 +316,7 @@ def test_every_fast_precision_stays_intelligible(precision: str) -> None:
     Measured 2026-11-22: overall WER bf16 0.036, int8 0.036 (fp32 0.107, its random phase).
     """
     from kokoro_cli.model.int8 import int8_supported
-    from kokoro_cli.weights import load_model
+    from kokoro_cli.model.weights import load_model
 
     if precision == "int8" and not int8_supported():
         pytest.skip("no oneDNN quantized conv in this torch build")

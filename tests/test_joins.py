@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kokoro_cli import SAMPLE_RATE, joins
+from kokoro_cli import SAMPLE_RATE
+from kokoro_cli.audio import joins
 from kokoro_cli.pipeline import SynthesisConfig, check_pauses, pause, synthesize
 from tests.cli_helpers import silences
 

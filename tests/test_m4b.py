@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kokoro_cli.m4b import M4bSink
+from kokoro_cli.audio.m4b import M4bSink
 from tests.book_fixtures import PNG, probe
 
 av = pytest.importorskip("av")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kokoro_cli.memory import _malloc_trim, release_free_memory
+from kokoro_cli.model.memory import _malloc_trim, release_free_memory
 
 
 def _rss_mb() -> float:

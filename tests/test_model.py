@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from kokoro_cli.errors import UsageError
-from kokoro_cli.model import MAX_TOKENS, KModel
+from kokoro_cli.model.config import MAX_TOKENS
+from kokoro_cli.model.kmodel import KModel
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +195,7 @@ def test_run_lstm_equals_torch_lstm() -> None:
 def test_speak_is_deterministic_per_chunk(model: KModel) -> None:
     """The same chunk always gives the same audio (resume == uninterrupted run), whatever was
     synthesized before it; another chunk draws other noise."""
-    from kokoro_cli.voices import load_voice
+    from kokoro_cli.model.voices import load_voice
 
     pack = load_voice("af_heart")
     noise, model.noise, model.generator = model.noise, True, None

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 import torch
 
-from kokoro_cli.model import KModel
-from kokoro_cli.weights import embedded_graph_bytes, load_model
+from kokoro_cli.model.kmodel import KModel
+from kokoro_cli.model.weights import embedded_graph_bytes, load_model
 from tests.engine_helpers import SENTENCE, ort_session, rms, tokens, voicepack
 
 pytestmark = pytest.mark.slow

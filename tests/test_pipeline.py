@@ -7,7 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from kokoro_cli import SAMPLE_RATE, joins
+from kokoro_cli import SAMPLE_RATE
+from kokoro_cli.audio import joins
 from kokoro_cli.errors import UsageError, VoiceError
 from kokoro_cli.pipeline import AudioChunk, SynthesisConfig, _prefetch, resolve_lang, synthesize
 from tests.cli_helpers import voiced_seconds

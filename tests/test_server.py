@@ -21,8 +21,9 @@ import openai
 import pytest
 import soundfile as sf
 
-from kokoro_cli import SAMPLE_RATE, client
+from kokoro_cli import SAMPLE_RATE
 from kokoro_cli.errors import UsageError
+from kokoro_cli.serve import client
 from tests.cli_helpers import Kokoro, voiced_seconds
 from tests.server_helpers import Served, start_server, unix_get
 
@@ -370,7 +371,7 @@ def test_say_through_the_server_plays_on_the_speaker(
 
 NO_TORCH = """
 import sys
-from kokoro_cli.cli import main
+from kokoro_cli.commands.app import main
 sys.argv = ["kokoro", "say", "Hello there.", "-o", sys.argv[1]]
 try:
     main()
@@ -396,7 +397,7 @@ def test_say_through_the_server_never_imports_torch(served: Served, tmp_path: Pa
 # quick.main() as the `kokoro` command runs it; then which heavy modules that process loaded.
 QUICK = """
 import sys
-from kokoro_cli.quick import main
+from kokoro_cli.commands.quick import main
 sys.argv = ["kokoro", *sys.argv[1:]]
 try:
     main()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kokoro_cli import MAX_TOKENS
 from kokoro_cli.errors import UsageError
+from kokoro_cli.model.config import MAX_TOKENS
 from kokoro_cli.text import LANGUAGES, check_lang, chunks, phonemize, tokenize
 from kokoro_cli.text.g2p import espeak_many, g2p_many, map_espeak, vocab
 

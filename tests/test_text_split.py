@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kokoro_cli import MAX_TOKENS
 from kokoro_cli.errors import UsageError
+from kokoro_cli.model.config import MAX_TOKENS
 from kokoro_cli.text import Chunk, chunks, tokenize
 from kokoro_cli.text.markup import PARAGRAPH_PAUSE
 from kokoro_cli.text.normalize import clean

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from kokoro_cli import SAMPLE_RATE
+from kokoro_cli.audio.timing import Word, cues, sentences, spread
 from kokoro_cli.pipeline import SynthesisConfig, synthesize
 from kokoro_cli.text import align
-from kokoro_cli.timing import Word, cues, sentences, spread
 from tests.cli_helpers import Kokoro
 
 # Expansions of every kind: numbers, money, times, dates, abbreviations, symbols, markup.

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from kokoro_cli import voices as v
 from kokoro_cli.errors import UsageError, VoiceError
+from kokoro_cli.model import voices as v
 
 REPO = Path(__file__).resolve().parents[1]
 # How many voices of each language Kokoro v1.0 has (the 54 of kokoro-js 1.2.1).
@@ -98,7 +98,7 @@ def test_converter_reproduces_the_committed_packs(tmp_path: Path) -> None:
 
 def test_import_and_listing_do_not_import_torch() -> None:
     code = (
-        "import sys, kokoro_cli.voices as v; v.list_voices(); v.voice_lang('af_bella+bm_lewis');"
+        "import sys, kokoro_cli.model.voices as v; v.list_voices(); v.voice_lang('af_bella+bm_lewis');"
         "sys.exit('torch' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
@@ -374,7 +374,7 @@ def test_built_wheel_carries_the_voices(tmp_path: Path) -> None:
     assert "kokoro_cli/py.typed" in names  # type checkers see the API's hints (PEP 561)
     # Installed layout: the module kokoro_cli/voices.py next to the data folder kokoro_cli/voices/.
     code = (
-        "import kokoro_cli.voices as v; d = v.bundled_voices_dir(); p = v.load_voice('af_heart');"
+        "import kokoro_cli.model.voices as v; d = v.bundled_voices_dir(); p = v.load_voice('af_heart');"
         "print(d); print(len(v.list_voices()), tuple(p.shape))"
     )
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}

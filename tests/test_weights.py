@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from kokoro_cli import weights
-from kokoro_cli.convert import module_path, onnx_to_state_dict
 from kokoro_cli.errors import ModelError
-from kokoro_cli.model import KModel
+from kokoro_cli.model import weights
+from kokoro_cli.model.convert import module_path, onnx_to_state_dict
+from kokoro_cli.model.kmodel import KModel
 
 pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def test_module_paths_from_graph_scopes() -> None:
 
 
 def test_cold_conversion_writes_official_layout_then_reads_cache(cache, reference, caplog) -> None:
-    caplog.set_level(logging.INFO, logger="kokoro_cli.weights")
+    caplog.set_level(logging.INFO, logger="kokoro_cli.model.weights")
     first = weights.embedded_state_dict()
     assert _same(first, reference)
     assert cache.is_file()
@@ -77,7 +77,7 @@ def test_corrupt_cache_is_detected_and_rebuilt(cache, reference, caplog, damage)
     else:
         data = data[: len(data) // 3]
     cache.write_bytes(bytes(data))
-    caplog.set_level(logging.WARNING, logger="kokoro_cli.weights")
+    caplog.set_level(logging.WARNING, logger="kokoro_cli.model.weights")
     rebuilt = weights.embedded_state_dict()
     assert "corrupt" in caplog.text
     assert _same(rebuilt, reference)
@@ -173,7 +173,7 @@ def test_hub_source_offline_from_local_cache(tmp_path, reference) -> None:
     hub = tmp_path / "hub"
     _hub_cache(hub, pth)
     code = (
-        "from kokoro_cli.weights import load_model\n"
+        "from kokoro_cli.model.weights import load_model\n"
         "m = load_model('hf', precision='fp32')\n"
         "print(float(m.bert_encoder.weight.double().sum()), float(m.decoder.generator.conv_post.bias.double().sum()))\n"
     )
@@ -188,7 +188,7 @@ def test_hub_source_offline_from_local_cache(tmp_path, reference) -> None:
 
 def test_hub_source_not_cached_offline_is_a_clear_error(tmp_path) -> None:
     code = (
-        "from kokoro_cli.weights import load_model\n"
+        "from kokoro_cli.model.weights import load_model\n"
         "from kokoro_cli.errors import ModelError\n"
         "try:\n    load_model('hf:someone/else')\nexcept ModelError as e:\n    print(e)\n"
     )

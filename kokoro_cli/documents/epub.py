@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag
 
-from kokoro_cli.documents import (
+from kokoro_cli.documents.common import (
     MAX_MEMBER_BYTES,
     MAX_TOTAL_BYTES,
     Book,

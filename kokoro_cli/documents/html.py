@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from kokoro_cli.documents import Book, Chapter, clean, read_capped, same_title
+from kokoro_cli.documents.common import Book, Chapter, clean, read_capped, same_title
 from kokoro_cli.inputs import decode_text
 
 BLOCKS = set(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kokoro_cli.documents import Book, read_capped
+from kokoro_cli.documents.common import Book, read_capped
 from kokoro_cli.documents.html import chapters_by_heading, extract
 from kokoro_cli.inputs import decode_text
 

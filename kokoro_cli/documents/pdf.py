@@ -15,7 +15,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from kokoro_cli.documents import MAX_PDF_PAGES, Book, Chapter, DocumentError, clean, same_title
+from kokoro_cli.documents.common import (
+    MAX_PDF_PAGES,
+    Book,
+    Chapter,
+    DocumentError,
+    clean,
+    same_title,
+)
 
 EDGE_LINES = 2  # lines at each end of a page that may be a running header or footer
 REPEAT_SHARE = 0.4  # ... and are dropped when they repeat on this share of the pages

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from kokoro_cli.documents import Book, Chapter, DocumentError, clean, count_words
+from kokoro_cli.documents.common import Book, Chapter, DocumentError, clean, count_words
 
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"

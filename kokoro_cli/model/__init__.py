@@ -1,6 +1,9 @@
-"""Our torch implementation of Kokoro-82M v1.0 (StyleTTS2 with an ISTFTNet decoder)."""
+"""Kokoro-82M v1.0 in torch (StyleTTS2 with an ISTFTNet decoder), its weights and its voices.
 
-from .config import ModelConfig, default_config
-from .kmodel import MAX_TOKENS, PACK_SHAPE, KModel
+The network, one file per component: kmodel (the whole), plbert, text_encoder, prosody, istftnet,
+modules; int8 and native (the quantized decoder and its C kernel). Around it: config (the
+checkpoint's facts), weights (finding, converting and loading them), voices (voicepacks and
+blends), convert (the embedded ONNX graph to our layout), memory, shared (one model, many threads).
 
-__all__ = ["KModel", "ModelConfig", "default_config", "MAX_TOKENS", "PACK_SHAPE"]
+Importing this package is cheap: torch loads with kmodel, weights or voices' tensors, not here.
+"""

@@ -7,6 +7,16 @@ from dataclasses import dataclass, fields
 from importlib import resources
 from typing import Any
 
+# Facts of the published model that the rest of the tool builds on (torch-free, so any layer may
+# import them cheaply).
+SAMPLE_RATE = 24_000  # output rate (config.json "sample_rate")
+MAX_TOKENS = 510  # phoneme tokens per forward: 512 ALBERT positions minus the two pad tokens
+# a voicepack: one 256-value style vector (128 timbre + 128 prosody) per utterance length
+PACK_SHAPE = (MAX_TOKENS, 1, 256)
+# audio samples per predicted duration frame: the decoder's upsampling (10 x 6) times the
+# inverse STFT's hop (5), doubled because F0 runs at twice the frame rate (300 per F0 step)
+FRAME_SAMPLES = 600
+
 
 @dataclass(frozen=True)
 class ALBERTConfig:

@@ -12,9 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from kokoro_cli.memory import release_free_memory
-
 from .config import ISTFTNetConfig
+from .memory import release_free_memory
 from .modules import SEGMENT, AdaIN1d, AdainResBlk1d, WNConv1d
 
 

@@ -12,11 +12,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from kokoro_cli import MAX_TOKENS, PACK_SHAPE
-from kokoro_cli.memory import release_free_memory
-
-from .config import ModelConfig, default_config
+from .config import MAX_TOKENS, PACK_SHAPE, ModelConfig, default_config
 from .istftnet import AdaINResBlock1, Decoder
+from .memory import release_free_memory
 from .modules import WNConv1d
 from .plbert import PLBERT
 from .prosody import ProsodyPredictor

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from kokoro_cli.errors import ModelError, UsageError
 from kokoro_cli.paths import cache_dir
-from kokoro_cli.memory import bound_onednn_cache, release_free_memory
+
+from .memory import bound_onednn_cache, release_free_memory
 
 if TYPE_CHECKING:
     import torch
 
-    from kokoro_cli.model import KModel
+    from .kmodel import KModel
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def embedded_state_dict() -> dict[str, torch.Tensor]:
 
 
 def _convert_and_cache(path: Path) -> dict[str, torch.Tensor]:
-    from kokoro_cli.convert import onnx_to_state_dict
+    from .convert import onnx_to_state_dict
 
     log.info("converting the embedded int8 weights to fp32 (first run only)")
     flat = onnx_to_state_dict(embedded_graph_bytes(), _empty_model())
@@ -181,7 +182,7 @@ def _empty_model() -> KModel:
     """
     import torch
 
-    from kokoro_cli.model import KModel
+    from .kmodel import KModel
 
     def keep(tensor: torch.Tensor, *_: object, **__: object) -> torch.Tensor:
         return tensor
@@ -254,7 +255,7 @@ def pick_precision(precision: str | None, device: str) -> str:
         return precision
     if device != "cpu" or not cpu_has_native_bf16():
         return "fp32"
-    from .model.int8 import int8_supported
+    from .int8 import int8_supported
 
     return "int8" if cpu_has_vnni() and int8_supported() else "bf16"
 
@@ -273,7 +274,7 @@ def load_model(
     dev = pick_device(device)
     precision = pick_precision(precision, dev)
     if precision == "int8":
-        from .model.int8 import int8_supported
+        from .int8 import int8_supported
 
         if dev != "cpu" or not int8_supported():
             raise UsageError(
@@ -308,8 +309,8 @@ def load_model(
 
         model.set_precision(torch.bfloat16)
     if precision == "int8":
-        from .model import native
-        from .model.int8 import quantize_generator
+        from . import native
+        from .int8 import quantize_generator
 
         quantize_generator(model.decoder.generator)
         native.library()  # build (first run on a machine, ~0.5 s) now, not in the first chunk

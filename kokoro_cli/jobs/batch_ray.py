@@ -24,14 +24,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kokoro_cli.audio import temp_path
-from kokoro_cli.batch import Item, Progress, Result, plan, process
+from kokoro_cli.audio.sinks import temp_path
 from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.jobs.batch import Item, Progress, Result, plan, process
 from kokoro_cli.pipeline import SynthesisConfig
 
 INSTALL = "pip install 'kokoro-cli[ray]'"
 # One loaded model is ~0.7 GB; a full-size chunk's activations take a single model to a
-# measured 0.79-0.82 GB peak RSS (batch.SharedModel). Ray then places no more than fit.
+# measured 0.79-0.82 GB peak RSS (model.shared.SharedModel). Ray then places no more than fit.
 WORKER_MEMORY = 800 * 2**20
 OBJECT_STORE = 100 * 2**20  # only status rows pass through it (Ray's minimum is 75 MiB)
 ATTEMPTS = 2  # an item whose worker dies is tried once more, then reported
@@ -170,9 +170,9 @@ def _connect(ray: Any, cluster: Cluster, opts: Any) -> None:
 
 
 def _local_workers(threads: int) -> int:
-    from kokoro_cli.batch import _cores
+    from kokoro_cli.model.shared import cores
 
-    return max(1, _cores() // threads)
+    return max(1, cores() // threads)
 
 
 class _Pool:

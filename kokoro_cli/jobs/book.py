@@ -1,4 +1,4 @@
-"""`kokoro book`: a document's chapters spoken into one M4B (or one file per chapter).
+"""A book job: a document's chapters spoken into one M4B (or one file per chapter).
 
 Each chapter is its title, a pause, then its paragraphs, fed to pipeline.synthesize() a segment
 at a time (so a 200 MB chapter never sits in memory) and encoded as it comes. Chunks go through
@@ -12,14 +12,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from kokoro_cli import SAMPLE_RATE
 from kokoro_cli.documents import Book, Chapter, clean
 from kokoro_cli.errors import UsageError
+from kokoro_cli.model.config import SAMPLE_RATE
 
 if TYPE_CHECKING:
-    from kokoro_cli.timing import CueSpool
+    from kokoro_cli.audio.timing import CueSpool
 
 WORDS_PER_SECOND = 2.6  # Kokoro at speed 1 on narrative English (the --plan estimate)
 # Seconds from the end of a chapter's spoken title to its first paragraph (speech to speech,
@@ -30,6 +30,14 @@ PARAGRAPH_BREAK = "\n\n"  # between the title and paragraphs of a chapter's text
 WAV_LIMIT = 0xFFFF_FFFF - 2**20  # a RIFF size field's range, less a margin for the header
 SPLIT_MANIFEST = "chapters.json"
 _SAFE_NAME = re.compile(r"[^\w\- ]+")
+
+
+class Progress(Protocol):
+    """What render() reports to (the CLI's display is commands.progress.BookProgress)."""
+
+    def start_chapter(self, n: int, index: int, chapter: Chapter) -> None: ...
+    def advance(self, words: int, seconds: float) -> None: ...
+    def end_chapter(self, item: Rendered) -> None: ...
 
 
 @dataclass
@@ -74,31 +82,6 @@ def plan_rows(book: Book, selection: list[int], speed: float) -> list[dict[str, 
         }
         for i in selection
     ]
-
-
-def print_plan(book: Book, rows: list[dict[str, Any]], as_json: bool) -> None:
-    """The chapter list on stdout (it is the data asked for)."""
-    if as_json:
-        meta = {"title": book.title, "author": book.author, "language": book.language}
-        meta["cover"] = bool(book.cover)
-        print(json.dumps({**meta, "chapters": rows}, indent=2, ensure_ascii=False))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    head = f"{book.title}" + (f" — {book.author}" if book.author else "")
-    table = Table("#", "title", "words", "est.", "notes", title=head, box=None)
-    for r in rows:
-        row = [str(r["index"]), r["title"], str(r["words"]), clock(r["seconds"])]
-        table.add_row(*row, "; ".join(r["notes"]))
-    total = sum(r["seconds"] for r in rows)
-    table.add_row("", "total", str(sum(r["words"] for r in rows)), clock(total), "")
-    Console(soft_wrap=True).print(table)
-
-
-def clock(seconds: float) -> str:
-    s = round(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def segments(paragraphs: Iterator[str]) -> Iterator[str]:
@@ -153,9 +136,9 @@ def chapter_audio(
     `advance(words, seconds)` reports progress. With `timings`, each piece's cues go there,
     their char offsets moved from the piece to the chapter's text, tagged with `number`.
     """
+    from kokoro_cli.audio.timing import cues
     from kokoro_cli.documents import count_words
     from kokoro_cli.pipeline import pause, synthesize
-    from kokoro_cli.timing import cues
 
     position = offset  # integer samples: exact over the whole book
 
@@ -199,7 +182,7 @@ def split_name(index: int, title: str, fmt: str) -> str:
 
 def wav_format(words: int, speed: float) -> Any:
     """WAV, or RF64 when the estimate passes the 4 GB a RIFF header can describe."""
-    from kokoro_cli.audio import FORMATS, Format
+    from kokoro_cli.audio.sinks import FORMATS, Format
 
     if estimate(words, speed) * SAMPLE_RATE * 2 * 2 > WAV_LIMIT:  # the estimate may be short
         return Format("wav", "RF64", "PCM_16")
@@ -216,15 +199,15 @@ def render(
     split: Path | None,
     fmt: str,
     narrator: str,
-    progress: Any,
+    progress: Progress,
     timings: CueSpool | None = None,
 ) -> list[Rendered]:
     """Speak the selected chapters into `output` (M4B or one audio file) or `split`/.
 
     Between chapters, config.pause_chapter of silence ends the chapter before (none after the
     last, so the book ends with its speech). `timings`, when given, collects subtitle cues."""
-    from kokoro_cli.audio import FileSink, format_for, write_text_atomic
-    from kokoro_cli.m4b import M4bSink
+    from kokoro_cli.audio.m4b import M4bSink
+    from kokoro_cli.audio.sinks import FileSink, format_for, write_text_atomic
     from kokoro_cli.pipeline import pause
 
     config = replace(config, fast_start=False)
@@ -308,20 +291,6 @@ def render(
     return done
 
 
-def _check_language(book_lang: str, lang: str | None, quiet: bool) -> None:
-    """Say so when the book's declared language is not the one it will be spoken in."""
-    import sys
-
-    ours = (lang or "").split("-")[0].lower()
-    theirs = book_lang.split("-")[0].lower()
-    if theirs and ours and theirs != ours and not quiet:
-        print(
-            f"kokoro: note: the book says its language is {book_lang}, but it will be spoken "
-            f"as {lang}; pick a voice of that language or --lang to change it",
-            file=sys.stderr,
-        )
-
-
 def check_extras() -> None:
     """The book extra's packages, or one line saying how to install them."""
     import importlib.util
@@ -334,117 +303,3 @@ def check_extras() -> None:
             f"kokoro book needs {', '.join(missing)}, which is not installed; "
             "install it: pip install 'kokoro-cli[book]'"
         )
-
-
-def default_output(source: Path) -> Path:
-    return Path.cwd() / f"{source.stem}.m4b"
-
-
-def run(
-    source: Path,
-    *,
-    output: Path | None,
-    split: Path | None,
-    fmt: str,
-    plan: bool,
-    as_json: bool,
-    chapters: str | None,
-    config: Any,
-    load_engine: Any,
-    model_key: tuple[str | None, str, str | None],
-    quiet: bool,
-    use_cache: bool = True,
-    subtitles: Path | None = None,
-    words: bool = False,
-    with_text: bool = False,
-) -> None:
-    """The `book` command after option parsing: plan, or check, load the model and render."""
-    from kokoro_cli.audio import format_for
-    from kokoro_cli.documents import read_document
-
-    check_extras()
-    from kokoro_cli import audio
-
-    kind = audio.subtitle_kind(subtitles) if subtitles else None
-    if words and not subtitles:
-        raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
-    if with_text and not (plan and as_json):
-        raise UsageError("--text goes with --plan --json")
-    if subtitles and not subtitles.parent.is_dir():
-        raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
-    if split is not None and output is not None:
-        raise UsageError("give -o FILE or --split DIR, not both")
-    if split is None:
-        output = output or default_output(source)
-        if output.suffix.lower() != ".m4b":
-            format_for(output)  # one audio file without chapters: any format `say` writes
-        if not output.parent.is_dir():
-            raise UsageError(f"output folder {output.parent} does not exist; create it first")
-    else:
-        format_for(Path(f"x.{fmt}"))
-    book = read_document(source)
-    selection = parse_selection(chapters, len(book.chapters))
-    if plan:
-        rows = plan_rows(book, selection, config.speed)
-        if with_text:  # what the char offsets of --subtitles ... .json index, chapter by chapter
-            for row in rows:
-                row["text"] = chapter_text(book.chapters[row["index"] - 1])
-        print_plan(book, rows, as_json)
-        return
-    _check_language(book.language, config.lang, quiet)
-    if split is not None:
-        split.mkdir(parents=True, exist_ok=True)
-    from kokoro_cli import voices
-    from kokoro_cli.book_ui import BookProgress
-
-    voices.load_voice(config.voice)  # a broken voice fails before the slow model load
-    model = load_engine()
-    cached = None
-    if use_cache:
-        from kokoro_cli import chunk_cache
-        from kokoro_cli.paths import cache_dir
-
-        key = chunk_cache.model_key(*model_key)
-        cached = model = chunk_cache.CachedModel(model, cache_dir() / "chunks", key)
-    else:
-        from kokoro_cli.chunk_cache import Quantized
-
-        model = Quantized(model)  # the same bytes as a run through the cache
-    from kokoro_cli.timing import CueSpool
-
-    timings = CueSpool(by_word=words) if subtitles else None
-    words_total = sum(book.chapters[i - 1].words for i in selection)
-    try:
-        with BookProgress(len(selection), words_total, quiet=quiet) as progress:
-            done = render(
-                book,
-                selection,
-                config,
-                model,
-                output=output,
-                split=split,
-                fmt=fmt,
-                narrator=config.voice,
-                progress=progress,
-                timings=timings,
-            )
-        if subtitles and kind and timings is not None:
-            timings.write(subtitles, kind)
-    finally:
-        if timings is not None:
-            timings.close()
-    if cached is not None:
-        if cached.hits and not quiet:
-            import sys
-
-            print(
-                f"kokoro: resumed: {cached.hits} chunks from the cache, {cached.misses} synthesized",
-                file=sys.stderr,
-            )
-        cached.forget()
-    if not quiet:
-        import sys
-
-        where = output if split is None else split
-        total = sum(r.duration for r in done)
-        print(f"kokoro: wrote {where} ({len(done)} chapters, {clock(total)})", file=sys.stderr)

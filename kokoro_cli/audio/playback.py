@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from kokoro_cli import SAMPLE_RATE
 from kokoro_cli.errors import KokoroError
+from kokoro_cli.model.config import SAMPLE_RATE
 
 NO_DEVICE_HINT = "write a file instead with -o out.wav, or pipe it: -o - | aplay"
 

@@ -20,9 +20,9 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
-from kokoro_cli import SAMPLE_RATE
 from kokoro_cli.atomic import temp_path, write_text_atomic  # noqa: F401 (re-exported)
 from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.model.config import SAMPLE_RATE
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kokoro_cli import SAMPLE_RATE
+from kokoro_cli.model.config import SAMPLE_RATE
 from kokoro_cli.pauses import CLAUSE_PAUSE, WORD_PAUSE  # the defaults live there, numpy-free
 
 EDGE_SAMPLES = 240  # 10 ms of the model's own quiet kept at each speech edge, faded to zero
@@ -113,7 +113,7 @@ def pace(
 
     Returns the new audio and a map from sample positions in the model's audio to the new one.
     """
-    from kokoro_cli import FRAME_SAMPLES
+    from kokoro_cli.model.config import FRAME_SAMPLES
 
     loud = loudness(audio)
     edges = np.concatenate([[0], np.cumsum(durations)]) * FRAME_SAMPLES

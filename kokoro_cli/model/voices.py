@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from kokoro_cli import PACK_SHAPE
 from kokoro_cli.errors import KokoroError, VoiceError
+
+from .config import PACK_SHAPE
 
 if TYPE_CHECKING:
     import torch
@@ -54,15 +55,15 @@ class VoiceInfo:
 
 def bundled_voices_dir() -> Path:
     """The folder of the 54 Kokoro packs: inside the installed wheel, or <repo>/voices."""
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     # A wheel carries them at kokoro_cli/voices (pyproject force-include); a source checkout or
     # editable install finds the repo's top-level voices/ next to the package.
-    for candidate in (here / "voices", here.parent / "voices"):
+    for candidate in (package / "voices", package.parent / "voices"):
         if (candidate / "voices.json").is_file():
             return candidate
     raise KokoroError(
-        f"bundled voices not found (looked in {here / 'voices'} and {here.parent / 'voices'}); "
-        "reinstall kokoro-cli"
+        f"bundled voices not found (looked in {package / 'voices'} and "
+        f"{package.parent / 'voices'}); reinstall kokoro-cli"
     )
 
 

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kokoro_cli import __version__, pauses
+from kokoro_cli import pauses
 from kokoro_cli.errors import KokoroError, UsageError
 from kokoro_cli.inputs import read_text
+from kokoro_cli.version import __version__
 
 if TYPE_CHECKING:
     from kokoro_cli.api import Kokoro
@@ -226,7 +227,7 @@ def say(
     With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
     that warm model and the audio comes back as it is made; otherwise it is synthesized here.
     """
-    from kokoro_cli import audio
+    from kokoro_cli.audio import sinks as audio
 
     content = read_text(text, file)
     if words and not subtitles:
@@ -258,7 +259,7 @@ def say(
         if not Path(output).parent.is_dir():
             raise UsageError(f"output folder {Path(output).parent} does not exist; create it first")
     if play or not output:
-        from kokoro_cli.playback import output_device
+        from kokoro_cli.audio.playback import output_device
 
         output_device()
     # Short first chunks only when someone hears the audio as it comes (speaker or a pipe).
@@ -283,14 +284,14 @@ def say(
         elif output:
             sinks.append(audio.FileSink(Path(output), file_fmt))
         if play or not output:
-            from kokoro_cli.playback import Player
+            from kokoro_cli.audio.playback import Player
 
             sinks.append(Player())
         _speak(speech, len(content), sinks, spoken, show_phonemes)
         for sink in sinks:  # files first: a Ctrl-C while the speaker drains keeps a whole file
             sink.commit()
         if subtitles and kind:
-            from kokoro_cli.timing import cues
+            from kokoro_cli.audio.timing import cues
 
             found = cues(spoken, content, by_word=words)
             audio.write_text_atomic(subtitles, audio.render_subtitles(found, kind))
@@ -304,7 +305,9 @@ def say(
 
 def _server_address(voice: str) -> Any:
     """Where a running `kokoro serve` may answer `say` (client.Address), or None."""
-    from kokoro_cli import client, paths, voices
+    from kokoro_cli import paths
+    from kokoro_cli.model import voices
+    from kokoro_cli.serve import client
 
     if OPTS.model or OPTS.device != "cpu" or OPTS.precision != "auto":
         return None  # the server runs its own model; honour an explicit choice here
@@ -320,7 +323,7 @@ def _server_speech(
     fast_start: bool,
 ) -> Iterator[AudioChunk] | None:  # fmt: skip
     """The chunks from the server (see client.py), or None when it does not answer."""
-    from kokoro_cli import client
+    from kokoro_cli.serve import client
 
     body = {
         "input": content, "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
@@ -423,16 +426,16 @@ def batch(
     Examples: kokoro batch chapters/ -o audio --format mp3;
     kokoro batch docs/ -o /shared/out --engine ray --address auto (see README, Scaling out).
     """
-    from kokoro_cli import batch as batching
-    from kokoro_cli.audio import format_for
-    from kokoro_cli.batch_ui import BatchProgress
+    from kokoro_cli.audio.sinks import format_for
+    from kokoro_cli.commands.progress import BatchProgress
+    from kokoro_cli.jobs import batch as batching
     from kokoro_cli.pipeline import SynthesisConfig, check_pauses
 
     if bool(inputs) == bool(manifest):
         raise UsageError("give input files/folders/globs, or --manifest FILE (one of them)")
     cluster = None
     if engine_ == Engine.ray:
-        from kokoro_cli import batch_ray
+        from kokoro_cli.jobs import batch_ray
 
         if jobs is not None:
             raise UsageError("--jobs is for --engine local; with ray, use --workers")
@@ -504,7 +507,7 @@ def serve(
               kokoro serve --port 8880   (also POST http://127.0.0.1:8880/v1/audio/speech)
     """
     try:
-        from kokoro_cli.listen import start
+        from kokoro_cli.serve.listen import start
     except ModuleNotFoundError as exc:
         raise KokoroError(
             f"kokoro serve needs {exc.name}; install the extra: pip install 'kokoro-cli[serve]'"
@@ -579,7 +582,7 @@ def book(
       kokoro book novel.epub --subtitles novel.json --words   (word timings; "chapter" is the
       chapter's number, char_start/char_end index its text: see --plan --json --text)
     """
-    from kokoro_cli import book as books
+    from kokoro_cli.commands import book as books
 
     if as_json and not plan:
         raise UsageError("--json goes with --plan")
@@ -709,7 +712,7 @@ def phonemize(
 @app.command()
 def doctor() -> None:
     """Check espeak-ng, weights, voices and audio output, and say how to fix what is missing."""
-    from kokoro_cli.doctor import run_checks
+    from kokoro_cli.commands.doctor import run_checks
 
     if not run_checks(OPTS.model):
         raise typer.Exit(1)
@@ -725,7 +728,7 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Console entry point: the one place where errors become messages and exit codes."""
-    from kokoro_cli.audio import PipeClosed
+    from kokoro_cli.audio.sinks import PipeClosed
 
     signal.signal(signal.SIGTERM, _terminate)
     try:

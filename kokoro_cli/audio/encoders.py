@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from kokoro_cli import SAMPLE_RATE
-from kokoro_cli.audio import FileSink, Format, to_pcm16, wav_stream_header
+from kokoro_cli.audio.sinks import FileSink, Format, to_pcm16, wav_stream_header
 from kokoro_cli.errors import KokoroError
+from kokoro_cli.model.config import SAMPLE_RATE
 
 # OpenAI's names and the media types its API answers with.
 MEDIA_TYPES = {

@@ -11,10 +11,10 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from kokoro_cli import client
 from kokoro_cli.errors import UsageError
 from kokoro_cli.pipeline import SynthesisConfig
-from kokoro_cli.server import Engine, create_app
+from kokoro_cli.serve import client
+from kokoro_cli.serve.server import Engine, create_app
 
 
 def _claim(path: Path) -> None:

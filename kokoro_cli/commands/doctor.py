@@ -44,7 +44,7 @@ def check_espeak() -> Check:
 
 
 def check_weights(source: str | None) -> Check:
-    from kokoro_cli import weights
+    from kokoro_cli.model import weights
 
     cached = weights.cache_dir() / weights.CACHE_NAME
     if source not in (None, "", "embedded"):
@@ -69,7 +69,7 @@ def check_weights(source: str | None) -> Check:
 
 
 def check_voices() -> Check:
-    from kokoro_cli import voices
+    from kokoro_cli.model import voices
 
     try:
         found = voices.list_voices()
@@ -88,7 +88,7 @@ def check_voices() -> Check:
 
 
 def check_audio_output() -> Check:
-    from kokoro_cli.playback import output_device
+    from kokoro_cli.audio.playback import output_device
 
     try:
         return True, f"default output: {output_device()}", ""
@@ -105,7 +105,7 @@ def check_ffmpeg() -> Check:
 
 
 def check_speed() -> Check:
-    from kokoro_cli.weights import BF16_FLAGS, VNNI_FLAGS, cpu_flags, pick_precision
+    from kokoro_cli.model.weights import BF16_FLAGS, VNNI_FLAGS, cpu_flags, pick_precision
 
     chosen, auto = pick_precision(None, "cpu"), pick_precision("auto", "cpu")
     found = sorted(cpu_flags() & (BF16_FLAGS | VNNI_FLAGS))
@@ -121,7 +121,7 @@ def check_speed() -> Check:
 
 
 def check_native() -> Check:
-    from kokoro_cli.weights import pick_precision
+    from kokoro_cli.model.weights import pick_precision
 
     precision = pick_precision(None, "cpu")
     if precision != "int8":

@@ -45,7 +45,7 @@ def main() -> None:
             code = say(options)
             if code is not None:
                 sys.exit(code)
-    from kokoro_cli.cli import main as cli_main
+    from kokoro_cli.commands.app import main as cli_main
 
     cli_main()
 
@@ -80,8 +80,8 @@ def say(options: dict[str, Any]) -> int | None:
         request = _request(options)
         if request is None:
             return None
-        from kokoro_cli import client
         from kokoro_cli.errors import KokoroError
+        from kokoro_cli.serve import client
 
         try:
             response = client.request_speech(request.pop("address"), request)
@@ -127,8 +127,9 @@ def _request(options: dict[str, Any]) -> dict[str, Any] | None:
             return None
         body.update(response_format="x-kokoro-file", output=output, format=options.get("format"))
 
-    from kokoro_cli import client, paths
+    from kokoro_cli import paths
     from kokoro_cli.errors import UsageError
+    from kokoro_cli.serve import client
 
     try:
         address = client.server_address()

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kokoro_cli import FRAME_SAMPLES, SAMPLE_RATE
-from kokoro_cli.joins import WINDOW, Trimmed
+from kokoro_cli.audio.joins import WINDOW, Trimmed
+from kokoro_cli.model.config import FRAME_SAMPLES, SAMPLE_RATE
 from kokoro_cli.text import align
 
 if TYPE_CHECKING:
-    from kokoro_cli.audio import Cue
+    from kokoro_cli.audio.sinks import Cue
 
 # Kokoro's punctuation tokens: they carry pauses, not sounds, so words end before them.
 _PUNCT = set(';:,.!?¡¿—…"«»“”()[]{}-')
@@ -267,7 +267,7 @@ def sentences(words: Sequence[Word], text: str) -> list[Word]:
 
 def cues(words: Sequence[Word], text: str, *, by_word: bool = False) -> list[Cue]:
     """Subtitle cues for the words of `text`: one a sentence, or one a word with `by_word`."""
-    from kokoro_cli.audio import Cue
+    from kokoro_cli.audio.sinks import Cue
 
     return [
         Cue(w.start, w.end, w.text, w.char_start, w.char_end, align.caption(w.text))
@@ -292,7 +292,7 @@ class CueSpool:
 
     def cues(self) -> Iterator[Any]:
         """The audio.Cues in the order they were added (JSON gives floats back exactly)."""
-        from kokoro_cli.audio import Cue
+        from kokoro_cli.audio.sinks import Cue
 
         self._spool.seek(0)
         for line in self._spool:
@@ -301,7 +301,7 @@ class CueSpool:
     def write(self, path: Path, kind: str) -> None:
         """The cues as a .srt/.vtt/.json file, streamed through a temporary and renamed."""
         from kokoro_cli.atomic import write_text_atomic
-        from kokoro_cli.audio import subtitle_pieces
+        from kokoro_cli.audio.sinks import subtitle_pieces
 
         write_text_atomic(path, subtitle_pieces(self.cues(), kind))
 

@@ -27,10 +27,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from kokoro_cli import SAMPLE_RATE, client
-from kokoro_cli.encoders import MEDIA_TYPES, FileEncoder, open_encoder
+from kokoro_cli.audio.encoders import MEDIA_TYPES, FileEncoder, open_encoder
 from kokoro_cli.errors import KokoroError, UsageError, VoiceError
+from kokoro_cli.model.config import SAMPLE_RATE
 from kokoro_cli.pipeline import AudioChunk, SynthesisConfig
+from kokoro_cli.serve import client
 
 MAX_BODY = 1024 * 1024  # bytes of JSON: about a novel chapter of text per request
 FILE_BLOCK = 256 * 1024  # bytes per read when sending a finished x-kokoro-file
@@ -63,7 +64,7 @@ class Engine:
         if jobs > 1:  # short chunks side by side on fewer threads each, as in `kokoro batch`
             import torch
 
-            from kokoro_cli.batch import TOKENS_AT_ONCE, SharedModel
+            from kokoro_cli.model.shared import TOKENS_AT_ONCE, SharedModel
 
             threads = torch.get_num_threads()
             shared = SharedModel(tts.engine, TOKENS_AT_ONCE, threads, max(1, threads // jobs))
@@ -207,7 +208,7 @@ def _file_format(payload: dict[str, Any], fmt: str) -> Any:
         return None
     from pathlib import Path
 
-    from kokoro_cli.audio import format_for
+    from kokoro_cli.audio.sinks import format_for
 
     output = _field(payload, "output", str, None)
     if not output:
@@ -430,7 +431,7 @@ async def models(request: Request) -> Response:
 
 
 async def voices_route(request: Request) -> Response:
-    from kokoro_cli import voices
+    from kokoro_cli.model import voices
 
     rows = [
         {"id": v.name, "name": v.name, "language": v.lang, "gender": v.gender, "source": v.source}

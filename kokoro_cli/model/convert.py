@@ -98,7 +98,7 @@ def onnx_to_state_dict(model_bytes: bytes, model: nn.Module) -> dict[str, torch.
 
     Raises ModelError if any parameter is missing, unmapped or of the wrong shape.
     """
-    from kokoro_cli.model.modules import WNConv1d
+    from .modules import WNConv1d
 
     g = _Graph(model_bytes)
     modules = dict(model.named_modules())

@@ -1,7 +1,7 @@
 """M4B audiobooks: AAC encoded by PyAV (FFmpeg) as audio arrives, in an MP4 container we write.
 
 FFmpeg's own MP4 muxer keeps ~70 bytes per AAC packet in memory until the end (~6 MB per
-hour at 24 kHz), so the container is ours (kokoro_cli.mp4): packets go straight to the file,
+hour at 24 kHz), so the container is ours (kokoro_cli.audio.mp4): packets go straight to the file,
 and only a compact index stays (4 bytes a packet, 8 per chunk of CHUNK_PACKETS), ~0.35 MB
 per hour. The moov box (index, chapters, tags) goes after the audio: its size is only known at
 the end, and putting it first would mean rewriting the whole file. Players read it either way
@@ -18,10 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from kokoro_cli import SAMPLE_RATE, __version__, mp4
 from kokoro_cli.atomic import temp_path
-from kokoro_cli.audio import to_pcm16
+from kokoro_cli.audio import mp4
+from kokoro_cli.audio.sinks import to_pcm16
 from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.model.config import SAMPLE_RATE
+from kokoro_cli.version import __version__
 
 BIT_RATE = 64_000  # mono speech: transparent at 64 kb/s AAC-LC (~29 MB per hour)
 # FFmpeg's cheaper quantizer search: on Kokoro speech at 64 kb/s it takes 0.12 s of CPU per

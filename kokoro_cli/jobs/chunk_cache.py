@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from kokoro_cli.audio import to_pcm16
+from kokoro_cli.audio.sinks import to_pcm16
 
 SCALE = 32767.0  # audio.to_pcm16's scale, so dequantized chunks re-quantize to the same ints
 
 
 def model_key(source: str | None, device: str, precision: str | None = None) -> str:
     """What identifies the model's arithmetic: weights, device, precision, native kernel."""
-    from kokoro_cli.weights import pick_device, pick_precision
+    from kokoro_cli.model.weights import pick_device, pick_precision
 
     dev = pick_device(device)
     native = os.environ.get("KOKORO_NATIVE", "1")
