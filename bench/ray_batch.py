@@ -121,11 +121,9 @@ def main() -> None:
          f"ray.init alone (best of {ROUNDS}); shutdown {stop:.1f} s, import {imports:.1f} s"),
     )  # fmt: skip
 
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'measure (cores: ' + str(os.cpu_count()) + ')':<{width}}  {'value':>10}  notes")
-    print("-" * (width + 40))
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>10}  {note}")
+    from table import print_table  # bench/table.py, beside this script
+
+    print_table(rows, f"measure (cores: {os.cpu_count()})")
 
 
 if __name__ == "__main__":

@@ -336,13 +336,10 @@ def main() -> None:
 
     sys.path.insert(0, str(HERE))
     from serve import rows as serve_rows  # bench/serve.py: one-liners with a warm server
+    from table import print_table
 
     rows += serve_rows(env)
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'measure':<{width}}  {'value':>10}  notes")
-    print("-" * (width + 40))
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>10}  {note}")
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,11 @@ LEXICON_ENV = "KOKORO_LEXICON"  # lexicon files, separated like PATH
 USER_LEXICON = "lexicon.txt"  # in the user config dir, loaded when present
 
 
+def is_voice_file(term: str) -> bool:
+    """Whether one term of a --voice names a voicepack file (a .pt path) rather than a voice."""
+    return term.endswith(".pt") or "/" in term or os.sep in term
+
+
 def user_lexicon() -> Path:
     """The lexicon loaded automatically when it exists."""
     import platformdirs

@@ -311,7 +311,7 @@ def _server_address(voice: str) -> Any:
 
     if OPTS.model or OPTS.device != "cpu" or OPTS.precision != "auto":
         return None  # the server runs its own model; honour an explicit choice here
-    if any(voices._looks_like_path(term) for term in voices.parse_blend(voice)[0]):
+    if any(paths.is_voice_file(term) for term in voices.parse_blend(voice)[0]):
         return None  # a .pt path means this machine's file, relative to this folder
     if paths.lexicon_in_use():
         return None  # lexicon files are read, checked and reported on (unused entries) here

@@ -107,8 +107,10 @@ def _request(options: dict[str, Any]) -> dict[str, Any] | None:
     if output is None or env.get("KOKORO_MODEL") or env.get("KOKORO_PRECISION", "auto") != "auto":
         return None  # the speaker, or a model other than the server's
     voice = options.get("voice") or env.get("KOKORO_VOICE") or "af_heart"
-    if ".pt" in voice or "/" in voice or os.sep in voice or os.path.exists(voice):
-        return None  # a voicepack file of this machine, relative to this folder
+    from kokoro_cli import paths
+
+    if ".pt" in voice or paths.is_voice_file(voice) or os.path.exists(voice):
+        return None  # a voicepack file of this machine, relative to this folder (or in a blend)
     try:
         speed = float(options.get("speed", 1.0))
     except ValueError:

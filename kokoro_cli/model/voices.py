@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from kokoro_cli.errors import KokoroError, VoiceError
+from kokoro_cli.paths import is_voice_file
 
 from .config import PACK_SHAPE
 
@@ -143,10 +144,6 @@ def find_voice(name: str) -> VoiceInfo:
 # ---------------------------------------------------------------- specs and blends
 
 
-def _looks_like_path(term: str) -> bool:
-    return term.endswith(".pt") or "/" in term or os.sep in term
-
-
 def parse_blend(spec: str) -> tuple[list[str], list[float] | None]:
     """Split "a:0.6,b:0.4" / "a+b" / "a" into voice names (or paths) and optional weights."""
     spec = spec.strip()
@@ -182,7 +179,7 @@ def parse_blend(spec: str) -> tuple[list[str], list[float] | None]:
 
 
 def _path_for(term: str) -> Path:
-    if _looks_like_path(term):
+    if is_voice_file(term):
         return Path(term).expanduser()
     return find_voice(term).path
 
@@ -190,7 +187,7 @@ def _path_for(term: str) -> Path:
 def voice_lang(spec: str) -> str:
     """The language a voice speaks (a blend speaks its first voice's language)."""
     first = parse_blend(spec)[0][0]
-    if _looks_like_path(first):
+    if is_voice_file(first):
         lang = _user_meta(Path(first).expanduser())[0]
         if lang == "unknown":
             raise VoiceError(f"cannot tell the language of voice file '{first}'; pass --lang")
@@ -364,7 +361,7 @@ def create_mixed_voice(
 
 
 def _gender_of(voice: str) -> str:
-    if _looks_like_path(voice):
+    if is_voice_file(voice):
         meta = _meta_from_name(Path(voice).stem)
         return meta[1] if meta else "unknown"
     return find_voice(voice).gender
