@@ -13,7 +13,7 @@ from typing import Any
 
 from kokoro_cli.errors import UsageError
 from kokoro_cli.pipeline import SynthesisConfig
-from kokoro_cli.serve import client
+from kokoro_cli.serve import client, live
 from kokoro_cli.serve.server import Engine, create_app
 
 
@@ -123,7 +123,9 @@ def start(
         info(f"kokoro: serving on {' and '.join(where)} ({jobs} at a time); Ctrl-C stops")
         if host and not api_key and not _loopback(host):
             info(f"kokoro: warning: anyone who reaches {host} can use this server; set --api-key")
-        run(create_app(engine, jobs, api_key), sockets, verbose)
+        app = create_app(engine, jobs, api_key)
+        live.add_routes(app, api_key)  # text streaming in (issue 23)
+        run(app, sockets, verbose)
         info("kokoro: stopped")
     finally:
         for sock in sockets:
