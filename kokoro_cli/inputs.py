@@ -131,9 +131,10 @@ def read_pieces(fd: int, where: str) -> Iterator[str]:
 
 
 def with_flushes(pieces: Iterable[Any], seconds: float | None) -> Iterator[Any]:
-    """`pieces`, read in a background thread, with FLUSH wherever the writer went quiet for
-    `seconds` (None or 0: never). Only time spent waiting for the writer counts, not time the
-    consumer spent busy, so the same writer gives the same flushes however fast we speak."""
+    """`pieces`, read from now on in a background thread, with FLUSH wherever the writer went
+    quiet for `seconds` (None or 0: never). Only time spent waiting for the writer counts, not
+    time the consumer spent busy, so the same writer gives the same flushes however fast we
+    speak (and reading starts at once, while a model may still be loading)."""
     items: queue.Queue[tuple[str, Any, float]] = queue.Queue(maxsize=_QUEUED)
     waiting_since: list[float | None] = [None]  # when the reader began waiting, if it is
     stop = threading.Event()
@@ -155,6 +156,15 @@ def with_flushes(pieces: Iterable[Any], seconds: float | None) -> Iterator[Any]:
             items.put(("error", exc, 0.0))
 
     threading.Thread(target=read, name="kokoro-live-input", daemon=True).start()
+    return _flushed(items, waiting_since, stop, seconds)
+
+
+def _flushed(
+    items: queue.Queue[tuple[str, Any, float]],
+    waiting_since: list[float | None],
+    stop: threading.Event,
+    seconds: float | None,
+) -> Iterator[Any]:
     owed = False  # text came since the last flush
     try:
         while True:

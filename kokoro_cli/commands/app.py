@@ -289,8 +289,10 @@ def say(
     # Short first chunks only when someone hears the audio as it comes (speaker or a pipe).
     fast_start = to_stdout or play or not output
     speech = None
-    if server is not None and live is not None:
-        pieces = with_flushes(_kept(read_pieces(*live), received), flush_after)
+    # Live text is read from now on, while the model loads (or the server is asked), so that
+    # the writer's pauses are seen when they happen; the same reader serves either way.
+    pieces = with_flushes(_kept(read_pieces(*live), received), flush_after) if live else None
+    if server is not None and pieces is not None:
         speech = _server_live(server, pieces, voice, speed, lang, phonemes, fast_start)
     elif server is not None:
         speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start)
@@ -299,10 +301,10 @@ def say(
             tts, lex = engine(), load_lexicon(lexicon)
             tts.check(voice, speed, lang, phonemes=phonemes, **pause_options)
         # Reads the voice, then loads the model.
-        if live is not None:
+        if pieces is not None:  # flushes are marked in `pieces` already
             speech = tts.stream_text(
-                _kept(read_pieces(*live), received), voice, speed, lang, phonemes=phonemes,
-                lexicon=lex, fast_start=fast_start, flush_after=flush_after, **pause_options,
+                pieces, voice, speed, lang, phonemes=phonemes, lexicon=lex,
+                fast_start=fast_start, **pause_options,
             )  # type: ignore[assignment]  # fmt: skip
         else:
             speech = tts.stream(
@@ -389,7 +391,7 @@ def _server_live(
         "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
         "fast_start": fast_start, "response_format": client.FRAMES,
     }  # fmt: skip
-    response = client.request_live(address, settings, pieces)
+    response = client.request_live(address, settings, lambda: pieces)
     if OPTS.verbose:
         where = "speaking live through" if response else "no answer from"
         info(f"kokoro: {where} the server at {address}")

@@ -187,7 +187,7 @@ def _live(address: Any, settings: dict[str, Any], live: Any, options: dict[str, 
     from kokoro_cli.serve import client
 
     (fd, where), flush_after = live
-    pieces = with_flushes(read_pieces(fd, where), flush_after)
+    pieces = lambda: with_flushes(read_pieces(fd, where), flush_after)  # noqa: E731
     response = client.request_live(address, settings, pieces)
     if response is None:
         return None

@@ -24,7 +24,7 @@ import json
 import os
 import socket
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -256,12 +256,13 @@ def stream_chunks(response: http.client.HTTPResponse) -> Iterator[Any]:
 
 
 def request_live(
-    address: Address, settings: dict[str, Any], pieces: Iterable[Any]
+    address: Address, settings: dict[str, Any], pieces: Callable[[], Iterable[Any]]
 ) -> http.client.HTTPResponse | None:
     """Start a live request (NDJSON up, frames down: serve/live.py); None when nobody answers.
 
-    `settings` go first; once the server has said yes, a thread sends each piece of `pieces`
-    (str, or FLUSH) as it comes, then {"end": true}. An error while reading `pieces` (the
+    `settings` go first; once the server has said yes, a thread sends each piece of `pieces()`
+    (str, or FLUSH) as it comes, then {"end": true}: nothing is read before that, so a caller
+    left alone can still read it all. An error while reading `pieces` (the
     input is not UTF-8, say) ends the request and is raised by read_raw_frames' caller through
     `live_error(response)`.
     """
@@ -301,7 +302,7 @@ def request_live(
 
     def send() -> None:
         try:
-            for piece in pieces:
+            for piece in pieces():
                 _send_line(sock, {"flush": True} if piece is FLUSH else {"text": piece})
             _send_line(sock, {"end": True})
             sock.sendall(b"0\r\n\r\n")
