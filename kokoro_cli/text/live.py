@@ -27,6 +27,7 @@ __all__ = ["FLUSH", "Sentence", "SentenceStream", "ends_paragraph", "sentences_o
 
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n")  # a blank line: ends a sentence at once
 _PARAGRAPH_END = re.compile(r"\n[ \t\r\f\v]*\n\s*$")
+_SPACE = re.compile(r"\s")
 _COMPLETE_WORD = re.compile(r"\s*\S+\s")  # the next word, followed by the space that ends it
 # What an unfinished tag may look like so far: markup.PRONOUNCE_TAG and PAUSE_TAG, cut short.
 _TAG_PREFIX = re.compile(r"\[(?:[^\[\]\n]*(?:\](?:\((?:/(?:[^/()\n]*(?:/\)?)?)?)?)?)?)?")
@@ -113,6 +114,10 @@ class SentenceStream:
 
     def _sentence_end(self, window: str, final: bool) -> int | None:
         """The end (with its trailing space) of the window's first sentence, if certain."""
+        # As whole text is split: a run's lines are joined with spaces first (markup.parse), so
+        # a line break alone ends no sentence ("Sr.\nSmith"). One space per character keeps
+        # the offsets.
+        window = _SPACE.sub(" ", window)
         found = sentences(window, self.lang, self.raw_phonemes)
         if len(found) < 2:
             return None
