@@ -21,13 +21,15 @@ from typing import NamedTuple
 from kokoro_cli.errors import UsageError
 from kokoro_cli.inputs import FLUSH
 from kokoro_cli.text import cjk
-from kokoro_cli.text.split import BLOCK_CHARS, blocks, sentences
+from kokoro_cli.text.split import _ABBREVIATIONS, BLOCK_CHARS, blocks, sentences
 
 __all__ = ["FLUSH", "Sentence", "SentenceStream", "ends_paragraph", "sentences_of"]
 
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n")  # a blank line: ends a sentence at once
 _PARAGRAPH_END = re.compile(r"\n[ \t\r\f\v]*\n\s*$")
 _SPACE = re.compile(r"\s")
+# A word of two letters or more, then the sentence's end and the space after it.
+_PLAIN_END = re.compile(r"(?<![\w.'’-])([^\W\d_]{2,})([.!?])[\"”’)\]]*\s+$")
 _COMPLETE_WORD = re.compile(r"\s*\S+\s")  # the next word, followed by the space that ends it
 # What an unfinished tag may look like so far: markup.PRONOUNCE_TAG and PAUSE_TAG, cut short.
 _TAG_PREFIX = re.compile(r"\[(?:[^\[\]\n]*(?:\](?:\((?:/(?:[^/()\n]*(?:/\)?)?)?)?)?)?)?")
@@ -127,10 +129,11 @@ class SentenceStream:
             return None
         if not final:
             # The sentence after must have begun with a whole word (CJK: any character),
-            # so that the splitter decided with what follows in view.
+            # so that the splitter decided with what follows in view; after a plain word's
+            # period and before a capital, its first letter is enough (an LLM's next token).
             buf = self._buf
             whole = cut < len(buf) if self._cjk else _COMPLETE_WORD.match(buf, cut)
-            if not whole:
+            if not whole and not (cut < len(buf) and _plain_end(buf, cut)):
                 return None
         return cut
 
@@ -147,6 +150,16 @@ class SentenceStream:
         if tag:
             return False  # a whole tag that ends before pos (checked above)
         return bool(_TAG_PREFIX.fullmatch(text, start))
+
+
+def _plain_end(text: str, cut: int) -> bool:
+    """Whether the sentence before `cut` ends in a plain word's period (or ! or ?) and the next
+    one starts with a capital: no abbreviation, initial or number can be hiding there."""
+    end = _PLAIN_END.search(text, 0, cut)
+    if not end or not text[cut].isupper():
+        return False
+    word = end[1]
+    return end[2] != "." or word not in _ABBREVIATIONS and word.title() not in _ABBREVIATIONS
 
 
 def sentences_of(
