@@ -287,6 +287,9 @@ def request_live(
     except (OSError, http.client.HTTPException):
         conn.close()
         return None
+    if response.status == 404:  # a server from before live text: speak it here instead
+        conn.close()
+        return None
     if response.status != 200:
         message = _error_message(response.read())
         conn.close()
