@@ -216,7 +216,7 @@ def synthesize_live(
     the pause is sent as soon as the next sentence arrives, so a player fills it while the
     sentence is synthesized. Word offsets point into the whole text received.
     """
-    from dataclasses import replace
+    from dataclasses import fields, replace
 
     from kokoro_cli.errors import UsageError
     from kokoro_cli.text.live import ends_paragraph
@@ -224,6 +224,17 @@ def synthesize_live(
     sentence_pause = (
         pauses.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
     )
+    # Where the config has margins (a lead-in before the output's speech, a tail after it),
+    # they are the stream's: the first sentence gets the lead-in, the end of the text the tail.
+    names = {f.name for f in fields(config)}
+    tail = float(getattr(config, "tail", 0.0) or 0.0)
+
+    def margins(spoken: bool) -> dict[str, float]:
+        found = {"tail": 0.0} if "tail" in names else {}
+        if "lead_in" in names and spoken:
+            found["lead_in"] = 0.0
+        return found
+
     position = 0
     owed = 0.0  # the pause owed before the next speech
     spoken = False
@@ -240,7 +251,7 @@ def synthesize_live(
             yield _pause(gap, position)
             position += len(gap)
             gap = gap[:0]
-        this = replace(config, fast_start=config.fast_start and not spoken)
+        this = replace(config, fast_start=config.fast_start and not spoken, **margins(spoken))
         last: AudioChunk | None = None
         shift = 0  # samples of a pause sent after synthesis began (see `eager`)
         try:
@@ -270,6 +281,8 @@ def synthesize_live(
             owed = 0.0  # the sentence ended in pause tags, and their silence is out already
     if not spoken and nothing is not None:
         raise nothing
+    if spoken and tail:
+        yield _pause(joins.silence(tail, joins.EDGE_SAMPLES), position)
 
 
 def _shifted(word: Word, chars: int, samples: int) -> Word:
