@@ -1,0 +1,388 @@
+"""English money, units and ranges as a careful reader says them (issues 12 and 26).
+
+Money in any currency sign or prefix (US$, A$, ₩, ₹), with scales ("¥30b": thirty billion yen),
+cents from one decimal ("$20.5": twenty dollars and fifty cents) and rates ("$20/mo": per month);
+units simple, compound and per ("12kg/kg", "3 cc/s", "12/kg", "km³", "45º"); feet and inches
+(5'10", "5 ft 10 in"); mixed numbers before units ("4 1/2 lbs"); and ranges written with a dash,
+read with "to" and the unit, currency or am/pm said once, where the writer put it ("9am-5pm",
+"$250-300", "1960s-80s", "1960-80", "1980-1970 kg").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from kokoro_cli.text import numbers as nums
+
+Rule = Callable[[re.Match[str]], str]
+
+# (singular, plural, cent, cents); no cents: decimals are said as a decimal amount.
+CURRENCY = {
+    "$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
+    "€": ("euro", "euros", "cent", "cents"), "¥": ("yen", "yen", "", ""),
+    "₩": ("won", "won", "", ""), "₹": ("rupee", "rupees", "paisa", "paise"),
+    "₽": ("ruble", "rubles", "kopek", "kopeks"), "₺": ("lira", "lira", "", ""),
+    "₪": ("shekel", "shekels", "", ""), "₿": ("bitcoin", "bitcoins", "", ""),
+    "₫": ("dong", "dong", "", ""), "₱": ("peso", "pesos", "centavo", "centavos"),
+    "฿": ("baht", "baht", "", ""), "₴": ("hryvnia", "hryvnias", "", ""),
+    "₦": ("naira", "naira", "kobo", "kobo"),
+}  # fmt: skip
+# Letters before "$" that name whose dollar it is (US$76.3 trillion, A$5, R$ 10).
+DOLLAR_PREFIX = {"US": "US dollar", "A": "Australian dollar", "AU": "Australian dollar",
+                 "C": "Canadian dollar", "CA": "Canadian dollar", "NZ": "New Zealand dollar",
+                 "HK": "Hong Kong dollar", "S": "Singapore dollar", "Mex": "Mexican peso",
+                 "R": "real"}  # fmt: skip
+_PLURALS = {"real": "reais"}
+SCALES = {"k": "thousand", "K": "thousand", "m": "million", "M": "million", "mn": "million",
+          "mm": "million", "b": "billion", "B": "billion", "bn": "billion", "t": "trillion",
+          "T": "trillion", "tn": "trillion", "trn": "trillion", "thousand": "thousand",
+          "million": "million", "billion": "billion", "trillion": "trillion"}  # fmt: skip
+# Units after a number, their singular words; the plural adds "s" unless _PLURAL_IRREGULAR.
+UNITS = {
+    "km": "kilometer", "m": "meter", "cm": "centimeter", "mm": "millimeter", "kg": "kilogram",
+    "g": "gram", "mg": "milligram", "lb": "pound", "lbs": "pound", "oz": "ounce", "ft": "foot",
+    "mi": "mile", "mph": "mile per hour", "km/h": "kilometer per hour", "kph": "kilometer per hour",
+    "h": "hour", "hr": "hour", "hrs": "hour", "min": "minute", "sec": "second", "ms": "millisecond",
+    "l": "liter", "L": "liter", "ml": "milliliter", "mL": "milliliter", "KB": "kilobyte",
+    "MB": "megabyte", "GB": "gigabyte", "TB": "terabyte", "Hz": "hertz", "kHz": "kilohertz",
+    "MHz": "megahertz", "GHz": "gigahertz", "kW": "kilowatt",
+    "kWh": "kilowatt-hour", "°F": "degree Fahrenheit", "°C": "degree Celsius", "°": "degree",
+    "m²": "square meter", "km²": "square kilometer", "cm²": "square centimeter",
+    "ft²": "square foot", "m³": "cubic meter", "cm³": "cubic centimeter", "W": "watt",
+    "Mbps": "megabit per second", "Gbps": "gigabit per second", "kbps": "kilobit per second",
+    "GiB": "gibibyte", "MiB": "mebibyte", "KiB": "kibibyte", "TiB": "tebibyte",
+    "mAh": "milliamp-hour", "mA": "milliamp", "µm": "micrometer", "μm": "micrometer",
+    "ns": "nanosecond", "µs": "microsecond", "μs": "microsecond", "mg/dL": "milligram per deciliter",
+    # issue 26
+    "km³": "cubic kilometer", "mm³": "cubic millimeter", "mm²": "square millimeter",
+    "mi²": "square mile", "in²": "square inch", "ft³": "cubic foot", "m2": "square meter",
+    "m3": "cubic meter", "km2": "square kilometer", "cm2": "square centimeter",
+    "cm3": "cubic centimeter", "cc": "cubic centimeter", "º": "degree", "°K": "kelvin",
+    "V": "volt", "mV": "millivolt", "kV": "kilovolt", "MW": "megawatt", "GW": "gigawatt",
+    "MWh": "megawatt-hour", "GWh": "gigawatt-hour", "TWh": "terawatt-hour", "kJ": "kilojoule",
+    "kcal": "kilocalorie", "dB": "decibel", "kPa": "kilopascal", "MPa": "megapascal",
+    "hPa": "hectopascal", "nm": "nanometer", "µg": "microgram", "μg": "microgram",
+    "mcg": "microgram", "ng": "nanogram", "dL": "deciliter", "cL": "centiliter",
+    "Gb": "gigabit", "Mb": "megabit", "yd": "yard", "yds": "yard", "gal": "gallon",
+    "qt": "quart", "tsp": "teaspoon", "tbsp": "tablespoon", "fl oz": "fluid ounce",
+    "sq ft": "square foot", "sq mi": "square mile", "sq m": "square meter", "ha": "hectare",
+    "m/s": "meter per second", "m/s²": "meter per second squared", "rpm": "revolution per minute",
+    "bpm": "beat per minute", "fps": "frame per second", "px": "pixel", "Ω": "ohm",
+    "kΩ": "kiloohm", "yr": "year", "yrs": "year", "mo": "month", "mos": "month", "wk": "week",
+    "wks": "week", "mmHg": "millimeter of mercury", "TFLOPS": "teraflop",
+}  # fmt: skip
+# Other spellings of the same units, in any case writers use (12KG, 3 mbps).
+UNIT_SPELLINGS = {
+    "KG": "kg", "Kg": "kg", "KM": "km", "Km": "km", "CM": "cm", "LB": "lb", "LBS": "lbs",
+    "Lbs": "lbs", "OZ": "oz", "FT": "ft", "MPH": "mph", "KPH": "kph", "KM/H": "km/h",
+    "km/hr": "km/h", "kmh": "km/h", "mbps": "Mbps", "MBPS": "Mbps", "gbps": "Gbps",
+    "GBPS": "Gbps", "Kbps": "kbps", "gb": "GB", "mb": "MB", "kb": "KB", "tb": "TB",
+    "hz": "Hz", "khz": "kHz", "mhz": "MHz", "ghz": "GHz", "KHz": "kHz", "kw": "kW", "KW": "kW",
+    "kwh": "kWh", "KWH": "kWh", "KWh": "kWh", "ML": "mL", "CC": "cc", "GAL": "gal", "MG": "mg",
+    "HRS": "hrs", "HR": "hr", "MIN": "min", "Hrs": "hrs",
+}  # fmt: skip
+_PLURAL_IRREGULAR = {"foot": "feet", "hertz": "hertz", "kilohertz": "kilohertz",
+                     "megahertz": "megahertz", "gigahertz": "gigahertz", "kelvin": "kelvin",
+                     "inch": "inches", "ohm": "ohms"}  # fmt: skip
+# What "per" is said before, after money or a unit: "$20/mo", "$0.5/hr", "12/kg".
+PER = {"mo": "month", "mon": "month", "month": "month", "yr": "year", "year": "year",
+       "y": "year", "wk": "week", "week": "week", "d": "day", "day": "day", "hr": "hour",
+       "h": "hour", "hour": "hour", "min": "minute", "s": "second", "sec": "second",
+       "night": "night", "person": "person", "head": "head", "user": "user", "seat": "seat",
+       "share": "share", "unit": "unit", "item": "item", "piece": "piece", "pc": "piece",
+       "sqft": "square foot", "m²": "square meter", "m2": "square meter", "s²": "second squared",
+       "kWh": "kilowatt-hour", "GB": "gigabyte", "TB": "terabyte", "MB": "megabyte",
+       "lb": "pound", "kg": "kilogram", "g": "gram", "oz": "ounce", "km": "kilometer",
+       "mi": "mile", "m": "meter", "ft": "foot", "gal": "gallon", "l": "liter", "L": "liter",
+       "ml": "milliliter", "mL": "milliliter", "cm": "centimeter", "cm³": "cubic centimeter",
+       "m³": "cubic meter", "dL": "deciliter", "page": "page", "word": "word",
+       "mile": "mile", "gallon": "gallon", "liter": "liter", "ton": "ton"}  # fmt: skip
+
+NUM_CORE = r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
+NUM = NUM_CORE + r"(?!\w|\.\d)"
+_SYMBOLS = "".join(CURRENCY)
+_PREFIX = "|".join(sorted(DOLLAR_PREFIX, key=len, reverse=True))
+# "US $5" may have a space; "A $5 bill" is an article, so the short prefixes come attached.
+_MONEY_PREFIX = r"(?:(US(?=\s?\$)|(?:AU|CA|NZ|HK|Mex|A|C|S|R)(?=\$))\s?)?"
+_SCALE = r"thousand|million|billion|trillion|trn|bn|mn|mm|tn|[kKmMbBtT]"
+# "¥30 b", "$5 M": a space is allowed before these; "$100 T-shirt" is no trillion.
+_SCALE_AFTER = (
+    r"(?:\s?(thousand|million|billion|trillion)\b|(?:(trn|bn|mn|mm|tn|[kKmMbBtT])"
+    r"|\s(bn|mn|tn|[bBkKM]))\b(?![-'’]))"
+)
+_UNIT_ALT = "|".join(re.escape(u) for u in sorted({*UNITS, *UNIT_SPELLINGS}, key=len)[::-1])
+_PER_ALT = "|".join(re.escape(u) for u in sorted(PER, key=len)[::-1])
+_UNIT_AFTER = re.compile(rf"\s?(?:%|[°º'\"′″]|(?:{_UNIT_ALT}|{_SCALE})(?![\w]))")
+_CURRENCY_SIGN = re.compile(rf"(?:({_PREFIX})?([{_SYMBOLS}]))")
+
+
+def _side_kind(side: str) -> str:
+    """What one end of a range is: money, time, decade, ordinal or number."""
+    if _CURRENCY_SIGN.match(side):
+        return "money"
+    if ":" in side or re.search(r"[aApP]\.?\s?[mM]\.?$", side):
+        return "time"
+    if side.endswith("s"):
+        return "decade"
+    if side[-1].isalpha():
+        return "ordinal"
+    return "number"
+
+
+_RANGE_SIDE = (
+    rf"(?:(?:{_PREFIX})?[{_SYMBOLS}]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?::\d{{2}})?"
+    r"(?:s\b|(?i:st|nd|rd|th)\b|\s?[aApP]\.?\s?[mM]\.?(?![\w]))?"
+)
+
+
+def unit_word(symbol: str) -> str:
+    """ "kg" -> "kilogram" (any spelling of UNITS or UNIT_SPELLINGS)."""
+    return UNITS[UNIT_SPELLINGS.get(symbol, symbol)]
+
+
+def plural(unit: str) -> str:
+    """ "foot" -> "feet", "degree Celsius" -> "degrees Celsius", "mile per hour" -> "miles per
+    hour", "square meter" -> "square meters"."""
+    head, _, rest = unit.partition(" ")
+    if head in ("square", "cubic", "fluid"):
+        return f"{head} {plural(rest)}"
+    head = _PLURAL_IRREGULAR.get(head, head + "s")
+    return f"{head} {rest}".strip()
+
+
+def amount(whole: str, frac: str | None, lang: str) -> str:
+    return nums.number(whole + ("." + frac if frac else ""), lang)
+
+
+def is_one(whole: str, frac: str | None) -> bool:
+    return whole == "1" and not frac
+
+
+class Quantities:
+    """Money, unit and range rules for one English variant."""
+
+    def __init__(self, lang: str, read: Callable[[str], str]) -> None:
+        """`read` is the whole English normalizer: a range reads each of its ends with it."""
+        self.lang = lang
+        self.read = read
+        money = (
+            rf"(?<![\w$]){_MONEY_PREFIX}([{_SYMBOLS}])\s?(\d{{1,3}}(?:,\d{{3}})+|\d+)?"
+            rf"(?:\.(\d+))?(?![\d,]\d){_SCALE_AFTER}?(?:\s?/\s?({_PER_ALT}|[a-z]{{3,}})\b)?"
+        )
+        self.ranges: list[tuple[re.Pattern[str], Rule]] = [
+            (
+                re.compile(
+                    rf"(?<![\w.,/:–-])({_RANGE_SIDE})(\s?[-–]\s?|\s—\s)({_RANGE_SIDE})"
+                    r"(?!\d|[-–/]\w|[.,:]\d)"
+                ),
+                self._range,
+            ),
+        ]
+        self.money: list[tuple[re.Pattern[str], Rule]] = [
+            (re.compile(money), self._money),
+            (re.compile(NUM + r"\s?¢"), lambda m: self.read_money("", "¢", m[1], m[2])),
+        ]
+        self.units: list[tuple[re.Pattern[str], Rule]] = [
+            # 2x8 m2: "two by" here, so that the unit rule still sees "8 m2"
+            (
+                re.compile(
+                    rf"(?<![\w.])(\d+)\s?[x×]\s?(?=\d+(?:\.\d+)?\s?(?:{_UNIT_ALT})(?![\w/]))"
+                ),
+                lambda m: f"{nums.cardinal(m[1], self.lang)} by ",
+            ),
+            # 40°26'46"N: degrees, minutes and seconds of arc
+            (
+                re.compile(
+                    r"(?<![\w.,])(\d{1,3})°\s?(\d{1,2})['′]\s?(?:(\d{1,2}(?:\.\d+)?)[\"″]\s?)?"
+                    r"([NSEW])?(?![\w])"
+                ),
+                self._arc,
+            ),
+            # 5'10", 5′10″, 5 ft 10 in, 6'2
+            (
+                re.compile(
+                    r"(?<![\w.,'])(\d{1,2})\s?(?:['′]|ft\.?|feet|foot)\s?(\d{1,2}(?:\.\d+)?)"
+                    r"\s?(?:[\"″]|''|in(?![\w])|inch(?:es)?\b|(?=[\s,.;!?)]|$))"
+                ),
+                self._feet_inches,
+            ),
+            (re.compile(NUM_CORE + r"\s?′"), lambda m: self.read_unit(m[1], m[2], "foot")),
+            (re.compile(NUM_CORE + r"\s?″"), lambda m: self.read_unit(m[1], m[2], "inch")),
+            (re.compile(NUM_CORE + r"\"(?=\s|$|[,.;!?)])"), self._inches),
+            # 4 1/2 lbs, 3/4 mile
+            (
+                re.compile(
+                    r"(?<![\w./])(?:(\d+)\s)?(\d{1,2})/(\d{1,2})\s?(" + _UNIT_ALT + r")(?![\w/])"
+                ),
+                self._fraction_unit,
+            ),
+            # 100 million kg
+            (
+                re.compile(
+                    NUM_CORE + rf"\s(thousand|million|billion|trillion)\s?({_UNIT_ALT})(?![\w/])"
+                ),
+                lambda m: f"{amount(m[1], m[2], self.lang)} {m[3]} {plural(unit_word(m[4]))}",
+            ),
+            # 12/kg: a price or a count per unit
+            (re.compile(NUM + rf"\s?/\s?({_UNIT_ALT})(?![\w/])"), self._per_unit),
+            # 12kg/kg, 3 cc/s, 5 m/s²
+            (
+                re.compile(NUM_CORE + rf"\s?({_UNIT_ALT})(?:\s?/\s?({_PER_ALT}))?(?![\w/²³]|\.\w)"),
+                self._unit,
+            ),
+        ]
+
+    # --- readers --------------------------------------------------------------------------------
+    def read_money(
+        self,
+        prefix: str,
+        symbol: str,
+        whole: str | None,
+        frac: str | None,
+        scale: str | None = None,
+        per: str | None = None,
+    ) -> str:
+        """ "$", "20", "5" -> "twenty dollars and fifty cents"; with a scale, "¥30b" -> "thirty
+        billion yen"; per "mo" adds "per month"."""
+        if symbol == "¢":
+            one, many, sub_one, sub_many = "cent", "cents", "", ""
+        else:
+            one, many, sub_one, sub_many = CURRENCY[symbol]
+        if prefix:
+            one = DOLLAR_PREFIX[prefix]
+            many = _PLURALS.get(one, one + "s")
+        whole = (whole or "").replace(",", "")
+        frac = frac or ""
+        rate = f" per {PER.get(per.rstrip('.'), per.rstrip('.'))}" if per else ""
+        if scale:
+            return f"{amount(whole or '0', frac, self.lang)} {SCALES[scale]} {many}{rate}"
+        if sub_one and frac and len(frac.rstrip("0")) <= 2:
+            cents = int(frac.ljust(2, "0")[:2])
+            if not cents:
+                frac = ""
+            else:
+                sub = f"{self._say(cents)} {sub_one if cents == 1 else sub_many}"
+                if not whole or whole == "0":
+                    return sub + rate
+                name = one if whole == "1" else many
+                return f"{nums.cardinal(whole, self.lang)} {name} and {sub}{rate}"
+        if frac.strip("0"):
+            return f"{nums.decimal(whole, frac, self.lang)} {many}{rate}"
+        name = one if whole == "1" else many
+        return f"{nums.cardinal(whole or '0', self.lang)} {name}{rate}"
+
+    def read_unit(self, whole: str, frac: str | None, unit: str, per: str = "") -> str:
+        """ "12", None, "kilogram", "kilogram" -> "twelve kilograms per kilogram"."""
+        said = f"{amount(whole, frac, self.lang)} {unit if is_one(whole, frac) else plural(unit)}"
+        return f"{said} per {per}" if per else said
+
+    # --- rules ----------------------------------------------------------------------------------
+    def _say(self, n: int) -> str:
+        return nums.cardinal(str(n), self.lang)
+
+    def _money(self, m: re.Match[str]) -> str:
+        prefix, symbol, whole, frac, word, short, spaced, per = m.groups()
+        if not whole and not frac:
+            return m[0]
+        scale = word or short or spaced
+        if prefix and symbol != "$":
+            return f"{prefix} {self.read_money('', symbol, whole, frac, scale, per)}"
+        return self.read_money(prefix or "", symbol, whole, frac, scale, per)
+
+    def _arc(self, m: re.Match[str]) -> str:
+        said = self.read_unit(m[1], None, "degree") + " " + self.read_unit(m[2], None, "minute")
+        if m[3]:
+            whole, _, frac = m[3].partition(".")
+            said += " " + self.read_unit(whole, frac or None, "second")
+        compass = {"N": "North", "S": "South", "E": "East", "W": "West"}
+        return said + (f" {compass[m[4]]}" if m[4] else "")
+
+    def _feet_inches(self, m: re.Match[str]) -> str:
+        if m[0].rstrip()[-1].isdigit() and "'" not in m[0] and "′" not in m[0]:
+            return m[0]  # "5 ft 10" without inches is read by the unit rule
+        whole, _, frac = m[2].partition(".")
+        feet = self.read_unit(m[1], None, "foot")
+        return f"{feet} {self.read_unit(whole, frac or None, 'inch')}"
+
+    def _inches(self, m: re.Match[str]) -> str:
+        # 27" monitor: an inch mark only when its quote is unpaired in the sentence
+        if m.string.count('"') % 2 == 0:
+            return m[0]
+        return self.read_unit(m[1], m[2], "inch")
+
+    def _fraction_unit(self, m: re.Match[str]) -> str:
+        whole, num, den = m[1], int(m[2]), int(m[3])
+        unit = unit_word(m[4])
+        if not 0 < num < den:
+            return m[0]
+        frac = nums.fraction(num, den, self.lang)
+        if whole:
+            return f"{nums.cardinal(whole, self.lang)} and {frac} {plural(unit)}"
+        if num == 1:
+            article = "an" if unit[0] in "aeiou" else "a"
+            return f"{frac} of {article} {unit}"
+        return f"{frac} of a {unit}"
+
+    def _per_unit(self, m: re.Match[str]) -> str:
+        return f"{amount(m[1], m[2], self.lang)} per {unit_word(m[3])}"
+
+    def _unit(self, m: re.Match[str]) -> str:
+        per = PER.get(m[4], "") if m[4] else ""
+        return self.read_unit(m[1], m[2], unit_word(m[3]), per)
+
+    def _range(self, m: re.Match[str]) -> str:
+        a, sep, b = m[1], m[2], m[3]
+        after = m.string[m.end() :]
+        if re.match(r"\s?=", after):  # 1-2=5 is a sum
+            return f"{a} minus {b}"
+        kind_a, kind_b = _side_kind(a), _side_kind(b)
+        kinds = {kind_a, kind_b}
+        spaced = sep.strip() == "—"  # "170 — 45190": a pause the writer spaced, not a range
+        if kinds <= {"money", "number"} and "money" in kinds:
+            if spaced and kinds != {"money"}:
+                return m[0]
+            cur_a, cur_b = _CURRENCY_SIGN.match(a), _CURRENCY_SIGN.match(b)
+            return self._money_range(a, b, cur_a, cur_b, after)
+        if kinds <= {"time", "number"} and "time" in kinds:
+            if spaced and kinds != {"time"}:
+                return m[0]
+            if kind_a == "number" and not (a.isdigit() and 0 < int(a) <= 24):
+                return m[0]
+            left = self.read(a) if kind_a == "time" else nums.cardinal(a, self.lang)
+            return f"{left} to {b}"
+        if spaced or len(kinds) > 1:
+            return m[0]
+        if kinds == {"decade"}:  # 1960s-80s
+            return f"{self.read(a)} to {chr(39) + b if len(b) == 3 else b}"
+        if kinds == {"ordinal"}:  # 3rd-5th
+            return f"{self.read(a)} to {b}"
+        return self._number_range(a, b, after)
+
+    def _money_range(
+        self, a: str, b: str, cur_a: re.Match[str] | None, cur_b: re.Match[str] | None, after: str
+    ) -> str:
+        scaled = re.match(_SCALE_AFTER, after)
+        if cur_a and not cur_b:  # $250-300: the currency is said once, at the end
+            return f"{nums.number(a[cur_a.end() :].strip(), self.lang)} to {cur_a[0]}{b}"
+        if not cur_a or scaled:  # $5-$10 million: the scale belongs to both
+            return f"{nums.number(a[cur_a.end() if cur_a else 0 :].strip(), self.lang)} to {b}"
+        return f"{self.read(a)} to {b}"
+
+    def _number_range(self, a: str, b: str, after: str) -> str:
+        unit = _UNIT_AFTER.match(after)
+        ya, yb = a.replace(",", ""), b.replace(",", "")
+        if not unit and "." not in ya + yb and len(ya) == 4 and 1000 <= int(ya) < 2100:
+            if len(yb) == 4 and 1000 <= int(yb) < 2100:  # 1990-1995
+                return f"{nums.year(int(ya), self.lang)} to {nums.year(int(yb), self.lang)}"
+            if len(yb) == 2 and int(yb) > int(ya[2:]):  # 1960-80, 2008-09
+                century = int(ya[:2]) * 100
+                if int(yb) < 10 or 2000 <= int(ya) < 2010:
+                    end = nums.year(century + int(yb), self.lang)
+                else:
+                    end = nums.cardinal(yb, self.lang)
+                return f"{nums.year(int(ya), self.lang)} to {end}"
+        left = nums.number(ya, self.lang)
+        if not unit and len(yb) == 4:  # not "to 1240" read as a year by the year rule
+            return f"{left} to {nums.number(yb, self.lang)}"
+        return f"{left} to {b}"
