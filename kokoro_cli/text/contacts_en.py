@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from kokoro_cli.text import numbers as nums
+from kokoro_cli.text.rules import DIGIT, RuleList, gated
 
 Rule = Callable[[re.Match[str]], str]
 
@@ -44,6 +45,10 @@ STREET = {
     "trail": "Trail", "plz": "Plaza", "plaza": "Plaza", "tpke": "Turnpike",
     "turnpike": "Turnpike", "cres": "Crescent", "crescent": "Crescent", "aly": "Alley",
 }  # fmt: skip
+_MONTH_WORDS = set(
+    "january february march april may june july august september october november december"
+    " jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
 # Street types whose abbreviation means nothing else: expanded after any capitalized name.
 _PLAIN_STREETS = ("Ave", "Blvd", "Expy", "Hwy", "Pkwy", "Fwy", "Tpke")
 COMPASS = {"N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast",
@@ -70,7 +75,25 @@ class Contacts:
         self.lang = lang
         street = "|".join(sorted(STREET, key=len, reverse=True))
         codes = "|".join(STATES)
-        self.rules: list[tuple[re.Pattern[str], Rule]] = [
+        self.rules: RuleList = [*gated(DIGIT, self._numbered(lang, codes, street))]
+        self.rules[-2:-2] = [
+            (
+                re.compile(
+                    rf"([A-Z][a-z]+(?:\s[A-Z][a-z]+)*,\s)({codes})\b(?=\s*(?:$|[,;:!?)]|\.))"
+                ),
+                self._state,
+                (", ",),
+            ),
+            (
+                re.compile(rf"\b([A-Z][\w'’-]*\s)({'|'.join(_PLAIN_STREETS)})\b(\.?)"),
+                lambda m: m[1] + STREET[m[2].lower()] + self._stop(m, m[3]),
+                _PLAIN_STREETS,
+            ),
+        ]
+
+    def _numbered(self, lang: str, codes: str, street: str) -> list[tuple[re.Pattern[str], Rule]]:
+        """The rules that need a digit in the sentence, in order."""
+        return [
             # +1 (123) 123-5678, 1-800-555-1234, 123.123.5678, 123-123-5678-1111
             (
                 re.compile(
@@ -118,12 +141,6 @@ class Contacts:
                 ),
                 self._zip,
             ),
-            (
-                re.compile(
-                    rf"([A-Z][a-z]+(?:\s[A-Z][a-z]+)*,\s)({codes})\b(?=\s*(?:$|[,;:!?)]|\.))"
-                ),
-                self._state,
-            ),
             # 1211 E Arques Ave, 708 N 1st St, 2788 San Tomas Expy
             (
                 re.compile(
@@ -132,10 +149,6 @@ class Contacts:
                     rf"((?i:{street}))(?![\w'’-])(\.?)"
                 ),
                 self._address,
-            ),
-            (
-                re.compile(rf"\b([A-Z][\w'’-]*\s)({'|'.join(_PLAIN_STREETS)})\b(\.?)"),
-                lambda m: m[1] + STREET[m[2].lower()] + self._stop(m, m[3]),
             ),
             # Hwy 101, Route 66, I-95, US-101
             (
@@ -183,6 +196,10 @@ class Contacts:
         number, compass, name, kind, dot = m.groups()
         if kind.lower() in ("st", "dr") and kind.isupper() and not name.strip()[0].isdigit():
             return m[0]  # "1990 for the Ata ST": all capitals, likely not an address
+        if any(w.lower().rstrip(".") in _MONTH_WORDS for w in name.split()):
+            return m[0]  # "On 25 December Dr Smith": a date and a doctor
+        if kind.lower() in ("st", "dr") and not dot and re.match(r" [A-Z]", m.string[m.end() :]):
+            return m[0]  # "12 Main Dr Smith", "5 Elm St Louis": a title before a name
         said = nums.pairs(number, self.lang)
         if compass:
             said += f" {COMPASS[compass]}"

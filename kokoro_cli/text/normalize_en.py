@@ -9,16 +9,14 @@ quantities_en, readings_en); this one orders them and keeps the plain numbers an
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from kokoro_cli.text import numbers as nums
 from kokoro_cli.text.contacts_en import Contacts
 from kokoro_cli.text.dates_en import Dates
 from kokoro_cli.text.quantities_en import NUM, NUM_CORE, SCALES, Quantities, amount
 from kokoro_cli.text.readings_en import LETTER, MONTHS, Readings
+from kokoro_cli.text.rules import DIGIT, RuleList, apply, gated
 from kokoro_cli.text.web_en import Web
-
-Rule = Callable[[re.Match[str]], str]
 
 TITLES = {"Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Prof": "Professor",
           "Gen": "General", "Capt": "Captain", "Lt": "Lieutenant", "Sgt": "Sergeant",
@@ -45,24 +43,26 @@ class English:
         web, contacts, dates = Web(lang), Contacts(lang), Dates(lang)
         self.quantities = quantities = Quantities(lang, self)
         self.dates = dates
-        self.rules: list[tuple[re.Pattern[str], Rule]] = [
+        D = DIGIT
+        self.rules: RuleList = [
             *web.rules,  # URLs, e-mail addresses, paths, file names: before their dots are read
-            *read.early,  # dotted dates, IP addresses, versions
+            *gated(D, read.early),  # dotted dates, IP addresses, versions
             *contacts.rules,  # phones, ZIP codes, addresses: before their dashes become ranges
-            *read.phones,
-            *dates.rules,
-            *quantities.ranges,  # 9am-5pm, $250-300: each end read by the rules below
-            *quantities.money,
-            *dates.times,
-            *read.ratios,
-            (re.compile(r"\b[Nn]o\.(?=\s*\d)"), lambda m: "number"),
-            (re.compile(r"(?<!\w)#(?=\d)"), lambda m: "number "),
+            *gated(D, read.phones),
+            *gated(D, dates.rules),
+            *gated(D, quantities.ranges),  # 9am-5pm, $250-300: each end read by the rules below
+            *gated(D, quantities.money),
+            *gated(D, dates.times),
+            *gated(D, read.ratios),
+            (re.compile(r"\b[Nn]o\.(?=\s*\d)"), lambda m: "number", D),
+            (re.compile(r"(?<!\w)#(?=\d)"), lambda m: "number ", D),
             # 401(k), 403(b), 501(c)(3): "four oh one K"
             (
                 re.compile(r"(?<![\w.])(\d{3})\(([a-zA-Z])\)(?:\((\d{1,2})\))?"),
                 lambda m: f"{nums.pairs(m[1], lang)} {m[2].upper()}" + (f" {m[3]}" if m[3] else ""),
+                D,
             ),
-            (re.compile(r"(?<![\w'])(?:(\d{2})|')(\d)0'?s\b"), self._decade),
+            (re.compile(r"(?<![\w'])(?:(\d{2})|')(\d)0'?s\b"), self._decade, D),
             # the 80s, mid-80s, in her 30s (a bare "30s" elsewhere may be thirty seconds)
             (
                 re.compile(
@@ -71,41 +71,53 @@ class English:
                     r"(\d)0s\b"
                 ),
                 lambda m: nums.plural_decade(nums.cardinal(m[1] + "0", lang)),
+                D,
             ),
             # C#, F#, A♭, E♮: musical notes (and C#, F# the languages)
             (
                 re.compile(r"\b([A-G])(?:(#|♯)|(♭)|(♮)|b(?=\s(?:major|minor|flat)\b))(?![\w#])"),
                 self._note,
+                ("#", "♯", "♭", "♮", " major", " minor", " flat"),
             ),
-            (re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)((?i:st|nd|rd|th))\b"), self._ordinal),
-            (re.compile(r"(?:(?<=[\s(\[“\"'`])|^)[-−](?=\d)"), lambda m: "minus "),
-            (re.compile(NUM + r"\s?%"), lambda m: f"{amount(m[1], m[2], lang)} percent"),
-            *quantities.units,
-            (re.compile(NUM_CORE + r"(M|bn)\b"), self._scaled),  # 4B is "four B" (read.late)
-            *read.late,
-            (re.compile(r"(?<![\w./])(\d+)/(\d+)(?:(?i:st|nd|rd|th)\b)?(?![\w/])"), self._fraction),
-            (re.compile(r"(?<![\w.])(\d{4})(?!\w|[.,]\d)"), self._year),
-            (re.compile(NUM), lambda m: amount(m[1], m[2], lang)),
+            (
+                re.compile(r"(?<![\w.,/])(\d{1,3}(?:,\d{3})+|\d+)((?i:st|nd|rd|th))\b"),
+                self._ordinal,
+                D,
+            ),
+            (re.compile(r"(?:(?<=[\s(\[“\"'`])|^)[-−](?=\d)"), lambda m: "minus ", D),
+            (re.compile(NUM + r"\s?%"), lambda m: f"{amount(m[1], m[2], lang)} percent", D),
+            *gated(D, quantities.units),
+            (re.compile(NUM_CORE + r"(M|bn)\b"), self._scaled, D),  # 4B is "four B" (read.late)
+            (  # 1/4th, 1/3RD: a fraction, before "4th" is read as an alphanumeric
+                re.compile(r"(?<![\w./])(\d+)/(\d+)(?i:st|nd|rd|th)\b(?![\w/])"),
+                self._fraction,
+                D,
+            ),
+            *gated(D, read.late),
+            *gated(None, read.romans),
+            (re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\w/])"), self._fraction, D),
+            (re.compile(r"(?<![\w.])(\d{4})(?!\w|[.,]\d)"), self._year, D),
+            (re.compile(NUM), lambda m: amount(m[1], m[2], lang), D),
             (
                 re.compile(r"(?<![\w.,])\.(\d+)(?![\w.]|,\d)"),
                 lambda m: nums.decimal("", m[1], lang),
+                D,
             ),
-            (re.compile(r"\b(" + "|".join(TITLES) + r")\."), self._title),
-            (re.compile(r"\b(St|Dr)\."), self._saint_or_street),
+            (re.compile(r"\b(" + "|".join(TITLES) + r")\."), self._title, (".",)),
+            (re.compile(r"\b(St|Dr)\."), self._saint_or_street, ("St.", "Dr.")),
             (
                 re.compile(r"(?<![\w.])(?:" + "|".join(L(a) for a in ABBREVIATIONS) + r")(?![\w])"),
                 self._abbreviation,
+                (".", "vs"),
             ),
-            (re.compile(r"(?<![\w.])((?:[A-Za-z]\.){2,})"), self._dotted_acronym),
-            (re.compile(r"\s*&\s*"), lambda m: " and "),
-            *web.slashes,
-            (re.compile(r"[@+=×%°~±÷≈≠≤≥∞§¶‰√]"), self._symbol),
+            (re.compile(r"(?<![\w.])((?:[A-Za-z]\.){2,})"), self._dotted_acronym, (".",)),
+            (re.compile(r"\s*&\s*"), lambda m: " and ", ("&",)),
+            *gated(("/",), web.slashes),
+            (re.compile(r"[@+=×%°~±÷≈≠≤≥∞§¶‰√]"), self._symbol, None),
         ]
 
     def __call__(self, text: str) -> str:
-        for pattern, rule in self.rules:
-            text = pattern.sub(rule, text)
-        return text
+        return apply(self.rules, text)
 
     # --- rules -------------------------------------------------------------------------------
     def _say_number(self, n: int) -> str:
@@ -128,6 +140,8 @@ class English:
 
     def _fraction(self, m: re.Match[str]) -> str:
         num, den = int(m[1]), int(m[2])
+        if m[0] == "24/7":
+            return "twenty-four seven"
         if den == 0 or len(m[1]) > 6 or len(m[2]) > 3:
             return f"{nums.cardinal(m[1], self.lang)} slash {nums.cardinal(m[2], self.lang)}"
         return nums.fraction(num, den, self.lang)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from kokoro_cli.text.numbers import cardinal, decimal, digits
 from kokoro_cli.text.readings_romance import RomanceReadings, count, read_clock, read_unit
+from kokoro_cli.text.rules import DIGIT, RuleList, apply, gated
 
 Rule = Callable[[re.Match[str]], str]
 
@@ -54,7 +55,7 @@ class Romance:
         readings = RomanceReadings(lang, self)
         tokens = _romance_tokens(lang)
         units = readings.unit_pattern
-        self.rules: list[tuple[re.Pattern[str], Rule]] = [
+        self.rules: RuleList = gated(None, readings.centuries) + gated(DIGIT, [
             *readings.rules,  # dates, ordinals
             *readings.times,  # 14h30, 10:30 p. m.
             *tokens[:3],  # IP addresses, versions, dotted numbers
@@ -71,12 +72,10 @@ class Romance:
             (re.compile(rf"(?<![\w.,]){_EU_AMOUNT}\s?({units})(?![\w/²³])"), self._unit),
             (re.compile(r"(\d)\s?%"), lambda m: f"{m[1]} {PERCENT[lang]}"),
             (_EU_NUM, lambda m: self.amount(m[1], m[2])),
-        ]
+        ])  # fmt: skip
 
     def __call__(self, text: str) -> str:
-        for pattern, rule in self.rules:
-            text = pattern.sub(rule, text)
-        return text
+        return apply(self.rules, text)
 
     def amount(self, whole: str, frac: str | None) -> str:
         whole = re.sub(r"[.\u202f ]", "", whole)

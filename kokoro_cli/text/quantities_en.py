@@ -117,6 +117,21 @@ _UNIT_AFTER = re.compile(rf"\s?(?:%|[°º'\"′″]|(?:{_UNIT_ALT}|{_SCALE})(?![
 _CURRENCY_SIGN = re.compile(rf"(?:({_PREFIX})?([{_SYMBOLS}]))")
 
 
+# After "a 5 kg", these words do not make the measure an adjective ("a 5 kg of", "a 6 ft tall").
+_NOT_NOUNS = {"of", "per", "and", "or", "to", "in", "on", "at", "from", "away", "long", "wide",
+              "high", "tall", "deep", "old", "by", "than", "more", "less", "each"}  # fmt: skip
+
+
+def _before_noun(m: re.Match[str]) -> bool:
+    """ "a 27" monitor", "a 5 kg bag": after "a"/"an" and before a noun, a measure is an
+    adjective and keeps its unit singular."""
+    before = m.string[: m.start()].split()
+    if not before or before[-1].lower() not in ("a", "an"):
+        return False
+    after = re.match(r"\s*([a-z]+)\b", m.string[m.end() :])
+    return bool(after) and after[1] not in _NOT_NOUNS
+
+
 def _side_kind(side: str) -> str:
     """What one end of a range is: money, time, decade, ordinal or number."""
     if _CURRENCY_SIGN.match(side):
@@ -207,8 +222,14 @@ class Quantities:
                 ),
                 self._feet_inches,
             ),
-            (re.compile(NUM_CORE + r"\s?′"), lambda m: self.read_unit(m[1], m[2], "foot")),
-            (re.compile(NUM_CORE + r"\s?″"), lambda m: self.read_unit(m[1], m[2], "inch")),
+            (
+                re.compile(NUM_CORE + r"\s?′"),
+                lambda m: self.read_unit(m[1], m[2], "foot", before_noun=_before_noun(m)),
+            ),
+            (
+                re.compile(NUM_CORE + r"\s?″"),
+                lambda m: self.read_unit(m[1], m[2], "inch", before_noun=_before_noun(m)),
+            ),
             (re.compile(NUM_CORE + r"\"(?=\s|$|[,.;!?)])"), self._inches),
             # 4 1/2 lbs, 3/4 mile
             (
@@ -272,9 +293,13 @@ class Quantities:
         name = one if whole == "1" else many
         return f"{nums.cardinal(whole or '0', self.lang)} {name}{rate}"
 
-    def read_unit(self, whole: str, frac: str | None, unit: str, per: str = "") -> str:
-        """ "12", None, "kilogram", "kilogram" -> "twelve kilograms per kilogram"."""
-        said = f"{amount(whole, frac, self.lang)} {unit if is_one(whole, frac) else plural(unit)}"
+    def read_unit(
+        self, whole: str, frac: str | None, unit: str, per: str = "", before_noun: bool = False
+    ) -> str:
+        """ "12", None, "kilogram", "kilogram" -> "twelve kilograms per kilogram"; before_noun
+        keeps the singular ("a 27-inch monitor", "a five kilogram bag")."""
+        one = is_one(whole, frac) or before_noun
+        said = f"{amount(whole, frac, self.lang)} {unit if one else plural(unit)}"
         return f"{said} per {per}" if per else said
 
     # --- rules ----------------------------------------------------------------------------------
@@ -309,7 +334,7 @@ class Quantities:
         # 27" monitor: an inch mark only when its quote is unpaired in the sentence
         if m.string.count('"') % 2 == 0:
             return m[0]
-        return self.read_unit(m[1], m[2], "inch")
+        return self.read_unit(m[1], m[2], "inch", before_noun=_before_noun(m))
 
     def _fraction_unit(self, m: re.Match[str]) -> str:
         whole, num, den = m[1], int(m[2]), int(m[3])
@@ -329,7 +354,7 @@ class Quantities:
 
     def _unit(self, m: re.Match[str]) -> str:
         per = PER.get(m[4], "") if m[4] else ""
-        return self.read_unit(m[1], m[2], unit_word(m[3]), per)
+        return self.read_unit(m[1], m[2], unit_word(m[3]), per, _before_noun(m))
 
     def _range(self, m: re.Match[str]) -> str:
         a, sep, b = m[1], m[2], m[3]
@@ -357,7 +382,8 @@ class Quantities:
             return f"{self.read(a)} to {chr(39) + b if len(b) == 3 else b}"
         if kinds == {"ordinal"}:  # 3rd-5th
             return f"{self.read(a)} to {b}"
-        return self._number_range(a, b, after)
+        words = m.string[: m.start()].split()
+        return self._number_range(a, b, after, words[-1].lower() if words else "")
 
     def _money_range(
         self, a: str, b: str, cur_a: re.Match[str] | None, cur_b: re.Match[str] | None, after: str
@@ -369,10 +395,17 @@ class Quantities:
             return f"{nums.number(a[cur_a.end() if cur_a else 0 :].strip(), self.lang)} to {b}"
         return f"{self.read(a)} to {b}"
 
-    def _number_range(self, a: str, b: str, after: str) -> str:
+    def _number_range(self, a: str, b: str, after: str, before: str) -> str:
         unit = _UNIT_AFTER.match(after)
         ya, yb = a.replace(",", ""), b.replace(",", "")
-        if not unit and "." not in ya + yb and len(ya) == 4 and 1000 <= int(ya) < 2100:
+        counted = before in ("pages", "page", "pp.", "pp", "lines", "line", "nos.", "numbers")
+        if (
+            not unit
+            and not counted
+            and "." not in ya + yb
+            and len(ya) == 4
+            and 1000 <= int(ya) < 2100
+        ):
             if len(yb) == 4 and 1000 <= int(yb) < 2100:  # 1990-1995
                 return f"{nums.year(int(ya), self.lang)} to {nums.year(int(yb), self.lang)}"
             if len(yb) == 2 and int(yb) > int(ya[2:]):  # 1960-80, 2008-09

@@ -58,6 +58,9 @@ REGNAL = ("Henry Edward Elizabeth George William Charles James Richard Mary Anne
           ).split()  # fmt: skip
 
 
+_NAMES = {*REGNAL, *GIVEN_NAMES}
+_COUNTED = {*COUNTED, *(w.upper() for w in COUNTED)}
+
 # Capitalized words before a ratio that are not the name of a book ("A 2:1 split").
 _NOT_BOOKS = {"A", "An", "The", "At", "In", "On", "By", "Of", "With", "For", "To", "Ratio", "Odds"}
 
@@ -137,25 +140,20 @@ class Readings:
                 re.compile(r"(?<![\w])(?!0[xX])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]+(?![\w])"),
                 self._alnum,
             ),
-            (
-                re.compile(rf"\b({'|'.join(map(re.escape, [*REGNAL, *GIVEN_NAMES]))})\s+{roman}"),
-                self._regnal,
-            ),
+        ]
+        # Roman numerals after a word; the word decides (one generic pattern each, then a set
+        # lookup: an alternation of hundreds of names would be slow on every sentence)
+        self.romans: list[tuple[re.Pattern[str], Rule]] = [
             # "John Smith III", "Davis Love III": a given name, a surname, a generation
             (
-                re.compile(
-                    rf"\b((?:{'|'.join(map(re.escape, [*REGNAL, *GIVEN_NAMES]))})\s[A-Z][a-z]+)"
-                    r"\s(II|III|IV)(?![\w'’-])"
-                ),
-                self._regnal,
+                re.compile(r"\b([A-Z][a-z]+)\s([A-Z][a-z]+)\s(II|III|IV)(?![\w'’-])"),
+                lambda m: self._regnal(m, f"{m[1]} {m[2]}", m[3]) if m[1] in _NAMES else m[0],
             ),
             (
-                re.compile(
-                    rf"(?<![\w.])({'|'.join(map(re.escape, [*COUNTED, *map(str.upper, COUNTED)]))})"
-                    rf"\s+{roman}"
-                ),
-                self._count,
+                re.compile(rf"\b([A-Z][a-z]+)\s+{roman}"),
+                lambda m: self._regnal(m, m[1], m[2]) if m[1] in _NAMES else m[0],
             ),
+            (re.compile(rf"(?<![\w.])([A-Z][A-Za-z]*\.?)\s+{roman}"), self._count),
             # "Rocky II", "Final Fantasy VII": I/V/X numerals of two letters or more after a name
             (re.compile(r"\b([A-Z][a-z]+) ([IVX]{2,})(?![\w'’-])"), self._after_name),
         ]
@@ -235,17 +233,19 @@ class Readings:
         return " ".join(said)
 
     def _count(self, m: re.Match[str]) -> str:
-        if not _numeral(m[2]) or (m[2] == "X" and m[1].capitalize() in LETTER_LABELS):
+        if m[1] not in _COUNTED or not _numeral(m[2]):
+            return m[0]
+        if m[2] == "X" and m[1].capitalize() in LETTER_LABELS:
             return m[0]
         return f"{m[1]} {nums.cardinal(str(_roman(m[2])), self.lang)}"
 
-    def _regnal(self, m: re.Match[str]) -> str:
+    def _regnal(self, m: re.Match[str], name: str, numeral: str) -> str:
         after = m.string[m.end() :]
         # "Henry I" ends a phrase or says "of"; in "John I think" the I is the pronoun.
-        pronoun = m[2] == "I" and not re.match(r"\s*(?:$|[^\w\s]|of\b)", after)
-        if not _numeral(m[2]) or pronoun:
+        pronoun = numeral == "I" and not re.match(r"\s*(?:$|[^\w\s]|of\b)", after)
+        if not _numeral(numeral) or pronoun:
             return m[0]
-        return f"{m[1]} the {nums.ordinal(_roman(m[2]), self.lang).capitalize()}"
+        return f"{name} the {nums.ordinal(_roman(numeral), self.lang).capitalize()}"
 
     def _after_name(self, m: re.Match[str]) -> str:
         if not _ROMAN.fullmatch(m[2]):

@@ -247,11 +247,12 @@ class RomanceReadings:
             ),
             (re.compile(r"(?<![\w.,])(\d{1,4})\.?\s?([ºª])(?![\w])"), self._ordinal_sign),
         ]
+        self.centuries: list[tuple[re.Pattern[str], Rule]] = []  # no digit needed: XXIe siècle
         if lang == "fr-fr":
             self.rules.append(
                 (re.compile(rf"(?<![\w.,])(\d{{1,4}}){_FR_ORDINAL}\b"), self._french_ordinal)
             )
-            self.rules.append(
+            self.centuries.append(
                 (re.compile(rf"\b([IVXLC]+){_FR_ORDINAL}\b(?=\s+siècle)"), self._french_century)
             )
         if lang == "it":  # il 3° posto: Italian writes ordinals with a degree sign too
@@ -289,8 +290,8 @@ class RomanceReadings:
         self.ranges: list[tuple[re.Pattern[str], Rule]] = [
             (
                 re.compile(
-                    r"(?<![\w.,/:–-])((?:[$€£]\s?)?\d+(?:[.,]\d+)?)\s?[-–]\s?"
-                    r"((?:[$€£]\s?)?\d+(?:[.,]\d+)?)(?!\d|[-–/.]\w|[.,:]\d)"
+                    r"(?<![\w.,/:–-])((?:(?:R|US)?[$€£]\s?)?\d+(?:[.,]\d+)?)\s?[-–]\s?"
+                    r"((?:(?:R|US)?[$€£]\s?)?\d+(?:[.,]\d+)?)(?!\d|[-–/.]\w|[.,:]\d)"
                 ),
                 self._range,
             ),
@@ -361,6 +362,7 @@ class RomanceReadings:
         if re.match(r"\s?=", m.string[m.end() :]):
             return m[0]
         to = TO[self.lang]
-        if a[0] in "$€£" and b[0] not in "$€£":  # €10-20: the currency is said once, at the end
-            return f"{self.read(a[1:].strip())} {to} {a[0]}{b}"
+        sign = re.match(r"(?:R|US)?[$€£]", a)
+        if sign and b[0].isdigit():  # €10-20: the currency is said once, at the end
+            return f"{self.read(a[sign.end() :].strip())} {to} {sign[0]}{b}"
         return f"{self.read(a)} {to} {b}"

@@ -43,14 +43,14 @@ def _read_digits(m: re.Match[str], lang: str) -> str:
     return f" {nums.digits(text, lang)} "
 
 
-def spell_address(text: str, lang: str) -> str:
+def spell_address(text: str, lang: str, domain: bool = True) -> str:
     """A web or e-mail address, path or file name read out: "www.a-b.co.uk/123" -> "W W W dot a
     dash b dot co dot U K slash one two three"."""
     text = re.sub(r"^www\.", "W W W.", text, flags=re.IGNORECASE)
-    # two-letter domain labels are spelled (".uk", ".de"); a whole label only, before / or end
-    text = re.sub(
-        r"(?<=\.)([a-z]{2})(?=$|[/:?#])", lambda m: " " + " ".join(m[1].upper()) + " ", text
-    )
+    if domain:  # two-letter domains are spelled (".uk", ".de"): a whole label, before / or end
+        text = re.sub(
+            r"(?<=\.)([a-z]{2})(?=$|[/:?#])", lambda m: " " + " ".join(m[1].upper()) + " ", text
+        )
     text = re.sub(r"\d+", lambda m: _read_digits(m, lang), text)
     said = "".join(_SYMBOL_WORDS.get(ch, ch) for ch in text)
     return re.sub(r"\s+", " ", said).strip()
@@ -62,10 +62,11 @@ class Web:
     def __init__(self, lang: str) -> None:
         self.lang = lang
         tlds = "|".join(_TLDS)
-        self.rules: list[tuple[re.Pattern[str], Rule]] = [
+        # (pattern, rule, gate): a rule runs only on text holding one of its gate's strings
+        self.rules: list[tuple[re.Pattern[str], Rule, tuple[str, ...]]] = [
             # https://..., file:///..., ftp://...: the scheme is dropped, the rest read
-            (re.compile(rf"\b[A-Za-z][A-Za-z0-9+.-]*://{_URL_END}"), self._url),
-            (re.compile(rf"\bwww\.{_URL_END}", re.IGNORECASE), self._url),
+            (re.compile(rf"\b[A-Za-z][A-Za-z0-9+.-]*://{_URL_END}"), self._url, ("://",)),
+            (re.compile(rf"\bwww\.{_URL_END}", re.IGNORECASE), self._url, ("www.", "WWW.")),
             # user@example.com, user@host/123-sm
             (
                 re.compile(
@@ -73,6 +74,7 @@ class Web:
                     r"|/[\w./-]*[\w/])"
                 ),
                 self._email,
+                ("@",),
             ),
             # example.com, docs.example.org/guide, test2.uk
             (
@@ -81,6 +83,7 @@ class Web:
                     r"(?![\w-]|\.\w)"
                 ),
                 self._url,
+                (".",),
             ),
             # /usr/local/bin, ~/notes.txt, ./run.sh, C:\Users\me
             (
@@ -88,11 +91,13 @@ class Web:
                     r"(?<![\w/~.])(?:(?:~|\.{1,2})?/[\w.+-]+(?:/[\w.+-]*)+|(?:~|\.{1,2})/[\w.+-]+)"
                     r"(?<![.])"
                 ),
-                lambda m: spell_address(m[0], lang),
+                lambda m: spell_address(m[0], lang, domain=False),
+                ("/",),
             ),
             (
                 re.compile(r"\b([A-Z]):\\([\w.+ -]+(?:\\[\w.+-]+)*)"),
                 lambda m: f"{m[1]} colon backslash {spell_address(m[2], lang)}",
+                (":\\",),
             ),
             # setup.py, data.tar.gz, README.md
             (
@@ -102,7 +107,8 @@ class Web:
                     r"|gz|bz2|xz|tar|tgz|exe|sh|rs|cpp|java|rb|docx?|xlsx?|pptx?|ini|cfg|log|xml"
                     r"|epub|srt|vtt|onnx|pt|bin))+)\b(?!\.\w)"
                 ),
-                lambda m: spell_address(m[0], lang),
+                lambda m: spell_address(m[0], lang, domain=False),
+                (".",),
             ),
         ]
         self.slashes: list[tuple[re.Pattern[str], Rule]] = [
