@@ -373,6 +373,34 @@ EN_WEB = {
     "Node.js": "Node dot js",
     "http://www.nvidia.com/rtx-6000": "W W W dot nvidia dot com slash rtx dash six thousand",
 }
+# the same classes in capitals and in lower case; ambiguous lower case is left alone
+EN_CASES = {
+    "2q22": "the second quarter of twenty twenty-two",
+    "$20/MO": "twenty dollars per month",
+    "9AM-5PM": "nine AM to five PM",
+    "9 A.M. - 5 P.M.": "nine AM to five PM",
+    "CARD ENDING IN 8876": "CARD ENDING IN eight eight seven six",
+    "THE 1,000TH VISITOR": "THE one thousandth VISITOR",
+    "4 1/2 LBS": "four and one half pounds",
+    "12KG/KG": "twelve kilograms per kilogram",
+    "1:59 P.M. EST": "one fifty-nine PM E S T",
+    "HWY 101": "Highway one oh one",
+    "5 FT 10 IN": "five feet ten inches",
+    "JULY 25 2012": "July twenty-fifth, twenty twelve",
+    "15 JANUARY": "the fifteenth of January",
+    "the mid-80S": "the mid eighties",
+    "1960S-80S": "nineteen sixties to eighties",
+    "US$76.3 TRILLION": "seventy-six point three trillion US dollars",
+    "401(K)": "four oh one K",
+    "MAY 5": "May fifth",
+    "12 kg": "twelve kilograms",
+    "1:59 pm est": "one fifty-nine PM E S T",
+    "jan-15-2020": "January fifteenth, twenty twenty",
+    "12 s 1st st": "twelve s first st",
+    "sam ii": "sam ii",
+    "figure x": "figure x",
+    "call me in 5": "call me in five",
+}
 EN_TABLES = {
     "ordinals": EN_ORDINALS,
     "fractions": EN_FRACTIONS,
@@ -388,6 +416,7 @@ EN_TABLES = {
     "ids": EN_IDS,
     "addresses": EN_ADDRESSES,
     "web": EN_WEB,
+    "cases": EN_CASES,
 }
 # Spanish, French, Italian, Brazilian Portuguese: dates, ordinals, times, ranges, money, units
 ROMANCE = [
@@ -475,4 +504,18 @@ ROMANCE = [
     ("pt-br", "em 25-12-2020", "em vinte e cinco de dezembro de dois mil e vinte"),
     ("pt-br", "R$ 10-20", "dez a vinte reais"),
     ("pt-br", "o 3º andar", "o terceiro andar"),
+    ("es", "el lunes 15/04", "el lunes quince de abril"),
+    ("es", "a las 10:00 h", "a las diez horas"),
+    (
+        "es",
+        "llama al +34 600 123 456",
+        "llama al más treinta y cuatro, seiscientos, ciento veintitrés, cuatrocientos cincuenta y seis",
+    ),
+    ("fr-fr", "le 3/5", "le trois mai"),
+    ("fr-fr", "François Ier", "François premier"),
+    ("fr-fr", "la Ve République", "la cinquième République"),
+    ("fr-fr", "Le chat", "Le chat"),
+    ("it", "il 1945 l'Italia", "il millenovecentoquarantacinque l'Italia"),
+    ("it", "del 2/6/2024.", "del due giugno duemilaventiquattro."),
+    ("pt-br", "até 15/11", "até quinze de novembro"),
 ]

@@ -70,7 +70,7 @@ class Dates:
             # 2024-01-03, 2024-01-03T10:30
             (
                 re.compile(
-                    r"(?<![\w./-])(\d{4})-(\d{1,2})-(\d{1,2})(?:T(\d{2}:\d{2}(?::\d{2})?))?\b"
+                    r"(?<![\w./])(?<!\d-)(\d{4})-(\d{1,2})-(\d{1,2})(?:T(\d{2}:\d{2}(?::\d{2})?))?\b"
                     r"(?![-.]\d)"
                 ),
                 self._iso,
@@ -96,7 +96,7 @@ class Dates:
                 self._day_month,
             ),
             # 2Q22, 3Q2021: the second quarter of 2022
-            (re.compile(r"(?<![\w.])([1-4])Q(\d{4}|\d{2})\b"), self._quarter),
+            (re.compile(r"(?<![\w.])([1-4])[Qq](\d{4}|\d{2})\b"), self._quarter),
             # 340 AD, 44 BC, AD 1066, 500 B.C.E.
             (
                 re.compile(

@@ -62,13 +62,13 @@ class English:
                 lambda m: f"{nums.pairs(m[1], lang)} {m[2].upper()}" + (f" {m[3]}" if m[3] else ""),
                 D,
             ),
-            (re.compile(r"(?<![\w'])(?:(\d{2})|')(\d)0'?s\b"), self._decade, D),
+            (re.compile(r"(?<![\w'])(?:(\d{2})|')(\d)0'?[sS]\b"), self._decade, D),
             # the 80s, mid-80s, in her 30s (a bare "30s" elsewhere may be thirty seconds)
             (
                 re.compile(
                     r"(?i:(?<=\bmid-)|(?<=\bmid )|(?<=\bthe )|(?<=\bearly )|(?<=\blate )"
                     r"|(?<=\bher )|(?<=\bhis )|(?<=\btheir )|(?<=\bmy )|(?<=\byour )|(?<=\bour ))"
-                    r"(\d)0s\b"
+                    r"(\d)0[sS]\b"
                 ),
                 lambda m: nums.plural_decade(nums.cardinal(m[1] + "0", lang)),
                 D,

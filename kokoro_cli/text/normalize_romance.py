@@ -39,6 +39,7 @@ _SCALES = {
     "pt-br": r"bilhões|bilhão|milhões|milhão",
 }
 _OF = {"es": "de", "fr-fr": "de", "it": "di", "pt-br": "de"}
+_PLUS = {"es": "más", "fr-fr": "plus", "it": "più", "pt-br": "mais"}
 _EU_AMOUNT = r"(\d{1,3}(?:[.\u202f ]\d{3})+|\d+)(?:,(\d+))?"
 
 LANGS = tuple(PERCENT)
@@ -60,6 +61,11 @@ class Romance:
             *readings.times,  # 14h30, 10:30 p. m.
             *tokens[:3],  # IP addresses, versions, dotted numbers
             tokens[6],  # 555-0199
+            # +34 600 123 456: plus, then each group as its own number
+            (
+                re.compile(r"(?<![\w+])\+(\d{1,3})((?:[ .-]\d{2,4}){2,5})(?![\w]|[.,]\d)"),
+                self._international,
+            ),
             *readings.ranges,
             *tokens[3:6],  # durations, clock times, ratios
             (
@@ -69,7 +75,7 @@ class Romance:
                 ),
                 self._money,
             ),
-            (re.compile(rf"(?<![\w.,]){_EU_AMOUNT}\s?({units})(?![\w/²³])"), self._unit),
+            (re.compile(rf"(?<![\w.,]){_EU_AMOUNT}\s?({units})(?![\w/²³'’])"), self._unit),
             (re.compile(r"(\d)\s?%"), lambda m: f"{m[1]} {PERCENT[lang]}"),
             (_EU_NUM, lambda m: self.amount(m[1], m[2])),
         ])  # fmt: skip
@@ -97,6 +103,12 @@ class Romance:
         if m[1]:
             return self.read_money(m[1], m[2], m[3], m[4] or "")
         return self.read_money(m[7], m[5], m[6])
+
+    def _international(self, m: re.Match[str]) -> str:
+        groups = [m[1], *re.split(r"[ .-]", m[2].strip(" .-"))]
+        said = ", ".join(digits(g, self.lang) if g[0] == "0" else cardinal(g, self.lang)
+                         for g in groups)  # fmt: skip
+        return f"{_PLUS[self.lang]} {said}"
 
     def _unit(self, m: re.Match[str]) -> str:
         return read_unit(re.sub(r"[.\u202f ]", "", m[1]), m[2], m[3], self.lang)

@@ -108,11 +108,11 @@ _MONEY_PREFIX = r"(?:(US(?=\s?\$)|(?:AU|CA|NZ|HK|Mex|A|C|S|R)(?=\$))\s?)?"
 _SCALE = r"thousand|million|billion|trillion|trn|bn|mn|mm|tn|[kKmMbBtT]"
 # "¥30 b", "$5 M": a space is allowed before these; "$100 T-shirt" is no trillion.
 _SCALE_AFTER = (
-    r"(?:\s?(thousand|million|billion|trillion)\b|(?:(trn|bn|mn|mm|tn|[kKmMbBtT])"
+    r"(?:\s?((?i:thousand|million|billion|trillion))\b|(?:(trn|bn|mn|mm|tn|[kKmMbBtT])"
     r"|\s(bn|mn|tn|[bBkKM]))\b(?![-'’]))"
 )
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted({*UNITS, *UNIT_SPELLINGS}, key=len)[::-1])
-_PER_ALT = "|".join(re.escape(u) for u in sorted(PER, key=len)[::-1])
+_PER_ALT = "(?i:" + "|".join(re.escape(u) for u in sorted(PER, key=len)[::-1]) + ")"
 _UNIT_AFTER = re.compile(rf"\s?(?:%|[°º'\"′″]|(?:{_UNIT_ALT}|{_SCALE})(?![\w]))")
 _CURRENCY_SIGN = re.compile(rf"(?:({_PREFIX})?([{_SYMBOLS}]))")
 
@@ -138,7 +138,7 @@ def _side_kind(side: str) -> str:
         return "money"
     if ":" in side or re.search(r"[aApP]\.?\s?[mM]\.?$", side):
         return "time"
-    if side.endswith("s"):
+    if side[-1] in "sS":
         return "decade"
     if side[-1].isalpha():
         return "ordinal"
@@ -147,8 +147,18 @@ def _side_kind(side: str) -> str:
 
 _RANGE_SIDE = (
     rf"(?:(?:{_PREFIX})?[{_SYMBOLS}]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?::\d{{2}})?"
-    r"(?:s\b|(?i:st|nd|rd|th)\b|\s?[aApP]\.?\s?[mM]\.?(?![\w]))?"
+    r"(?:[sS]\b|(?i:st|nd|rd|th)\b|\s?[aApP]\.?\s?[mM]\.?(?![\w]))?"
 )
+
+
+def per_word(text: str) -> str:
+    """ "mo" -> "month", "HR" -> "hour"; a word not in PER is said as written, lower case."""
+    return PER.get(text) or PER.get(text.lower()) or text.lower()
+
+
+def scale_word(text: str) -> str:
+    """ "bn" -> "billion", "TRILLION" -> "trillion"."""
+    return SCALES.get(text) or SCALES[text.lower()]
 
 
 def unit_word(symbol: str) -> str:
@@ -183,12 +193,12 @@ class Quantities:
         self.read = read
         money = (
             rf"(?<![\w$]){_MONEY_PREFIX}([{_SYMBOLS}])\s?(\d{{1,3}}(?:,\d{{3}})+|\d+)?"
-            rf"(?:\.(\d+))?(?![\d,]\d){_SCALE_AFTER}?(?:\s?/\s?({_PER_ALT}|[a-z]{{3,}})\b)?"
+            rf"(?:\.(\d+))?(?![\d,]\d){_SCALE_AFTER}?(?:\s?/\s?({_PER_ALT}|[a-zA-Z]{{3,}})\b)?"
         )
         self.ranges: list[tuple[re.Pattern[str], Rule]] = [
             (
                 re.compile(
-                    rf"(?<![\w.,/:–-])({_RANGE_SIDE})(\s?[-–]\s?|\s—\s)({_RANGE_SIDE})"
+                    rf"(?<![\w.,/:–-])({_RANGE_SIDE})([-–]\s?|\s—\s)({_RANGE_SIDE})"
                     r"(?!\d|[-–/]\w|[.,:]\d)"
                 ),
                 self._range,
@@ -217,8 +227,8 @@ class Quantities:
             # 5'10", 5′10″, 5 ft 10 in, 6'2
             (
                 re.compile(
-                    r"(?<![\w.,'])(\d{1,2})\s?(?:['′]|ft\.?|feet|foot)\s?(\d{1,2}(?:\.\d+)?)"
-                    r"\s?(?:[\"″]|''|in(?![\w])|inch(?:es)?\b|(?=[\s,.;!?)]|$))"
+                    r"(?<![\w.,'])(\d{1,2})\s?(?:['′]|(?i:ft\.?|feet|foot))\s?(\d{1,2}(?:\.\d+)?)"
+                    r"\s?(?:[\"″]|''|(?i:in)(?![\w])|(?i:inch(?:es)?)\b|(?=[\s,.;!?)]|$))"
                 ),
                 self._feet_inches,
             ),
@@ -249,7 +259,9 @@ class Quantities:
             (re.compile(NUM + rf"\s?/\s?({_UNIT_ALT})(?![\w/])"), self._per_unit),
             # 12kg/kg, 3 cc/s, 5 m/s²
             (
-                re.compile(NUM_CORE + rf"\s?({_UNIT_ALT})(?:\s?/\s?({_PER_ALT}))?(?![\w/²³]|\.\w)"),
+                re.compile(
+                    NUM_CORE + rf"\s?({_UNIT_ALT})(?:\s?/\s?({_PER_ALT}))?(?![\w/²³'’]|\.\w)"
+                ),
                 self._unit,
             ),
         ]
@@ -275,9 +287,9 @@ class Quantities:
             many = _PLURALS.get(one, one + "s")
         whole = (whole or "").replace(",", "")
         frac = frac or ""
-        rate = f" per {PER.get(per.rstrip('.'), per.rstrip('.'))}" if per else ""
+        rate = f" per {per_word(per)}" if per else ""
         if scale:
-            return f"{amount(whole or '0', frac, self.lang)} {SCALES[scale]} {many}{rate}"
+            return f"{amount(whole or '0', frac, self.lang)} {scale_word(scale)} {many}{rate}"
         if sub_one and frac and len(frac.rstrip("0")) <= 2:
             cents = int(frac.ljust(2, "0")[:2])
             if not cents:
@@ -353,7 +365,7 @@ class Quantities:
         return f"{amount(m[1], m[2], self.lang)} per {unit_word(m[3])}"
 
     def _unit(self, m: re.Match[str]) -> str:
-        per = PER.get(m[4], "") if m[4] else ""
+        per = per_word(m[4]) if m[4] else ""
         return self.read_unit(m[1], m[2], unit_word(m[3]), per, _before_noun(m))
 
     def _range(self, m: re.Match[str]) -> str:
@@ -374,12 +386,12 @@ class Quantities:
                 return m[0]
             if kind_a == "number" and not (a.isdigit() and 0 < int(a) <= 24):
                 return m[0]
-            left = self.read(a) if kind_a == "time" else nums.cardinal(a, self.lang)
+            left = self.read(a).rstrip(".") if kind_a == "time" else nums.cardinal(a, self.lang)
             return f"{left} to {b}"
         if spaced or len(kinds) > 1:
             return m[0]
         if kinds == {"decade"}:  # 1960s-80s
-            return f"{self.read(a)} to {chr(39) + b if len(b) == 3 else b}"
+            return f"{self.read(a)} to {chr(39) + b.lower() if len(b) == 3 else b}"
         if kinds == {"ordinal"}:  # 3rd-5th
             return f"{self.read(a)} to {b}"
         words = m.string[: m.start()].split()

@@ -59,6 +59,7 @@ REGNAL = ("Henry Edward Elizabeth George William Charles James Richard Mary Anne
 
 
 _NAMES = {*REGNAL, *GIVEN_NAMES}
+_HASH = re.compile(r"(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}")
 _COUNTED = {*COUNTED, *(w.upper() for w in COUNTED)}
 
 # Capitalized words before a ratio that are not the name of a book ("A 2:1 split").
@@ -218,6 +219,11 @@ class Readings:
 
         After letters, a model number of three digits goes in pairs (A380: "three eighty") and a
         code of four or more digit by digit ("ab9453"), unless round ("t2000", "RTX 4000")."""
+        if _HASH.fullmatch(m[0]):  # a commit or checksum: character by character
+            return " ".join(
+                _digits(ch, self.lang) if ch.isdigit() else LETTER.get(ch.upper(), ch.upper())
+                for ch in m[0]
+            )
         parts = re.findall(r"[A-Za-z]+|\d+", m[0])
         said = []
         for k, p in enumerate(parts):

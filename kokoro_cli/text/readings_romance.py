@@ -28,6 +28,13 @@ MONTHS = {
 # The word between day, month and year ("15 de enero de 2020"; "15 janvier 2020").
 _DATE_JOIN = {"es": " de ", "fr-fr": " ", "it": " ", "pt-br": " de "}
 TO = {"es": "a", "fr-fr": "à", "it": "a", "pt-br": "a"}
+# Words after which "15/04" is a day and month: articles and days of the week.
+_DAY_WORDS = {
+    "es": "el|del|al|lunes|martes|miércoles|jueves|viernes|sábado|domingo|desde|hasta",
+    "fr-fr": "le|du|au|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|dès",
+    "it": "il|del|al|dal|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica",
+    "pt-br": "dia|o|do|no|ao|até|desde|segunda|terça|quarta|quinta|sexta|sábado|domingo",
+}
 # Units: (singular, plural, feminine), per language; the symbol is the key.
 UNITS: dict[str, dict[str, tuple[str, str, bool]]] = {
     "es": {
@@ -230,8 +237,15 @@ class RomanceReadings:
             (re.compile(r"(?<![\w./-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w-]|[.,]\d)"), self._iso),
             # 15/01/2020, 15-01-2020, 15.01.2020, 15/01/20: day first in all four
             (
-                re.compile(r"(?<![\w./-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\w/.-]|,\d)"),
+                re.compile(
+                    r"(?<![\w./-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\w/-]|[.,]\d)"
+                ),
                 self._numeric,
+            ),
+            # el lunes 15/04, le 3/5: a day and month after a word that names a day
+            (
+                re.compile(rf"\b((?i:{_DAY_WORDS[lang]}) )(\d{{1,2}})/(\d{{1,2}})(?![\w/]|[.,]\d)"),
+                lambda m: m[1] + self._date(None, int(m[3]), int(m[2]), m[0][len(m[1]) :]),
             ),
             # le 1er mai, el 1º de mayo, il 1° maggio: the first of a month
             (
@@ -252,8 +266,12 @@ class RomanceReadings:
             self.rules.append(
                 (re.compile(rf"(?<![\w.,])(\d{{1,4}}){_FR_ORDINAL}\b"), self._french_ordinal)
             )
+            # XXIe siècle, François Ier, la Ve République ("Le", "Ce" are words, not numerals)
             self.centuries.append(
-                (re.compile(rf"\b([IVXLC]+){_FR_ORDINAL}\b(?=\s+siècle)"), self._french_century)
+                (
+                    re.compile(rf"\b([IVXLC]{{2,}}|[IVX]){_FR_ORDINAL}\b(?![’'-])"),
+                    self._french_century,
+                )
             )
         if lang == "it":  # il 3° posto: Italian writes ordinals with a degree sign too
             self.rules.append(
@@ -270,9 +288,11 @@ class RomanceReadings:
                 )
             )
         self.times: list[tuple[re.Pattern[str], Rule]] = [
-            # 14h30, 14 h 30, 9h, 10h30min
+            # 14h30, 14 h 30, 9h, 10h30min, 10:00 h
             (
-                re.compile(r"(?<![\w.,:])(\d{1,2})\s?h\s?(\d{2})?(?:\s?min)?(?![\w])"),
+                re.compile(
+                    r"(?<![\w.,:])(\d{1,2})(?:\s?h\s?(\d{2})?|:(\d{2})\s?h)(?:\s?min)?(?![\w])"
+                ),
                 self._h_time,
             ),
         ]
@@ -299,7 +319,7 @@ class RomanceReadings:
         self.unit_pattern = units
 
     # --- rules ----------------------------------------------------------------------------------
-    def _date(self, year: int, month: int, day: int, whole: str) -> str:
+    def _date(self, year: int | None, month: int, day: int, whole: str) -> str:
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return whole
         return read_date(year, month, day, self.lang)
@@ -330,7 +350,7 @@ class RomanceReadings:
         return french_ordinal(total, m[2]) or m[0]
 
     def _h_time(self, m: re.Match[str]) -> str:
-        hours, minutes = int(m[1]), int(m[2] or 0)
+        hours, minutes = int(m[1]), int(m[2] or m[3] or 0)
         if hours > 24 or minutes > 59:
             return m[0]
         hour_words = {"es": ("hora", "horas"), "fr-fr": ("heure", "heures"),

@@ -47,10 +47,12 @@ def spell_address(text: str, lang: str, domain: bool = True) -> str:
     """A web or e-mail address, path or file name read out: "www.a-b.co.uk/123" -> "W W W dot a
     dash b dot co dot U K slash one two three"."""
     text = re.sub(r"^www\.", "W W W.", text, flags=re.IGNORECASE)
-    if domain:  # two-letter domains are spelled (".uk", ".de"): a whole label, before / or end
-        text = re.sub(
-            r"(?<=\.)([a-z]{2})(?=$|[/:?#])", lambda m: " " + " ".join(m[1].upper()) + " ", text
+    if domain:  # two-letter domains are spelled (".uk", ".de"): in the host, not the path
+        host, slash, path = text.partition("/")
+        host = re.sub(
+            r"(?<=\.)([a-z]{2})(?=$|[:?#])", lambda m: " " + " ".join(m[1].upper()) + " ", host
         )
+        text = host + slash + path
     text = re.sub(r"\d+", lambda m: _read_digits(m, lang), text)
     said = "".join(_SYMBOL_WORDS.get(ch, ch) for ch in text)
     return re.sub(r"\s+", " ", said).strip()
