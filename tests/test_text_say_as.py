@@ -34,7 +34,8 @@ CASES = [
     (sa.read_telephone, "01 23 45 67 89", "fr-fr",
      "zéro un, vingt-trois, quarante-cinq, soixante-sept, quatre-vingt-neuf"),
     (sa.read_currency, "$20.50", "en-us", "twenty dollars and fifty cents"),
-    (sa.read_currency, "USD 20", "en-us", "twenty US dollars"),
+    (sa.read_currency, "USD 20", "en-us", "twenty dollars"),
+    (sa.read_currency, "AUD 20", "en-us", "twenty Australian dollars"),
     (sa.read_currency, "CHF 5", "en-gb", "five Swiss francs"),
     (sa.read_currency, "20,50 €", "es", "veinte euros con cincuenta"),
     (sa.read_currency, "R$ 10", "pt-br", "dez reais"),
@@ -107,3 +108,20 @@ def test_readings_are_plain_words_espeak_reads() -> None:
     for reader, text, lang, _ in CASES:
         said = reader(text, lang)
         assert not any(ch.isdigit() or ch in "$€£/%" for ch in said), (text, said)
+
+
+def test_read_dispatches_on_interpret_as() -> None:
+    """SSML's entry point: None for text of another kind, KeyError for an unknown kind,
+    ValueError for a date format SSML does not define; other languages get written forms."""
+    assert (
+        sa.read("date", "12/31/2024", "en-us", "mdy") == "December thirty-first, twenty twenty-four"
+    )
+    assert sa.read("currency", "USD 45.50", "en-us") == "forty-five dollars and fifty cents"
+    assert sa.read("spell-out", "R2-D2", "en-us") == "R two dash D two"
+    assert sa.read("cardinal", "twelve", "en-us") is None
+    assert sa.read("date", "2024-03-05", "ja", "ymd") == "2024年3月5日"
+    assert sa.read("ordinal", "3", "zh") == "第3"
+    with pytest.raises(KeyError):
+        sa.read("address", "1 Main St", "en-us")
+    with pytest.raises(ValueError, match="mdy, dmy"):
+        sa.read("date", "1", "en-us", "qq")

@@ -2,7 +2,7 @@
 French, Italian and Brazilian Portuguese. The same readers the normalizers use (issue 26), called
 by the SSML front end (issue 25) for the interpret-as it names:
 
-    characters, spell-out  read_characters("AB12", lang)    "A B one two"
+    characters, spell-out  read_characters("AB12", lang)    "eigh B one two" (eigh: the letter A)
     cardinal, number       read_cardinal("1,234", lang)     "one thousand two hundred thirty-four"
     ordinal                read_ordinal("3", lang)          "third"; "2ª" (es) "segunda"
     digits                 read_digits("0123", lang)        "zero one two three"
@@ -17,6 +17,11 @@ by the SSML front end (issue 25) for the interpret-as it names:
 
 Each returns the spoken words (text for espeak) or raises SayAsError (a ValueError) naming what it
 could not read; callers fall back to the plain reading of the text. `lang` is one of LANGS.
+
+read(kind, text, lang, fmt) dispatches on SSML's interpret-as (READERS holds the kinds) for any
+language: it returns None when the text is not of that kind, raises ValueError for a date format
+SSML does not define and KeyError for an unknown kind; Japanese, Mandarin and Hindi get the
+written form their own readers know ("2024年3月5日", "第3").
 Date formats (fmt) are SSML's: mdy dmy ymd md dm ym my y m d; the letters say which parts the
 text holds and in which order. English reads "January fifth" when the month comes first in fmt
 and "the fifth of January" when the day does (en-gb always so); the others have one order.
@@ -322,7 +327,7 @@ def read_telephone(text: str, lang: str) -> str:
 
 
 # Currency codes and the sign the normalizers read.
-_CODES = {"USD": "US$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩", "RUB": "₽",
+_CODES = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩", "RUB": "₽",
           "BRL": "R$", "CAD": "C$", "AUD": "A$", "NZD": "NZ$", "HKD": "HK$", "SGD": "S$",
           "MXN": "Mex$", "TRY": "₺", "ILS": "₪", "PHP": "₱", "THB": "฿",
           "UAH": "₴", "NGN": "₦", "VND": "₫", "BTC": "₿"}  # fmt: skip
@@ -370,3 +375,81 @@ def read_currency(text: str, lang: str) -> str:
         if scale:
             raise SayAsError(f"write the scale of {text!r} in words for {lang}")
     return _no_digits_left(normalizer(lang)(written), text, "money")
+
+
+# --- dispatch on interpret-as ---------------------------------------------------------------
+_CJK = ("ja", "zh")
+
+
+def _other_language(kind: str, text: str, lang: str, fmt: str) -> str | None:
+    """Japanese, Mandarin, Hindi: the written form their front ends read (they have own readers
+    for numbers); None when the text is not of the kind."""
+    digits_only = re.fullmatch(r"[+-]?[\d.,\s]+", text)
+    if kind in ("characters", "spell-out", "verbatim"):
+        return " ".join(ch for ch in text if not ch.isspace())
+    if kind in ("cardinal", "number", "digits"):
+        return (
+            (" ".join(ch for ch in text if ch.isdigit()) if kind == "digits" else text)
+            if (digits_only)
+            else None
+        )
+    if kind == "ordinal":
+        m = re.fullmatch(r"(\d+)\D{0,3}", text)
+        return (f"第{m[1]}" if lang in _CJK else m[1]) if m else None
+    if kind == "date" and lang in _CJK:
+        try:
+            year, month, day = parse_date(text, fmt or "mdy")
+        except SayAsError:
+            return None
+        return (
+            (f"{year}年" if year else "")
+            + (f"{month}月" if month else "")
+            + (f"{day}日" if day else "")
+        )
+    if kind == "time" and lang in _CJK:
+        m = re.fullmatch(r"(\d{1,2})[:h.](\d{2})", text)
+        if not m or int(m[1]) > 24 or int(m[2]) > 59:
+            return None
+        return f"{int(m[1])}{'時' if lang == 'ja' else '点'}{int(m[2])}分"
+    if kind == "telephone":
+        groups = re.findall(r"\d+", text)
+        return ", ".join(" ".join(g) for g in groups) if groups else None
+    return normalizer(lang)(text) if kind in ("unit", "currency", "fraction") else None
+
+
+READERS = {
+    "characters": lambda t, lang, fmt: read_characters(t, lang),
+    "spell-out": lambda t, lang, fmt: read_characters(t, lang),
+    "verbatim": lambda t, lang, fmt: read_characters(t, lang),
+    "cardinal": lambda t, lang, fmt: read_cardinal(t, lang),
+    "number": lambda t, lang, fmt: read_cardinal(t, lang),
+    "ordinal": lambda t, lang, fmt: read_ordinal(t, lang),
+    "digits": lambda t, lang, fmt: read_digits(t, lang),
+    "fraction": lambda t, lang, fmt: read_fraction(t, lang),
+    "unit": lambda t, lang, fmt: read_unit(t, lang),
+    "date": lambda t, lang, fmt: read_date_text(t, lang, fmt or "mdy"),
+    "time": lambda t, lang, fmt: read_time(t, lang),
+    "telephone": lambda t, lang, fmt: read_telephone(t, lang),
+    "currency": lambda t, lang, fmt: read_currency(t, lang),
+}
+
+
+def read(kind: str, text: str, lang: str, fmt: str | None = None) -> str | None:
+    """`text` read as interpret-as `kind` says it is; None if it is not one (see the module doc)."""
+    kind = kind.strip().lower()
+    if kind not in READERS:
+        raise KeyError(kind)
+    fmt = (fmt or "").strip().lower()
+    if kind == "date" and fmt and fmt not in DATE_FORMATS:
+        raise ValueError(
+            f"format '{fmt}' is not a date format; use one of {', '.join(DATE_FORMATS)}"
+        )
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    if lang not in LANGS:
+        return _other_language(kind, text, lang, fmt)
+    try:
+        return READERS[kind](text, lang, fmt)
+    except SayAsError:
+        return None
