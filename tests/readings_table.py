@@ -263,6 +263,8 @@ EN_UNITS = {
     "1 yd": "one yard",
     "words/minute": "words per minute",
     "requests/s": "requests per second",
+    "km³": "cubic kilometers",
+    "measured in m²": "measured in square meters",
 }
 # times with zones and seconds
 EN_TIMES = {

@@ -87,6 +87,7 @@ class English:
             (re.compile(r"(?:(?<=[\s(\[“\"'`])|^)[-−](?=\d)"), lambda m: "minus ", D),
             (re.compile(NUM + r"\s?%"), lambda m: f"{amount(m[1], m[2], lang)} percent", D),
             *gated(D, quantities.units),
+            *gated(("²", "³"), quantities.powers),
             (re.compile(NUM_CORE + r"(M|bn)\b"), self._scaled, D),  # 4B is "four B" (read.late)
             (  # 1/4th, 1/3RD: a fraction, before "4th" is read as an alphanumeric
                 re.compile(r"(?<![\w./])(\d+)/(\d+)(?i:st|nd|rd|th)\b(?![\w/])"),

@@ -208,6 +208,16 @@ class Quantities:
             (re.compile(money), self._money),
             (re.compile(NUM + r"\s?¢"), lambda m: self.read_money("", "¢", m[1], m[2])),
         ]
+        # km³, m² on their own ("measured in km³"): no digit needed, so apart from the units
+        self.powers: list[tuple[re.Pattern[str], Rule]] = [
+            (
+                re.compile(r"(?<![\w.,])(km|cm|mm|m|ft|mi|in|yd)([²³])(?![\w²³])"),
+                lambda m: (
+                    f"{'square' if m[2] == '²' else 'cubic'} "
+                    + plural({"in": "inch"}.get(m[1]) or unit_word(m[1]))
+                ),
+            ),
+        ]
         self.units: list[tuple[re.Pattern[str], Rule]] = [
             # 2x8 m2: "two by" here, so that the unit rule still sees "8 m2"
             (
