@@ -13,7 +13,8 @@ import re
 from kokoro_cli.text import numbers as nums
 from kokoro_cli.text.contacts_en import Contacts
 from kokoro_cli.text.dates_en import Dates
-from kokoro_cli.text.quantities_en import NUM, NUM_CORE, SCALES, Quantities, amount
+from kokoro_cli.text.money_en import NUM, NUM_CORE, SCALES, Money, amount
+from kokoro_cli.text.quantities_en import Quantities
 from kokoro_cli.text.readings_en import LETTER, MONTHS, Readings
 from kokoro_cli.text.rules import DIGIT, RuleList, apply, gated
 from kokoro_cli.text.web_en import Web
@@ -51,7 +52,7 @@ class English:
             *gated(D, read.phones),
             *gated(D, dates.rules),
             *gated(D, quantities.ranges),  # 9am-5pm, $250-300: each end read by the rules below
-            *gated(D, quantities.money),
+            *gated(D, Money(lang).rules),
             *gated(D, dates.times),
             *gated(D, read.ratios),
             (re.compile(r"\b[Nn]o\.(?=\s*\d)"), lambda m: "number", D),

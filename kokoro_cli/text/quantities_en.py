@@ -1,8 +1,6 @@
-"""English money, units and ranges as a careful reader says them (issues 12 and 26).
+"""English units and ranges as a careful reader says them (issues 12 and 26); money is in money_en.
 
-Money in any currency sign or prefix (US$, A$, ₩, ₹), with scales ("¥30b": thirty billion yen),
-cents from one decimal ("$20.5": twenty dollars and fifty cents) and rates ("$20/mo": per month);
-units simple, compound and per ("12kg/kg", "3 cc/s", "12/kg", "km³", "45º"); feet and inches
+Units simple, compound and per ("12kg/kg", "3 cc/s", "12/kg", "km³", "45º"); feet and inches
 (5'10", "5 ft 10 in"); mixed numbers before units ("4 1/2 lbs"); and ranges written with a dash,
 read with "to" and the unit, currency or am/pm said once, where the writer put it ("9am-5pm",
 "$250-300", "1960s-80s", "1960-80", "1980-1970 kg").
@@ -14,30 +12,21 @@ import re
 from collections.abc import Callable
 
 from kokoro_cli.text import numbers as nums
+from kokoro_cli.text.money_en import (
+    CURRENCY_SIGN,
+    NUM,
+    NUM_CORE,
+    PER_ALT,
+    PREFIX_ALT,
+    SCALE_AFTER,
+    SCALE_ALT,
+    SYMBOLS,
+    amount,
+    per_word,
+)
 
 Rule = Callable[[re.Match[str]], str]
 
-# (singular, plural, cent, cents); no cents: decimals are said as a decimal amount.
-CURRENCY = {
-    "$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
-    "€": ("euro", "euros", "cent", "cents"), "¥": ("yen", "yen", "", ""),
-    "₩": ("won", "won", "", ""), "₹": ("rupee", "rupees", "paisa", "paise"),
-    "₽": ("ruble", "rubles", "kopek", "kopeks"), "₺": ("lira", "lira", "", ""),
-    "₪": ("shekel", "shekels", "", ""), "₿": ("bitcoin", "bitcoins", "", ""),
-    "₫": ("dong", "dong", "", ""), "₱": ("peso", "pesos", "centavo", "centavos"),
-    "฿": ("baht", "baht", "", ""), "₴": ("hryvnia", "hryvnias", "", ""),
-    "₦": ("naira", "naira", "kobo", "kobo"),
-}  # fmt: skip
-# Letters before "$" that name whose dollar it is (US$76.3 trillion, A$5, R$ 10).
-DOLLAR_PREFIX = {"US": "US dollar", "A": "Australian dollar", "AU": "Australian dollar",
-                 "C": "Canadian dollar", "CA": "Canadian dollar", "NZ": "New Zealand dollar",
-                 "HK": "Hong Kong dollar", "S": "Singapore dollar", "Mex": "Mexican peso",
-                 "R": "real"}  # fmt: skip
-_PLURALS = {"real": "reais"}
-SCALES = {"k": "thousand", "K": "thousand", "m": "million", "M": "million", "mn": "million",
-          "mm": "million", "b": "billion", "B": "billion", "bn": "billion", "t": "trillion",
-          "T": "trillion", "tn": "trillion", "trn": "trillion", "thousand": "thousand",
-          "million": "million", "billion": "billion", "trillion": "trillion"}  # fmt: skip
 # Units after a number, their singular words; the plural adds "s" unless _PLURAL_IRREGULAR.
 UNITS = {
     "km": "kilometer", "m": "meter", "cm": "centimeter", "mm": "millimeter", "kg": "kilogram",
@@ -85,36 +74,8 @@ UNIT_SPELLINGS = {
 _PLURAL_IRREGULAR = {"foot": "feet", "hertz": "hertz", "kilohertz": "kilohertz",
                      "megahertz": "megahertz", "gigahertz": "gigahertz", "kelvin": "kelvin",
                      "inch": "inches", "ohm": "ohms"}  # fmt: skip
-# What "per" is said before, after money or a unit: "$20/mo", "$0.5/hr", "12/kg".
-PER = {"mo": "month", "mon": "month", "month": "month", "yr": "year", "year": "year",
-       "y": "year", "wk": "week", "week": "week", "d": "day", "day": "day", "hr": "hour",
-       "h": "hour", "hour": "hour", "min": "minute", "s": "second", "sec": "second",
-       "night": "night", "person": "person", "head": "head", "user": "user", "seat": "seat",
-       "share": "share", "unit": "unit", "item": "item", "piece": "piece", "pc": "piece",
-       "sqft": "square foot", "m²": "square meter", "m2": "square meter", "s²": "second squared",
-       "kWh": "kilowatt-hour", "GB": "gigabyte", "TB": "terabyte", "MB": "megabyte",
-       "lb": "pound", "kg": "kilogram", "g": "gram", "oz": "ounce", "km": "kilometer",
-       "mi": "mile", "m": "meter", "ft": "foot", "gal": "gallon", "l": "liter", "L": "liter",
-       "ml": "milliliter", "mL": "milliliter", "cm": "centimeter", "cm³": "cubic centimeter",
-       "m³": "cubic meter", "dL": "deciliter", "page": "page", "word": "word",
-       "mile": "mile", "gallon": "gallon", "liter": "liter", "ton": "ton"}  # fmt: skip
-
-NUM_CORE = r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
-NUM = NUM_CORE + r"(?!\w|\.\d)"
-_SYMBOLS = "".join(CURRENCY)
-_PREFIX = "|".join(sorted(DOLLAR_PREFIX, key=len, reverse=True))
-# "US $5" may have a space; "A $5 bill" is an article, so the short prefixes come attached.
-_MONEY_PREFIX = r"(?:(US(?=\s?\$)|(?:AU|CA|NZ|HK|Mex|A|C|S|R)(?=\$))\s?)?"
-_SCALE = r"thousand|million|billion|trillion|trn|bn|mn|mm|tn|[kKmMbBtT]"
-# "¥30 b", "$5 M": a space is allowed before these; "$100 T-shirt" is no trillion.
-_SCALE_AFTER = (
-    r"(?:\s?((?i:thousand|million|billion|trillion))\b|(?:(trn|bn|mn|mm|tn|[kKmMbBtT])"
-    r"|\s(bn|mn|tn|[bBkKM]))\b(?![-'’]))"
-)
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted({*UNITS, *UNIT_SPELLINGS}, key=len)[::-1])
-_PER_ALT = "(?i:" + "|".join(re.escape(u) for u in sorted(PER, key=len)[::-1]) + ")"
-_UNIT_AFTER = re.compile(rf"\s?(?:%|[°º'\"′″]|(?:{_UNIT_ALT}|{_SCALE})(?![\w]))")
-_CURRENCY_SIGN = re.compile(rf"(?:({_PREFIX})?([{_SYMBOLS}]))")
+_UNIT_AFTER = re.compile(rf"\s?(?:%|[°º'\"′″]|(?:{_UNIT_ALT}|{SCALE_ALT})(?![\w]))")
 
 
 # After "a 5 kg", these words do not make the measure an adjective ("a 5 kg of", "a 6 ft tall").
@@ -134,7 +95,7 @@ def _before_noun(m: re.Match[str]) -> bool:
 
 def _side_kind(side: str) -> str:
     """What one end of a range is: money, time, decade, ordinal or number."""
-    if _CURRENCY_SIGN.match(side):
+    if CURRENCY_SIGN.match(side):
         return "money"
     if ":" in side or re.search(r"[aApP]\.?\s?[mM]\.?$", side):
         return "time"
@@ -146,19 +107,9 @@ def _side_kind(side: str) -> str:
 
 
 _RANGE_SIDE = (
-    rf"(?:(?:{_PREFIX})?[{_SYMBOLS}]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?::\d{{2}})?"
+    rf"(?:(?:{PREFIX_ALT})?[{SYMBOLS}]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?::\d{{2}})?"
     r"(?:[sS]\b|(?i:st|nd|rd|th)\b|\s?[aApP]\.?\s?[mM]\.?(?![\w]))?"
 )
-
-
-def per_word(text: str) -> str:
-    """ "mo" -> "month", "HR" -> "hour"; a word not in PER is said as written, lower case."""
-    return PER.get(text) or PER.get(text.lower()) or text.lower()
-
-
-def scale_word(text: str) -> str:
-    """ "bn" -> "billion", "TRILLION" -> "trillion"."""
-    return SCALES.get(text) or SCALES[text.lower()]
 
 
 def unit_word(symbol: str) -> str:
@@ -176,25 +127,17 @@ def plural(unit: str) -> str:
     return f"{head} {rest}".strip()
 
 
-def amount(whole: str, frac: str | None, lang: str) -> str:
-    return nums.number(whole + ("." + frac if frac else ""), lang)
-
-
 def is_one(whole: str, frac: str | None) -> bool:
     return whole == "1" and not frac
 
 
 class Quantities:
-    """Money, unit and range rules for one English variant."""
+    """Unit and range rules for one English variant."""
 
     def __init__(self, lang: str, read: Callable[[str], str]) -> None:
         """`read` is the whole English normalizer: a range reads each of its ends with it."""
         self.lang = lang
         self.read = read
-        money = (
-            rf"(?<![\w$]){_MONEY_PREFIX}([{_SYMBOLS}])\s?(\d{{1,3}}(?:,\d{{3}})+|\d+)?"
-            rf"(?:\.(\d+))?(?![\d,]\d){_SCALE_AFTER}?(?:\s?/\s?({_PER_ALT}|[a-zA-Z]{{3,}})\b)?"
-        )
         self.ranges: list[tuple[re.Pattern[str], Rule]] = [
             (
                 re.compile(
@@ -203,10 +146,6 @@ class Quantities:
                 ),
                 self._range,
             ),
-        ]
-        self.money: list[tuple[re.Pattern[str], Rule]] = [
-            (re.compile(money), self._money),
-            (re.compile(NUM + r"\s?¢"), lambda m: self.read_money("", "¢", m[1], m[2])),
         ]
         # km³, m² on their own ("measured in km³"): no digit needed, so apart from the units
         self.powers: list[tuple[re.Pattern[str], Rule]] = [
@@ -270,51 +209,13 @@ class Quantities:
             # 12kg/kg, 3 cc/s, 5 m/s²
             (
                 re.compile(
-                    NUM_CORE + rf"\s?({_UNIT_ALT})(?:\s?/\s?({_PER_ALT}))?(?![\w/²³'’]|\.\w)"
+                    NUM_CORE + rf"\s?({_UNIT_ALT})(?:\s?/\s?({PER_ALT}))?(?![\w/²³'’]|\.\w)"
                 ),
                 self._unit,
             ),
         ]
 
     # --- readers --------------------------------------------------------------------------------
-    def read_money(
-        self,
-        prefix: str,
-        symbol: str,
-        whole: str | None,
-        frac: str | None,
-        scale: str | None = None,
-        per: str | None = None,
-    ) -> str:
-        """ "$", "20", "5" -> "twenty dollars and fifty cents"; with a scale, "¥30b" -> "thirty
-        billion yen"; per "mo" adds "per month"."""
-        if symbol == "¢":
-            one, many, sub_one, sub_many = "cent", "cents", "", ""
-        else:
-            one, many, sub_one, sub_many = CURRENCY[symbol]
-        if prefix:
-            one = DOLLAR_PREFIX[prefix]
-            many = _PLURALS.get(one, one + "s")
-        whole = (whole or "").replace(",", "")
-        frac = frac or ""
-        rate = f" per {per_word(per)}" if per else ""
-        if scale:
-            return f"{amount(whole or '0', frac, self.lang)} {scale_word(scale)} {many}{rate}"
-        if sub_one and frac and len(frac.rstrip("0")) <= 2:
-            cents = int(frac.ljust(2, "0")[:2])
-            if not cents:
-                frac = ""
-            else:
-                sub = f"{self._say(cents)} {sub_one if cents == 1 else sub_many}"
-                if not whole or whole == "0":
-                    return sub + rate
-                name = one if whole == "1" else many
-                return f"{nums.cardinal(whole, self.lang)} {name} and {sub}{rate}"
-        if frac.strip("0"):
-            return f"{nums.decimal(whole, frac, self.lang)} {many}{rate}"
-        name = one if whole == "1" else many
-        return f"{nums.cardinal(whole or '0', self.lang)} {name}{rate}"
-
     def read_unit(
         self, whole: str, frac: str | None, unit: str, per: str = "", before_noun: bool = False
     ) -> str:
@@ -327,15 +228,6 @@ class Quantities:
     # --- rules ----------------------------------------------------------------------------------
     def _say(self, n: int) -> str:
         return nums.cardinal(str(n), self.lang)
-
-    def _money(self, m: re.Match[str]) -> str:
-        prefix, symbol, whole, frac, word, short, spaced, per = m.groups()
-        if not whole and not frac:
-            return m[0]
-        scale = word or short or spaced
-        if prefix and symbol != "$":
-            return f"{prefix} {self.read_money('', symbol, whole, frac, scale, per)}"
-        return self.read_money(prefix or "", symbol, whole, frac, scale, per)
 
     def _arc(self, m: re.Match[str]) -> str:
         said = self.read_unit(m[1], None, "degree") + " " + self.read_unit(m[2], None, "minute")
@@ -389,7 +281,7 @@ class Quantities:
         if kinds <= {"money", "number"} and "money" in kinds:
             if spaced and kinds != {"money"}:
                 return m[0]
-            cur_a, cur_b = _CURRENCY_SIGN.match(a), _CURRENCY_SIGN.match(b)
+            cur_a, cur_b = CURRENCY_SIGN.match(a), CURRENCY_SIGN.match(b)
             return self._money_range(a, b, cur_a, cur_b, after)
         if kinds <= {"time", "number"} and "time" in kinds:
             if spaced and kinds != {"time"}:
@@ -410,7 +302,7 @@ class Quantities:
     def _money_range(
         self, a: str, b: str, cur_a: re.Match[str] | None, cur_b: re.Match[str] | None, after: str
     ) -> str:
-        scaled = re.match(_SCALE_AFTER, after)
+        scaled = re.match(SCALE_AFTER, after)
         if cur_a and not cur_b:  # $250-300: the currency is said once, at the end
             return f"{nums.number(a[cur_a.end() :].strip(), self.lang)} to {cur_a[0]}{b}"
         if not cur_a or scaled:  # $5-$10 million: the scale belongs to both

@@ -39,6 +39,14 @@ from kokoro_cli.text.readings_romance import MONTHS as ROMANCE_MONTHS
 from kokoro_cli.text.readings_romance import read_clock
 from kokoro_cli.text.readings_romance import read_date as romance_date
 from kokoro_cli.text.readings_romance import read_ordinal as romance_ordinal
+from kokoro_cli.text.say_as_words import (
+    CHAR_NAMES,
+    CODE_NAMES,
+    CODES,
+    PLUS,
+    ROMANCE_FRACTIONS,
+    ROMANCE_SIGNS,
+)
 
 LANGS = ("en-us", "en-gb", "es", "fr-fr", "it", "pt-br")
 DATE_FORMATS = ("mdy", "dmy", "ymd", "md", "dm", "ym", "my", "y", "m", "d")
@@ -65,24 +73,11 @@ def _no_digits_left(said: str, text: str, kind: str) -> str:
 
 
 # --- characters and digits ------------------------------------------------------------------
-_CHAR_NAMES = {
-    "en": {"-": "dash", ".": "dot", "@": "at", "/": "slash", "_": "underscore", "+": "plus",
-           "#": "hash", "&": "and", ":": "colon", "*": "star"},
-    "es": {"-": "guion", ".": "punto", "@": "arroba", "/": "barra", "_": "guion bajo",
-           "+": "más", "#": "almohadilla", "&": "y", ":": "dos puntos", "*": "asterisco"},
-    "fr-fr": {"-": "tiret", ".": "point", "@": "arobase", "/": "barre oblique",
-              "_": "tiret bas", "+": "plus", "#": "dièse", "&": "et", ":": "deux-points",
-              "*": "étoile"},
-    "it": {"-": "trattino", ".": "punto", "@": "chiocciola", "/": "barra", "_": "trattino basso",
-           "+": "più", "#": "cancelletto", "&": "e", ":": "due punti", "*": "asterisco"},
-    "pt-br": {"-": "hífen", ".": "ponto", "@": "arroba", "/": "barra", "_": "sublinhado",
-              "+": "mais", "#": "cerquilha", "&": "e", ":": "dois pontos", "*": "asterisco"},
-}  # fmt: skip
 
 
 def read_characters(text: str, lang: str) -> str:
     """Each character on its own: letters by name, digits as digit words, symbols by name."""
-    names = _CHAR_NAMES["en" if _english(lang) else lang]
+    names = CHAR_NAMES["en" if _english(lang) else lang]
     said = []
     for ch in text:
         if ch.isdigit() and ch.isascii():
@@ -153,16 +148,6 @@ def read_ordinal(text: str, lang: str, feminine: bool = False) -> str:
     return romance_ordinal(n, lang, feminine)
 
 
-_ROMANCE_FRACTIONS = {
-    "es": ({2: ("medio", "medios"), 3: ("tercio", "tercios"), 4: ("cuarto", "cuartos")}, "y",
-           "sobre"),
-    "fr-fr": ({2: ("demi", "demis"), 3: ("tiers", "tiers"), 4: ("quart", "quarts")}, "et", "sur"),
-    "it": ({2: ("mezzo", "mezzi"), 3: ("terzo", "terzi"), 4: ("quarto", "quarti")}, "e", "su"),
-    "pt-br": ({2: ("meio", "meios"), 3: ("terço", "terços"), 4: ("quarto", "quartos")}, "e",
-              "sobre"),
-}  # fmt: skip
-
-
 def read_fraction(text: str, lang: str) -> str:
     """ "3/4" -> "three quarters", "2 1/2" -> "two and one half", "5/8" (fr) "cinq huitièmes"."""
     _check(lang)
@@ -177,7 +162,7 @@ def read_fraction(text: str, lang: str) -> str:
         said = nums.fraction(num, den, lang)
         and_ = "and"
     else:
-        named, and_, over = _ROMANCE_FRACTIONS[lang]
+        named, and_, over = ROMANCE_FRACTIONS[lang]
         if den in named:
             one, many = named[den]
             said = f"{nums.cardinal(str(num), lang)} {one if num == 1 else many}"
@@ -301,9 +286,6 @@ def read_time(text: str, lang: str) -> str:
     return read_clock(hours, minutes, lang, seconds)
 
 
-_PLUS = {"es": "más", "fr-fr": "plus", "it": "più", "pt-br": "mais"}
-
-
 def read_telephone(text: str, lang: str) -> str:
     """Each group of digits as written, with pauses: "+1 555-0199" -> "plus one, five five
     five, zero one nine nine"; French groups of two are said as numbers ("zéro un, vingt-trois")."""
@@ -322,21 +304,8 @@ def read_telephone(text: str, lang: str) -> str:
 
     said = ", ".join(group(g) for g in groups)
     if text.strip().startswith("+"):
-        said = f"{_PLUS.get(lang, 'plus')} {said}"
+        said = f"{PLUS.get(lang, 'plus')} {said}"
     return said
-
-
-# Currency codes and the sign the normalizers read.
-_CODES = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩", "RUB": "₽",
-          "BRL": "R$", "CAD": "C$", "AUD": "A$", "NZD": "NZ$", "HKD": "HK$", "SGD": "S$",
-          "MXN": "Mex$", "TRY": "₺", "ILS": "₪", "PHP": "₱", "THB": "฿",
-          "UAH": "₴", "NGN": "₦", "VND": "₫", "BTC": "₿"}  # fmt: skip
-_ROMANCE_SIGNS = {"€", "$", "£", "US$", "R$"}
-# Codes with no sign of their own: English names.
-_CODE_NAMES = {"CNY": ("yuan", "yuan"), "RMB": ("yuan", "yuan"), "CHF": ("Swiss franc",
-               "Swiss francs"), "SEK": ("Swedish krona", "Swedish kronor"), "NOK":
-               ("Norwegian krone", "Norwegian kroner"), "DKK": ("Danish krone", "Danish kroner"),
-               "ZAR": ("rand", "rand")}  # fmt: skip
 
 
 def read_currency(text: str, lang: str) -> str:
@@ -346,14 +315,14 @@ def read_currency(text: str, lang: str) -> str:
     m = re.fullmatch(r"([A-Z]{3})\s*(.+)|(.+?)\s*([A-Z]{3})", t)
     if m:
         code, amount = m[1] or m[4], (m[2] or m[3]).strip()
-        if code in _CODE_NAMES and _english(lang):
-            one, many = _CODE_NAMES[code]
+        if code in CODE_NAMES and _english(lang):
+            one, many = CODE_NAMES[code]
             sign_, whole, frac = _split_number(amount, lang)
             said = nums.decimal(whole, frac, lang) if frac else nums.cardinal(whole, lang)
             return f"{said} {one if said == 'one' else many}"
-        if code not in _CODES:
+        if code not in CODES:
             raise SayAsError(f"unknown currency code {code!r}")
-        sign = _CODES[code]
+        sign = CODES[code]
     else:
         m = re.fullmatch(
             r"((?:US|R|A|C|NZ|HK|S|Mex)?\$|[€£¥₹₩₽₺₪₱฿₴₦₫₿])\s*(.+)|(.+?)\s*([€£$¥])", t
@@ -369,7 +338,7 @@ def read_currency(text: str, lang: str) -> str:
     if _english(lang):
         written = f"{sign}{whole}{'.' + frac if frac else ''}{scale[0] if scale else ''}"
     else:
-        if sign not in _ROMANCE_SIGNS:
+        if sign not in ROMANCE_SIGNS:
             raise SayAsError(f"no {lang} name for the currency of {text!r}")
         written = f"{sign}{whole}{',' + frac if frac else ''}"
         if scale:
