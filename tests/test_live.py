@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from kokoro_cli import SAMPLE_RATE
 from kokoro_cli.api import Kokoro
@@ -114,19 +113,22 @@ def test_say_speaks_a_pipe_while_it_is_written(model, tmp_path: Path, mode: str)
 
 
 def test_live_subtitles_index_the_whole_input(model, tmp_path: Path) -> None:
-    """Pieces with pauses (some flushed mid-sentence): the file is whole and renamed at the end,
-    and every word cue is exactly the input's characters at its offsets."""
+    """Pieces with pauses (one flushed mid-sentence): every word cue is exactly the input's
+    characters at its offsets, and the audio streams out while the text comes."""
     pieces = ["Good morning, Dr. ", "Smith. It is 3.", "5 % warmer today", "\n\nWe met at ", "9 a.m. sharp"]  # fmt: skip
     proc = kokoro_popen(
-        ["say", "-o", "out.wav", "--subtitles", "out.json", "--words", "--flush-after", "0.3"],
-        tmp_path, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+        ["say", "-o", "-", "--subtitles", "out.json", "--words", "--flush-after", "0.3"],
+        tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
-    assert proc.stdin is not None
+    assert proc.stdin is not None and proc.stdout is not None
+    got, _ = read_in_background(proc.stdout)
     for k, piece in enumerate(pieces):
         proc.stdin.write(piece.encode())
         proc.stdin.flush()
-        time.sleep(0.6 if k == 2 else 0.05)  # the third piece is flushed by the quiet
-        assert not (tmp_path / "out.wav").exists()  # only ever whole, at the end
+        if k == 2:  # "It is 3.5 % warmer today" is flushed by the quiet, then heard
+            wait_until(lambda: len(got) > 2 * SAMPLE_RATE)
+        time.sleep(0.05)
+        assert not (tmp_path / "out.json").exists()  # only ever whole, at the end
     proc.stdin.close()
     assert proc.wait(timeout=600) == 0, proc.stderr.read() if proc.stderr else ""
     text = "".join(pieces)
@@ -135,15 +137,36 @@ def test_live_subtitles_index_the_whole_input(model, tmp_path: Path) -> None:
     assert {"Good", "morning", "Dr.", "Smith", "warmer", "today", "met", "sharp"} <= set(said)
     assert all(text[c["char_start"] : c["char_end"]] == c["text"] for c in cues)
     assert all(a["char_end"] <= b["char_start"] for a, b in zip(cues, cues[1:], strict=False))
-    audio, rate = sf.read(tmp_path / "out.wav", dtype="float32")
-    assert cues[-1]["end"] <= len(audio) / rate + 0.05
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "out.wav"]
+    time.sleep(0.5)  # the reader takes the last bytes
+    assert cues[-1]["end"] <= len(got) / 2 / SAMPLE_RATE + 0.05
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_a_file_from_a_pipe_is_the_whole_texts(model, tmp_path: Path) -> None:
+    """Writing only a file (nobody listens), a pipe is read to its end and spoken whole: the
+    same bytes as the same text from a file, and no file before the end."""
+    (tmp_path / "in.txt").write_text(TEXT)
+    proc = kokoro_popen(
+        ["say", "-o", "piped.wav"], tmp_path, stdin=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(TEXT[:30].encode())
+    proc.stdin.flush()
+    time.sleep(1.5)  # longer than --flush-after: still nothing is spoken before the end
+    assert not any(p.name.startswith(".piped") for p in tmp_path.iterdir())
+    proc.stdin.write(TEXT[30:].encode())
+    proc.stdin.close()
+    assert proc.wait(timeout=600) == 0, proc.stderr.read() if proc.stderr else ""
+    whole = kokoro_popen(["say", "-f", "in.txt", "-o", "whole.wav"], tmp_path)
+    assert whole.wait(timeout=600) == 0
+    assert (tmp_path / "piped.wav").read_bytes() == (tmp_path / "whole.wav").read_bytes()
 
 
 def test_bad_bytes_midway_are_a_usage_error_and_leave_no_file(model, tmp_path: Path) -> None:
     proc = kokoro_popen(
-        ["say", "-o", "out.wav"], tmp_path, stdin=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+        ["say", "-o", "-"], tmp_path, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
     assert proc.stdin is not None
     proc.stdin.write("Caf\u00e9 au lait. It was ".encode()[:4])  # é cut in two across reads
     proc.stdin.flush()
@@ -163,15 +186,16 @@ def test_bad_bytes_midway_are_a_usage_error_and_leave_no_file(model, tmp_path: P
 
 def test_ctrl_c_stops_a_live_say_at_once(model, tmp_path: Path) -> None:
     proc = kokoro_popen(
-        ["say", "-o", "out.wav"], tmp_path, stdin=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    assert proc.stdin is not None
+        ["say", "-o", "-", "--flush-after", "30"], tmp_path,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    got, _ = read_in_background(proc.stdout)
     proc.stdin.write(b"One sentence. And a writer that never finishes ")
     proc.stdin.flush()
-    wait_until(lambda: (tmp_path / ".out.wav.part").exists())
-    time.sleep(0.5)
+    wait_until(lambda: len(got) > SAMPLE_RATE)  # the first sentence is out; say waits for more
     began = time.monotonic()
-    proc.send_signal(signal.SIGINT)  # the pipe is still open: say waits for more text
+    proc.send_signal(signal.SIGINT)  # the pipe is still open
     proc.wait(timeout=60)
     err = proc.stderr.read() if proc.stderr else b""
     assert proc.returncode == 130 and err.decode().strip().endswith("kokoro: interrupted")

@@ -230,8 +230,8 @@ def say(
         typer.Option(
             "--flush-after",
             metavar="SECONDS",
-            help="Text from a pipe is spoken sentence by sentence as it arrives; an unfinished "
-            "one once the writer is quiet this long. 0: read to the end, then speak.",
+            help="Text from a pipe is spoken sentence by sentence as it arrives (speaker, -o -); "
+            "an unfinished one once the writer is quiet this long. 0: read to the end first.",
         ),
     ] = FLUSH_AFTER,
 ) -> None:
@@ -250,8 +250,11 @@ def say(
         raise UsageError(
             f"--flush-after {flush_after:g} is out of range; use 0 to {MAX_FLUSH_AFTER:g} seconds"
         )
-    # A pipe still being written is read as it comes (issue 23); text given whole is read whole.
-    live = live_source(text, file) if flush_after > 0 else None
+    # A pipe still being written is read as it comes, for someone who listens (issue 23). A
+    # file alone is made at full speed from the whole text, as from any file: nobody hears it
+    # sooner, and sentence by sentence costs about twice the CPU (bench/README.md).
+    listens = output == "-" or play or not output
+    live = live_source(text, file) if flush_after > 0 and listens else None
     content = read_text(text, file) if live is None else ""
     received: list[str] = []  # the live text so far: what subtitles index
     if words and not subtitles:

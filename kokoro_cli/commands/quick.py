@@ -149,7 +149,8 @@ def _request(options: dict[str, Any]) -> dict[str, Any] | None:
     if address is None or paths.lexicon_in_use():
         return None
     text, file = options.get("text"), options.get("file")
-    source = live_source(text, Path(file) if file else None) if flush_after > 0 else None
+    live = flush_after > 0 and output == "-"  # a file alone is made from the whole text
+    source = live_source(text, Path(file) if file else None) if live else None
     if source is not None:  # a pipe: its text streams up as it comes (issue 23)
         return {**body, "address": address, "live": (source, flush_after)}
     text = _read_text(options)
@@ -181,8 +182,8 @@ def _read_text(options: dict[str, Any]) -> str | None:
 
 
 def _live(address: Any, settings: dict[str, Any], live: Any, options: dict[str, Any]) -> int | None:
-    """A live request: the pipe's text goes up as it comes, the audio comes down as it is made
-    (or, for a file, whole at the end); None when the server does not answer after all."""
+    """A live request (-o -): the pipe's text goes up as it comes, the audio comes down as it
+    is made; None when the server does not answer after all."""
     from kokoro_cli.inputs import read_pieces, with_flushes
     from kokoro_cli.serve import client
 
@@ -193,10 +194,7 @@ def _live(address: Any, settings: dict[str, Any], live: Any, options: dict[str, 
         return None
     frames = client.read_raw_frames(response)
     try:
-        if options["output"] == "-":
-            _frames_to_stdout(frames)
-        else:
-            _frames_to_file(frames, Path(options["output"]))
+        _frames_to_stdout(frames)
     except BaseException as exc:
         failed = client.live_error(response)
         if failed is not None and isinstance(exc, (OSError, client.KokoroError)):
@@ -219,30 +217,6 @@ def _frames_to_stdout(frames: Any) -> None:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
         sys.exit(128 + signal.SIGPIPE)
-
-
-def _frames_to_file(frames: Any, target: Path) -> None:
-    """The file frame's bytes into a temporary beside `target`, renamed over it when whole."""
-    from kokoro_cli.atomic import temp_path
-    from kokoro_cli.errors import KokoroError
-
-    tmp = temp_path(target)
-    try:
-        for header, payload in frames:
-            if not header.get("file"):
-                continue
-            with tmp.open("wb") as out:
-                for block in payload.blocks():
-                    out.write(block)
-            os.replace(tmp, target)
-            return
-        raise KokoroError("the server sent no file; see its log, or use --no-server")
-    except OSError as exc:
-        raise KokoroError(
-            f"cannot write {target}: {exc.strerror or exc}; check the folder"
-        ) from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _to_stdout(response: Any) -> None:
