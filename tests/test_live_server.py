@@ -192,7 +192,7 @@ def test_say_through_the_server_reports_bad_input_like_in_process(
         assert err.splitlines() == here.stderr.splitlines() and err.startswith("kokoro: error: ")
         assert list(tmp_path.iterdir()) == []
     # The full CLI (here: --show-phonemes) streams a pipe up too, and says so with -v.
-    full = kokoro("-v", "say", "-o", "x.wav", "--show-phonemes", stdin=b"Hi there.", **env)
+    full = kokoro("-v", "say", "-o", "-", "--show-phonemes", stdin=b"Hi there.", **env)
     assert full.returncode == 0 and "speaking live through the server" in full.stderr
 
 
