@@ -1,0 +1,104 @@
+"""How long a chapter takes to speak, for `kokoro book --plan`, without the model.
+
+Speech time is counted from what the model spends time on: letters (digits weigh more: "1912"
+is "nineteen twelve"), and the pauses after sentences and clauses. The seconds per letter of
+each language, the pauses, and each voice's pace against its language's default voice were
+measured by bench/plan_rates.py (bench/README.md, "kokoro book --plan estimates") on the real
+model; the chapter's title, its pause and the pauses between paragraphs and chapters are added
+as render() makes them. Measured error: within 10 % of the rendered duration.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+# Seconds per letter (any letter or CJK character) at speed 1, per language, by each language's
+# default voice (model.voices.LANG_VOICES). bench/plan_rates.py measures these.
+LETTER_SECONDS = {
+    "en-us": 0.0625, "en-gb": 0.0625, "es": 0.0625, "fr-fr": 0.0625, "hi": 0.0625,
+    "it": 0.0625, "pt-br": 0.0625, "ja": 0.18, "zh": 0.25,
+}  # fmt: skip
+# How many letters a digit counts for: numbers are read as words ("154", "one hundred fifty-four"
+# is about 6 letters a digit, "1912" 3.5); in Japanese and Chinese as characters (百五十四).
+DIGIT_LETTERS = {"ja": 1.5, "zh": 1.5}
+DIGIT_LETTERS_DEFAULT = 4.0
+SENTENCE_SECONDS = 0.45  # the pause after a sentence (the model's own, or pauses.SENTENCE_PAUSE)
+CLAUSE_SECONDS = 0.15  # after a comma, semicolon or colon
+# Voices that speak faster (< 1) or slower (> 1) than their language's default voice, on the
+# same text; voices within 2 % of it are left out.
+VOICE_PACE: dict[str, float] = {}
+
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+_SENTENCE = re.compile(r"[.!?。！？…।]+(?=[\s\"'”’»)」』]|$)")
+_CLAUSE = re.compile(r"[,;:、，；：—]")
+
+
+@dataclass
+class Counts:
+    """What a text's speaking time depends on."""
+
+    letters: int = 0
+    digits: int = 0
+    sentences: int = 0
+    clauses: int = 0
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.letters += other.letters
+        self.digits += other.digits
+        self.sentences += other.sentences
+        self.clauses += other.clauses
+        return self
+
+
+def count(text: str) -> Counts:
+    """Letters, digits, sentence ends and clause marks of `text`."""
+    sentences = len(_SENTENCE.findall(text))
+    if not sentences and text.strip():
+        sentences = 1  # a title or a paragraph without a full stop still ends
+    return Counts(
+        len(_LETTER.findall(text)),
+        len(_DIGIT.findall(text)),
+        sentences,
+        len(_CLAUSE.findall(text)),
+    )
+
+
+def pace(voice: str) -> float:
+    """How much longer than its language's default voice `voice` takes (a blend: its first)."""
+    first = re.split(r"[,+:]", voice, maxsplit=1)[0].strip()
+    return VOICE_PACE.get(first, 1.0)
+
+
+def speech_seconds(counts: Counts, lang: str, voice: str, speed: float = 1.0,
+                   pause_sentence: float | None = None) -> float:  # fmt: skip
+    """Seconds of speech (with the pauses inside it) for `counts` in `lang` by `voice`."""
+    per_letter = LETTER_SECONDS.get(lang, LETTER_SECONDS["en-us"]) * pace(voice)
+    letters = counts.letters + DIGIT_LETTERS.get(lang, DIGIT_LETTERS_DEFAULT) * counts.digits
+    spoken = letters * per_letter + counts.clauses * CLAUSE_SECONDS
+    if pause_sentence is None:
+        return (spoken + counts.sentences * SENTENCE_SECONDS) / speed
+    return spoken / speed + counts.sentences * pause_sentence
+
+
+def chapter_seconds(
+    title: str, paragraphs: Iterable[str], config: Any, *, title_pause: float, last: bool = True
+) -> float:
+    """The rendered length of a chapter as jobs.book.render() makes it: the spoken `title`,
+    `title_pause`, the paragraphs with config.pause_paragraph between them, and
+    config.pause_chapter after it unless it is the `last` chapter rendered."""
+    lang, voice = config.lang or "en-us", config.voice
+    speed, pause_sentence = config.speed, config.pause_sentence
+    total = speech_seconds(count(title), lang, voice, speed, pause_sentence) + title_pause
+    counts, n = Counts(), 0
+    for paragraph in paragraphs:
+        counts += count(paragraph)
+        n += 1
+    total += speech_seconds(counts, lang, voice, speed, pause_sentence)
+    total += max(n - 1, 0) * config.pause_paragraph
+    if not last:
+        total += config.pause_chapter
+    return total
