@@ -247,14 +247,21 @@ def simple_epub(
     return files
 
 
+class _RawName(zipfile.ZipInfo):
+    """A zip entry whose name is written as UTF-8 bytes without the UTF-8 flag (zipfile itself
+    sets bit 11 for any non-ASCII name)."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 - zipfile's name
+        return self.filename.encode("utf-8"), self.flag_bits & ~0x800
+
+
 def infozip_raw(path: Path, files: dict[str, str | bytes]) -> Path:
     """An EPUB whose member names are raw UTF-8 bytes without the UTF-8 flag (bit 11), as
-    Info-ZIP writes them: zipfile is made to write them so by claiming them cp437."""
+    Info-ZIP writes them."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
         for name, data in files.items():
-            raw = name.encode("utf-8").decode("cp437")  # encodes back to the UTF-8 bytes
-            info = zipfile.ZipInfo(raw, date_time=(2024, 1, 1, 0, 0, 0))
+            info = _RawName(name, date_time=(2024, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     with zipfile.ZipFile(path) as zf:  # the flag really is off, the name really is mangled
