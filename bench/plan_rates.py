@@ -20,6 +20,7 @@ chapter's real length with --plan's estimate for the same settings.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -45,8 +46,17 @@ def passages(lang: str) -> list[list[str]]:
     return [[p.strip() for p in part.split("\n\n") if p.strip()] for part in raw.split("===")]
 
 
+CACHE = Path(os.environ.get("PLAN_RATES_CACHE", Path(tempfile.gettempdir()) / "plan_rates.json"))
+_cache: dict[str, float] = json.loads(CACHE.read_text()) if CACHE.is_file() else {}
+
+
 def seconds(text: str, config: SynthesisConfig, model: object) -> float:
-    return sum(chunk.duration for chunk in synthesize(text, config, model))
+    """The length of `text` spoken with `config` (cached on disk: refitting costs nothing)."""
+    key = f"{config.voice}|{config.lang}|{config.speed}|{text}"
+    if key not in _cache:
+        _cache[key] = sum(chunk.duration for chunk in synthesize(text, config, model))
+        CACHE.write_text(json.dumps(_cache, ensure_ascii=False))
+    return _cache[key]
 
 
 def features(text: str, lang: str) -> list[float]:

@@ -143,3 +143,11 @@ def test_tex_readings() -> None:
     assert read_tex(r"\int_0^1 x\,dx") == "the integral from 0 to 1 of x d x"
     assert read_tex(r"\newcommand{x}") is None
     assert read_tex(r"\frac{1}{") is None
+
+
+def test_hostile_nesting_is_counted_not_crashed(tmp_path: Path) -> None:
+    """Formulas nested thousands deep (untrusted files): skipped and counted, no RecursionError."""
+    deep = "<mrow>" * 5000 + "<mi>x</mi>" + "</mrow>" * 5000
+    said, notes = paragraphs(epub_with(tmp_path, f"<p>a {mathml(deep)} b</p><p>next</p>"))
+    assert (said, notes) == (["a b", "next"], ["1 formula skipped"])
+    assert read_tex("{" * 5000 + "x" + "}" * 5000) is None

@@ -33,6 +33,7 @@ NOTE_ROLES = {"doc-footnote", "doc-endnote", "doc-endnotes", "doc-noteref"}
 # A superscript that is only a note mark: "1", "[12]", "*", "†", "a".
 NOTE_MARK = re.compile(r"\s*[\[(]?\s*(\d{1,3}|[*†‡§¶]{1,3}|[a-z])\s*[\])]?\s*")
 HEADING = re.compile(r"h([1-6])")
+MAX_MATH_DEPTH = 100  # elements nested in one formula; real ones stay under 20
 MATH_EDGE = "\x00"  # around a formula's reading until the paragraph is joined (see _join_math)
 _MATH_AFTER = re.compile(r"\x00(?=[\s.,;:!?)\]}»”’]|$)")
 _MATH_BEFORE = re.compile(r"(?:^|(?<=[\s(\[{«“‘]))\x00")
@@ -97,8 +98,13 @@ class _MathTree:
     def __init__(self, attrs: dict[str, str]) -> None:
         self.root = math.Node("math", attrs)
         self.stack = [self.root]
+        self.overflow = 0  # elements open beyond MAX_MATH_DEPTH
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if self.overflow or len(self.stack) > MAX_MATH_DEPTH:  # hostile nesting: not kept
+            self.overflow += tag not in math.VOID
+            self.root.tag = "too-deep"  # read() cannot read it; nothing recurses that deep
+            return
         node = math.Node(tag, attrs)
         self.stack[-1].children.append(node)
         if tag not in math.VOID:
@@ -106,6 +112,12 @@ class _MathTree:
 
     def end(self, tag: str) -> bool:
         """Close `tag`; True when that closes the <math> itself."""
+        if self.overflow and tag != "math":
+            self.overflow -= tag not in math.VOID
+            return False
+        if tag == "math":
+            self.stack = []
+            return True
         if tag in math.VOID or tag not in [n.tag for n in self.stack]:
             return False
         while self.stack.pop().tag != tag:

@@ -82,7 +82,7 @@ def read_tex(tex: str) -> str | None:
     """The spoken form of a LaTeX formula, or None when it cannot be read whole."""
     try:
         return read(parse(tex))
-    except Unreadable:
+    except (Unreadable, RecursionError):  # braces nested thousands deep: hostile
         return None
 
 

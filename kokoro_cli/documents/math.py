@@ -119,7 +119,7 @@ def read(node: Node) -> str | None:
     """The spoken form of a formula, or None when part of it cannot be read."""
     try:
         words = _say(node)
-    except Unreadable:
+    except (Unreadable, RecursionError):  # nesting deeper than any real formula: hostile
         return None
     text = re.sub(r"\s+", " ", " ".join(words))
     text = re.sub(r"\s+([,;])", r"\1", text)

@@ -25,7 +25,7 @@ LETTER_SECONDS = {
 # is about 6 letters a digit, "1912" 3.5); in Japanese and Chinese as characters (百五十四).
 DIGIT_LETTERS = {"ja": 1.5, "zh": 1.5}
 DIGIT_LETTERS_DEFAULT = 4.0
-SENTENCE_SECONDS = 0.45  # the pause after a sentence (the model's own, or pauses.SENTENCE_PAUSE)
+SENTENCE_SECONDS = 0.45  # a sentence break: the pause, and the slower end of the sentence
 CLAUSE_SECONDS = 0.15  # after a comma, semicolon or colon
 # Voices that speak faster (< 1) or slower (> 1) than their language's default voice, on the
 # same text; voices within 2 % of it are left out.
@@ -33,8 +33,9 @@ VOICE_PACE: dict[str, float] = {}
 
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"\d")
-_SENTENCE = re.compile(r"[.!?。！？…।]+(?=[\s\"'”’»)」』]|$)")
+_SENTENCE = re.compile(r"[.!?…।]+(?=[\s\"'”’»)」』]|$)|[。！？]+")  # CJK stops need no space
 _CLAUSE = re.compile(r"[,;:、，；：—]")
+_TRAILING = " \t\n\"'”’»)」』"  # closing quotes after the last full stop end the text too
 
 
 @dataclass
@@ -55,10 +56,12 @@ class Counts:
 
 
 def count(text: str) -> Counts:
-    """Letters, digits, sentence ends and clause marks of `text`."""
-    sentences = len(_SENTENCE.findall(text))
-    if not sentences and text.strip():
-        sentences = 1  # a title or a paragraph without a full stop still ends
+    """Letters, digits, sentence breaks and clause marks of `text`.
+
+    Breaks: sentence ends with more text after them. The pause after a paragraph's last
+    sentence is the paragraph's pause, counted apart (chapter_seconds)."""
+    text = text.strip()
+    sentences = sum(1 for m in _SENTENCE.finditer(text) if text[m.end() :].strip(_TRAILING))
     return Counts(
         len(_LETTER.findall(text)),
         len(_DIGIT.findall(text)),
