@@ -318,7 +318,7 @@ SVG_LINES = svg_page(
     '<text y="100" font-size="20"><tspan x="40">Hel</tspan><tspan x="70">lo</tspan>'
     '<tspan x="100">there,</tspan></text>',
     # per-glyph x positions: a jump between "my" and "dear"
-    '<text y="125" style="font-size:20px"><tspan x="40 52 80 92 104 116">mydear</tspan></text>',
+    '<text y="125" style="font-size:20px">\n  <tspan x="40 52 82 94 106 118">mydear</tspan></text>',
     # a transform places the line; a hyphen at the line's end is re-joined
     '<text transform="matrix(1 0 0 1 40 150)" font-size="20">friend. The exam-</text>',
     '<text x="40" y="175" font-size="20">ple is <tspan x="110">done.</tspan></text>',
@@ -371,3 +371,24 @@ def test_declared_languages(tmp_path: Path) -> None:
              "pt-PT": "pt-br", "ja-JP": "ja", "zh-Hant-TW": "zh", "cmn": "zh", "hin": "hi",
              "ar": None, "de-DE": None, "yue": None}  # fmt: skip
     assert {tag: lang_of_tag(tag) for tag in cases} == cases
+
+
+def test_a_sentence_runs_on_across_fixed_pages(tmp_path: Path) -> None:
+    meta = '<meta property="rendition:layout">pre-paginated</meta>'
+    line = '<text x="10" y="30" font-size="20">{}</text>'
+    pages = {
+        "p1.xhtml": "<h1>Story</h1>" + svg_page(line.format("The wind was")),
+        "p2.xhtml": svg_page(line.format("warm, and the exam-")),
+        "p3.xhtml": svg_page(line.format("ple ended.")),
+        "p4.xhtml": svg_page(line.format("Next day came.")),
+    }
+    files = simple_epub(tmp_path, pages, meta=meta)
+    files["OEBPS/nav.xhtml"] = files["OEBPS/nav.xhtml"].replace(  # one chapter of four pages
+        '<li><a href="p2.xhtml">p2.xhtml</a></li><li><a href="p3.xhtml">p3.xhtml</a></li>'
+        '<li><a href="p4.xhtml">p4.xhtml</a></li>',
+        "",
+    )
+    write_zip(tmp_path / "pages.epub", files)
+    assert texts(read_document(tmp_path / "pages.epub")) == [
+        ("Story", ["The wind was warm, and the example ended.", "Next day came."])
+    ]

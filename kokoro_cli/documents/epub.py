@@ -10,6 +10,7 @@ expansion, external entities); a damaged zip ends in one DocumentError.
 from __future__ import annotations
 
 import posixpath
+import re
 import unicodedata
 import zipfile
 import zlib
@@ -224,6 +225,21 @@ def read_epub(path: Path) -> Book:
     return book
 
 
+def _turn_page(before: list[str], paras: list[str]) -> None:
+    """A sentence running on from one fixed page to the next is one paragraph, not two (no
+    paragraph pause at a page turn): "… où" + "le vent …", "exam-" + "ple"."""
+    if not before or not paras or not paras[0][:1].islower():
+        return
+    last = before[-1]
+    if re.search(r"\w-$", last):
+        paras[0] = last[:-1] + paras[0]
+    elif not re.search(r"[.!?…:;»”\"')\]]$", last):
+        paras[0] = f"{last} {paras[0]}"
+    else:
+        return
+    before.pop()
+
+
 def _fixed_layout(opf: Any) -> bool:
     """Whether the package says its pages are fixed (rendition:layout pre-paginated)."""
     for meta in _find(opf, "meta"):
@@ -293,6 +309,8 @@ def _chapters(
             paras = [b.text for b in ex.blocks[:end]]
             if not chapters:
                 chapters.append((ex.title or "Opening", [], []))
+            if member in (pages or ()):
+                _turn_page(chapters[-1][1], paras)
             chapters[-1][1].extend(paras)
             chapters[-1][2].extend(skipped_notes(ex.skips, 0, end))
         for i, (start, _, title) in enumerate(cuts):

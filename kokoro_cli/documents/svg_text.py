@@ -5,7 +5,8 @@ runs wherever the typesetter moved the pen: a word can be split over two tspans 
 and two words can sit in one run with only their x positions apart ("10 16 22 ..." per glyph).
 Runs are read in document order; on a line, a gap wider than a third of the font size between
 the end of one run (estimated at half an em a character) and the start of the next is a space,
-and so is a jump between glyphs of a per-glyph run well beyond their usual advance. A new
+and so is a jump between glyphs of a per-glyph run (without spaces of its own) well beyond
+their usual advance. White space between positioned runs is only indentation of the file. A new
 baseline is a new line; a large vertical jump a new paragraph; a line-end hyphen before a
 lower-case letter is re-joined.
 """
@@ -20,6 +21,7 @@ DEFAULT_FONT_SIZE = 16.0  # SVG's initial font-size, in user units
 CHAR_EM = 0.5  # an average glyph's advance, in ems
 SPACE_EM = 1 / 3  # a gap wider than this (ems) between runs is a word space
 PARAGRAPH_EM = 2.2  # a baseline this far (ems) below the last starts a paragraph
+GLYPH_JUMP = 2.2  # a per-glyph advance this many times the run's median is a word space
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)")
 
@@ -107,19 +109,23 @@ class SvgText:
         line = ""
         pen: float | None = None  # estimated x where the last run ended
         baseline: float | None = None
+        pending = False  # white space between runs: a space only if the next run runs on
         for run in self.runs:
-            if not run.text.strip() and not run.xs:
-                line += " " if run.text else ""
-                continue
             em = run.size
-            text = re.sub(r"\s+", " ", run.text)
             if run.y is not None and baseline is not None and abs(run.y - baseline) > 0.3 * em:
                 _end_line(paragraphs, line)
-                line, pen = "", None
+                line, pen, pending = "", None, False
                 if run.y - baseline > PARAGRAPH_EM * em or run.y < baseline - 0.3 * em:
                     paragraphs.append([])
             if run.y is not None:
                 baseline = run.y
+            if not run.text.strip():
+                pending = pending or bool(run.text)
+                continue
+            if pending and not run.xs and line and not line.endswith(" "):
+                line += " "
+            pending = False
+            text = re.sub(r"\s+", " ", run.text)
             glyphs = _per_glyph(text, run.xs)
             if run.xs and pen is not None and line and not line.endswith(" "):
                 if run.xs[0] - pen > SPACE_EM * em and not text.startswith(" "):
@@ -136,14 +142,15 @@ class SvgText:
 
 
 def _per_glyph(text: str, xs: list[float]) -> str:
-    """A run with one x per glyph: a space where the pen jumps well past the usual advance."""
-    if len(xs) != len(text) or len(xs) < 3:
+    """A run with one x per glyph and no spaces of its own: a space where the pen jumps well
+    past the usual advance (wide glyphs such as "m" or "W" stay under GLYPH_JUMP)."""
+    if len(xs) != len(text) or len(xs) < 3 or " " in text:
         return text
     steps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
     usual = statistics.median(steps)
     out = [text[0]]
     for ch, step in zip(text[1:], steps, strict=True):
-        if usual > 0 and step > 1.8 * usual and out[-1] != " " and ch != " ":
+        if usual > 0 and step > GLYPH_JUMP * usual and out[-1] != " " and ch != " ":
             out.append(" ")
         out.append(ch)
     return "".join(out)
