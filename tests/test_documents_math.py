@@ -49,6 +49,18 @@ CASES = [
     ("<mover><mi>x</mi><mo>¯</mo></mover><mo>±</mo><mn>2.5</mn><mi>σ</mi>",
      "x bar plus or minus 2.5 sigma"),
     ("<mn>90</mn><mo>&#xb0;</mo>", "90 degrees"),
+    # as tex4ht writes them (the IDPF's linear-algebra sample): a matrix in mfenced with
+    # negative entries, an empty exponent, an empty (broken) accent, A^t and A^*
+    ("<mi>B</mi><mo>=</mo><mfenced separators='' open='[' close=']'><mrow><mtable>"
+     "<mtr><mtd><mo>−</mo><mn>1</mn></mtd><mtd><mn>2</mn></mtd></mtr>"
+     "<mtr><mtd><mn>1</mn></mtd><mtd><mo>−</mo><mn>6</mn></mtd></mtr></mtable></mrow></mfenced>",
+     "B equals the matrix with rows minus 1, 2; 1, minus 6"),
+    ("<msup><mrow><mi>ℂ</mi></mrow><mrow/></msup><mo>,</mo><msup><mi>ℂ</mi><mi>m</mi></msup>",
+     "the complex numbers, C m"),
+    ("<mover><mi>u</mi><mi/></mover><mo>,</mo><mover><mrow><mi>u</mi></mrow><mo>¯</mo></mover>",
+     "u, u bar"),
+    ("<msup><mi>A</mi><mi>t</mi></msup><mo>=</mo><msup><mi>A</mi><mo>∗</mo></msup>",
+     "eigh transpose equals eigh star"),
 ]  # fmt: skip
 
 

@@ -43,6 +43,8 @@ GREEK |= {
 }
 SETS = {"ℝ": "the real numbers", "ℕ": "the natural numbers", "ℤ": "the integers",
         "ℚ": "the rational numbers", "ℂ": "the complex numbers"}  # fmt: skip
+SET_LETTERS = {"R": "the real numbers", "N": "the natural numbers", "Z": "the integers",
+               "Q": "the rational numbers", "C": "the complex numbers"}  # fmt: skip
 FUNCTIONS = {
     "sin": "sine", "cos": "cosine", "tan": "tangent", "cot": "cotangent", "sec": "secant",
     "csc": "cosecant", "sinh": "hyperbolic sine", "cosh": "hyperbolic cosine",
@@ -77,6 +79,7 @@ OPERATORS = {
 }  # fmt: skip
 BINARY = {w for w in OPERATORS.values() if w not in ("", ",", ";", "prime", "degrees")}
 BINARY |= {"over", "choose", "the fraction", "the square root of", "to the power of"}
+RELATIONS = set("=≠≈≡∼≅<>≤≥⩽⩾≪≫∝→⟶↦⇒⟹⇔⟺∈∉∋⊂⊆⊃⊇⊥∥:")
 LARGE = {"∑": "the sum", "∏": "the product", "∫": "the integral", "∬": "the double integral",
          "∮": "the contour integral", "⋃": "the union", "⋂": "the intersection"}  # fmt: skip
 OPEN, CLOSE = "([{⟨⌊⌈", ")]}⟩⌋⌉"
@@ -298,6 +301,8 @@ def _applies(node: Node) -> bool:
 
 
 def _fenced(node: Node, kids: list[Node]) -> list[str]:
+    if len(kids) == 1 and unwrap(kids[0]).tag == "mtable":
+        return ["the matrix with rows", *_say(kids[0]), ","]
     separators = (node.attrs.get("separators", ",") or " ").split() or [","]
     words: list[str] = []
     for k, kid in enumerate(kids):
@@ -341,6 +346,8 @@ def _power(exponent: list[str], compound_base: bool) -> list[str]:
         return [said]
     if said in ("T", "⊤"):
         return ["transpose"]
+    if said == "times":  # A^*, z^*: the star, not a product
+        return ["star"]
     if said == "degrees" or said == "composed with":  # 90^∘
         return ["degrees"]
     return [*lead, "to the power of", *_group(exponent)]
@@ -370,6 +377,18 @@ def _scripts(tag: str, kids: list[Node]) -> list[str]:
             return [large, "as", *_group(under), "of"]
         return [large, "over", *_group(under), "of"]
     said = _say(base)
+    if not rest[-1].plain().strip():  # an empty script (ℂ^{}, a broken accent)
+        if count == 2:
+            return said
+        tag, rest = "msub", rest[:1]
+    if len(rest) == 2 and not rest[0].plain().strip():
+        tag, rest = "msup", rest[1:]
+    set_letter = {v: k for k, v in SET_LETTERS.items()}.get(" ".join(said))
+    if set_letter and tag == "msup":  # ℂ^m is "C m"
+        return [set_letter, *_group(_say(rest[0]))]
+    upper = len(" ".join(said)) == 1 and " ".join(said).isupper() or said == ["eigh"]
+    if tag == "msup" and upper and rest[0].plain().strip() in ("t", "T", "⊤"):
+        return [*said, "transpose"]
     compound = not _simple(said)
     if tag == "mover":
         accent = ACCENTS.get(rest[0].plain().strip())
@@ -392,8 +411,9 @@ def _cells(cells: list[Node]) -> list[str]:
     words: list[str] = []
     for k, cell in enumerate(cells):
         said = _say(cell)
-        first = cell.content()[0] if cell.content() else None
-        if k and said and not (first is not None and first.tag == "mo"):
+        first = unwrap(cell.content()[0]) if cell.content() else None
+        relation = first is not None and first.tag == "mo" and first.plain().strip() in RELATIONS
+        if k and said and not relation:
             words.append(",")  # a matrix's next entry; "= 2" in an aligned equation runs on
         words += said
     return words
