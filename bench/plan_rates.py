@@ -107,13 +107,13 @@ def sum_counts(paragraphs: list[str]) -> duration.Counts:
     return total
 
 
-def voice_paces(model: object) -> dict[str, float]:
+def voice_paces(model: object, paragraphs: int = VOICE_PARAGRAPHS) -> dict[str, float]:
     paces: dict[str, float] = {}
     base: dict[str, float] = {}
     for info in sorted(list_voices(), key=lambda v: (v.lang, v.name != LANG_VOICES.get(v.lang))):
         if info.source != "bundled" or info.lang not in LANG_VOICES:
             continue
-        text = "\n\n".join(passages(info.lang)[0][:VOICE_PARAGRAPHS])
+        text = "\n\n".join(passages(info.lang)[0][:paragraphs])
         config = SynthesisConfig(voice=info.name, lang=info.lang, fast_start=False)
         length = seconds(text, config, model)
         base.setdefault(info.lang, length)  # the default voice comes first in each language
@@ -138,15 +138,19 @@ def book_check(path: Path, chapters: str) -> list[tuple[str, str, str]]:
     config = SynthesisConfig(voice=who.voice, lang=lang, fast_start=False)
     selection = book.parse_selection(chapters, len(doc.chapters))
     plan = {r["index"]: r for r in book.plan_rows(doc, selection, config)}
-    model = load_model()
-    with tempfile.TemporaryDirectory() as tmp:
-        done = book.render(doc, selection, config, model, output=None, split=Path(tmp),
-                           fmt="wav", narrator=who.voice, progress=Quiet())  # fmt: skip
+    key = f"book|{path.name}|{chapters}|{who.voice}"  # the render is cached, the plan is not
+    if key not in _cache:
+        model = load_model()
+        with tempfile.TemporaryDirectory() as tmp:
+            done = book.render(doc, selection, config, model, output=None, split=Path(tmp),
+                               fmt="wav", narrator=who.voice, progress=Quiet())  # fmt: skip
+        _cache[key] = [[r.index, r.title, r.duration] for r in done]
+        CACHE.write_text(json.dumps(_cache, ensure_ascii=False))
     out = []
-    for r in done:
-        guess = plan[r.index]["seconds"]
-        out.append((f"chapter {r.index} {r.title[:30]!r}", f"{guess / r.duration - 1:+.1%}",
-                    f"estimate {guess:.1f} s, real {r.duration:.1f} s ({who.voice})"))  # fmt: skip
+    for index, title, real in _cache[key]:
+        guess = plan[index]["seconds"]
+        out.append((f"chapter {index} {title[:30]!r}", f"{guess / real - 1:+.1%}",
+                    f"estimate {guess:.1f} s, real {real:.1f} s ({who.voice})"))  # fmt: skip
     return out
 
 
@@ -159,6 +163,8 @@ def duration_lang(voice: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--skip-voices", action="store_true")
+    parser.add_argument("--only-voices", action="store_true", help="each voice's pace only")
+    parser.add_argument("--voice-paragraphs", type=int, default=VOICE_PARAGRAPHS)
     parser.add_argument("--langs", nargs="*", default=list(LANG_VOICES))
     parser.add_argument("--book", type=Path, help="compare --plan with a real render of it")
     parser.add_argument("--chapters", default="1", help="with --book: which chapters")
@@ -173,6 +179,8 @@ def main() -> None:
     from kokoro_cli.model.weights import load_model
 
     model = load_model()
+    if args.only_voices:
+        return print_paces(voice_paces(model, args.voice_paragraphs))
     rates, sentence, clause = fit(model, args.langs)
     rows = [(f"{lang} s/letter", f"{rate:.4f}", LANG_VOICES[lang]) for lang, rate in rates.items()]
     rows += [("sentence pause", f"{sentence:.3f}", "s"), ("clause pause", f"{clause:.3f}", "s")]
@@ -184,14 +192,15 @@ def main() -> None:
     print("    " + ", ".join(f'"{lang}": {rate:.4f}' for lang, rate in rates.items()))
     print(f"}}\nSENTENCE_SECONDS = {sentence:.3f}\nCLAUSE_SECONDS = {clause:.3f}")
     if not args.skip_voices:
-        paces = voice_paces(model)
-        kept = {v: p for v, p in paces.items() if abs(p - 1) > 0.02}
-        print("VOICE_PACE = {")
-        print("    " + ", ".join(f'"{v}": {p:.3f}' for v, p in sorted(kept.items())))
-        print("}")
-        print(
-            f"(range {min(paces.values()):.3f}-{max(paces.values()):.3f} over {len(paces)} voices)"
-        )
+        print_paces(voice_paces(model, args.voice_paragraphs))
+
+
+def print_paces(paces: dict[str, float]) -> None:
+    kept = {v: p for v, p in paces.items() if abs(p - 1) > 0.02}
+    print("VOICE_PACE = {")
+    print("    " + ", ".join(f'"{v}": {p:.3f}' for v, p in sorted(kept.items())))
+    print("}")
+    print(f"(range {min(paces.values()):.3f}-{max(paces.values()):.3f} over {len(paces)} voices)")
 
 
 if __name__ == "__main__":
