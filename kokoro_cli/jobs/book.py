@@ -87,6 +87,7 @@ def plan_rows(book: Book, selection: list[int], config: Any) -> list[dict[str, A
             config,
             title_pause=TITLE_PAUSE,
             last=n + 1 == len(selection),
+            words=chapter.words,
         )
         row = {"index": i, "title": chapter.title, "words": chapter.words}
         rows.append({**row, "seconds": round(seconds, 1), "notes": chapter.notes})
