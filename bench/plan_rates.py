@@ -6,10 +6,11 @@
 
 Each language's text (bench/plan_texts/LANG.txt: two passages split by "===", paragraphs by
 blank lines) is spoken by the language's default voice, paragraph by paragraph, with the real
-model. The first passage fits, by least squares over every language at once, the seconds per
-letter of each language and the pauses after sentences and clauses (jobs.duration.count gives
-the counts); the second passage checks them: its estimate against its real length, as a chapter
-(paragraph pauses included). Then every bundled voice speaks the first two paragraphs of its
+model. The first passage fits, by least squares, the seconds per letter of each language, the
+pauses after sentence breaks and clauses being fixed (jobs.duration.count gives the counts);
+the second passage checks them: its estimate against its real length, as a chapter (paragraph
+pauses included). Durations are cached in $PLAN_RATES_CACHE (default: a file in the temp
+folder), so a refit or an interrupted run costs nothing again. Then every bundled voice speaks the first two paragraphs of its
 language's text: its pace is its length over the default voice's. The output ends with the
 tables to paste into jobs/duration.py. Nothing here is asserted by the tests.
 
@@ -26,8 +27,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -48,12 +47,15 @@ def passages(lang: str) -> list[list[str]]:
 
 CACHE = Path(os.environ.get("PLAN_RATES_CACHE", Path(tempfile.gettempdir()) / "plan_rates.json"))
 _cache: dict[str, float] = json.loads(CACHE.read_text()) if CACHE.is_file() else {}
+_loaded: dict[str, object] = {}
 
 
 def seconds(text: str, config: SynthesisConfig, model: object) -> float:
     """The length of `text` spoken with `config` (cached on disk: refitting costs nothing)."""
     key = f"{config.voice}|{config.lang}|{config.speed}|{text}"
     if key not in _cache:
+        if callable(model):  # loaded on first use: a refit from the cache needs no model
+            model = _loaded.setdefault("model", model())
         _cache[key] = sum(chunk.duration for chunk in synthesize(text, config, model))
         CACHE.write_text(json.dumps(_cache, ensure_ascii=False))
     return _cache[key]
@@ -66,20 +68,21 @@ def features(text: str, lang: str) -> list[float]:
 
 
 def fit(model: object, langs: list[str]) -> tuple[dict[str, float], float, float]:
-    """Seconds per letter per language, and the sentence and clause pauses."""
-    rows, target = [], []
-    for k, lang in enumerate(langs):
+    """Seconds per letter per language, with the sentence and clause pauses fixed at
+    duration.SENTENCE_SECONDS and CLAUSE_SECONDS (fitted too, the pauses came out negative on
+    this little data: letters, sentences and commas grow together)."""
+    rates = {}
+    sentence, clause = duration.SENTENCE_SECONDS, duration.CLAUSE_SECONDS
+    for lang in langs:
         config = SynthesisConfig(voice=LANG_VOICES[lang], lang=lang, fast_start=False)
+        rows = []
         for paragraph in passages(lang)[0]:
             letters, sentences, clauses = features(paragraph, lang)
-            row = [0.0] * len(langs) + [sentences, clauses]
-            row[k] = letters
-            rows.append(row)
-            target.append(seconds(paragraph, config, model))
+            rows.append((letters, seconds(paragraph, config, model) - sentence * sentences
+                         - clause * clauses))  # fmt: skip
+        rates[lang] = sum(x * y for x, y in rows) / sum(x * x for x, _ in rows)
         print(f"  fitted on {lang}", file=sys.stderr, flush=True)
-    solution = np.linalg.lstsq(np.array(rows), np.array(target), rcond=None)[0]
-    rates = {lang: float(solution[k]) for k, lang in enumerate(langs)}
-    return rates, float(solution[-2]), float(solution[-1])
+    return rates, sentence, clause
 
 
 def check(model: object, langs: list[str]) -> list[tuple[str, str, str]]:
@@ -178,19 +181,19 @@ def main() -> None:
         return
     from kokoro_cli.model.weights import load_model
 
-    model = load_model()
+    model = load_model  # loaded when something is not in the cache
     if args.only_voices:
         return print_paces(voice_paces(model, args.voice_paragraphs))
     rates, sentence, clause = fit(model, args.langs)
     rows = [(f"{lang} s/letter", f"{rate:.4f}", LANG_VOICES[lang]) for lang, rate in rates.items()]
     rows += [("sentence pause", f"{sentence:.3f}", "s"), ("clause pause", f"{clause:.3f}", "s")]
     print_table(rows, f"fit (load {load:.1f})")
-    duration.LETTER_SECONDS.update(rates)  # the check uses the fitted values
-    duration.SENTENCE_SECONDS, duration.CLAUSE_SECONDS = sentence, clause
+    book = {lang: rate * duration.BOOK_PACE for lang, rate in rates.items()}
+    duration.LETTER_SECONDS.update(book)  # the check uses what --plan would
     print_table(check(model, args.langs), "check: estimate vs real, second passage")
-    print("\nLETTER_SECONDS = {")
-    print("    " + ", ".join(f'"{lang}": {rate:.4f}' for lang, rate in rates.items()))
-    print(f"}}\nSENTENCE_SECONDS = {sentence:.3f}\nCLAUSE_SECONDS = {clause:.3f}")
+    print("\nLETTER_SECONDS = {  # the fit times BOOK_PACE")
+    print("    " + ", ".join(f'"{lang}": {rate:.4f}' for lang, rate in book.items()))
+    print("}")
     if not args.skip_voices:
         print_paces(voice_paces(model, args.voice_paragraphs))
 

@@ -1,11 +1,11 @@
 """How long a chapter takes to speak, for `kokoro book --plan`, without the model.
 
 Speech time is counted from what the model spends time on: letters (digits weigh more: "1912"
-is "nineteen twelve"), and the pauses after sentences and clauses. The seconds per letter of
-each language, the pauses, and each voice's pace against its language's default voice were
-measured by bench/plan_rates.py (bench/README.md, "kokoro book --plan estimates") on the real
-model; the chapter's title, its pause and the pauses between paragraphs and chapters are added
-as render() makes them. Measured error: within 10 % of the rendered duration.
+is "nineteen twelve"), and the pauses after sentence breaks and clauses. The seconds per letter
+of each language were measured by bench/plan_rates.py on the real model with each language's
+default voice (bench/README.md, "kokoro book --plan estimates"); the chapter's title, its pause
+and the pauses between paragraphs and chapters are added as render() makes them. Other voices
+of a language are taken to speak at its default voice's pace unless VOICE_PACE says otherwise.
 """
 
 from __future__ import annotations
@@ -16,19 +16,21 @@ from dataclasses import dataclass
 from typing import Any
 
 # Seconds per letter (any letter or CJK character) at speed 1, per language, by each language's
-# default voice (model.voices.LANG_VOICES). bench/plan_rates.py measures these.
+# default voice (model.voices.LANG_VOICES): bench/plan_rates.py's fit on short narrative
+# paragraphs (2026-12-06), less BOOK_PACE.
+BOOK_PACE = 0.95  # books' long paragraphs go faster: The War of the Worlds, ch. 2, 408 s real
 LETTER_SECONDS = {
-    "en-us": 0.0625, "en-gb": 0.0625, "es": 0.0625, "fr-fr": 0.0625, "hi": 0.0625,
-    "it": 0.0625, "pt-br": 0.0625, "ja": 0.18, "zh": 0.25,
+    "en-us": 0.0645, "en-gb": 0.058, "es": 0.0617, "fr-fr": 0.0558, "hi": 0.1371,
+    "it": 0.0599, "ja": 0.16, "pt-br": 0.0618, "zh": 0.1963,
 }  # fmt: skip
 # How many letters a digit counts for: numbers are read as words ("154", "one hundred fifty-four"
 # is about 6 letters a digit, "1912" 3.5); in Japanese and Chinese as characters (百五十四).
 DIGIT_LETTERS = {"ja": 1.5, "zh": 1.5}
 DIGIT_LETTERS_DEFAULT = 4.0
-SENTENCE_SECONDS = 0.45  # a sentence break: the pause, and the slower end of the sentence
-CLAUSE_SECONDS = 0.15  # after a comma, semicolon or colon
+SENTENCE_SECONDS = 0.45  # a sentence break (pauses.SENTENCE_PAUSE); both pauses set, not fitted
+CLAUSE_SECONDS = 0.15  # after a comma, semicolon or colon (the model's own: 0.15-0.2 s)
 # Voices that speak faster (< 1) or slower (> 1) than their language's default voice, on the
-# same text; voices within 2 % of it are left out.
+# same text (bench/plan_rates.py --only-voices); not measured yet, so none.
 VOICE_PACE: dict[str, float] = {}
 
 SAMPLE_CHARS = 200_000  # of a chapter counted; the rest is scaled by its words
