@@ -370,6 +370,7 @@ def test_plan_estimates_within_ten_percent(model, tmp_path: Path, tag: str) -> N
     who = pick(book.language, voice=None, lang=None)
     config = SynthesisConfig(voice=who.voice, lang=voice_lang(who.voice), fast_start=False)
     plan = plan_rows(book, [1, 2], config)
+    (tmp_path / "out").mkdir()
     done = render(book, [1, 2], config, model, output=None, split=tmp_path / "out", fmt="wav",
                   narrator=who.voice, progress=Quiet())  # fmt: skip
     estimate, real = sum(r["seconds"] for r in plan), sum(r.duration for r in done)
