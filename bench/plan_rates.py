@@ -188,11 +188,10 @@ def main() -> None:
     rows = [(f"{lang} s/letter", f"{rate:.4f}", LANG_VOICES[lang]) for lang, rate in rates.items()]
     rows += [("sentence pause", f"{sentence:.3f}", "s"), ("clause pause", f"{clause:.3f}", "s")]
     print_table(rows, f"fit (load {load:.1f})")
-    book = {lang: rate * duration.BOOK_PACE for lang, rate in rates.items()}
-    duration.LETTER_SECONDS.update(book)  # the check uses what --plan would
+    duration.LETTER_SECONDS.update(rates)  # the check uses the fitted values
     print_table(check(model, args.langs), "check: estimate vs real, second passage")
-    print("\nLETTER_SECONDS = {  # the fit times BOOK_PACE")
-    print("    " + ", ".join(f'"{lang}": {rate:.4f}' for lang, rate in book.items()))
+    print("\nLETTER_SECONDS = {")
+    print("    " + ", ".join(f'"{lang}": {rate:.4f}' for lang, rate in rates.items()))
     print("}")
     if not args.skip_voices:
         print_paces(voice_paces(model, args.voice_paragraphs))

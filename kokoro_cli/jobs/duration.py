@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 # Seconds per letter (any letter or CJK character) at speed 1, per language, by each language's
-# default voice (model.voices.LANG_VOICES): bench/plan_rates.py's fit on short narrative
-# paragraphs (2026-12-06), less BOOK_PACE.
-BOOK_PACE = 0.95  # books' long paragraphs go faster: The War of the Worlds, ch. 2, 408 s real
+# default voice (model.voices.LANG_VOICES): bench/plan_rates.py's fit, 2026-12-06.
 LETTER_SECONDS = {
-    "en-us": 0.0645, "en-gb": 0.058, "es": 0.0617, "fr-fr": 0.0558, "hi": 0.1371,
-    "it": 0.0599, "ja": 0.16, "pt-br": 0.0618, "zh": 0.1963,
+    "en-us": 0.0679, "en-gb": 0.0611, "es": 0.0650, "fr-fr": 0.0587, "hi": 0.1443,
+    "it": 0.0630, "ja": 0.1684, "pt-br": 0.0651, "zh": 0.2066,
 }  # fmt: skip
 # How many letters a digit counts for: numbers are read as words ("154", "one hundred fifty-four"
 # is about 6 letters a digit, "1912" 3.5); in Japanese and Chinese as characters (百五十四).
