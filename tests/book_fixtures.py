@@ -175,3 +175,107 @@ def probe(path: Path) -> dict:
         check=True,
     )
     return json.loads(out.stdout)
+
+
+# A sentence in each language we speak, and one we do not (Arabic): the books of issue 27.
+LANG_SAMPLES = {
+    "en-US": "The river was wide and calm.",
+    "en-GB": "The river was wide and calm.",
+    "es": "El río era ancho y tranquilo.",
+    "fr": "La rivière était large et calme.",
+    "hi": "नदी चौड़ी और शांत थी।",
+    "it": "Il fiume era largo e tranquillo.",
+    "pt-BR": "O rio era largo e calmo.",
+    "ja": "川は広くて静かだった。",
+    "zh-CN": "河水又宽又平静。",
+    "ar": "كان النهر واسعا وهادئا.",
+}
+
+
+def opf(title: str, language: str, manifest: str, spine: str, meta: str = "") -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">
+<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:identifier id="id">urn:test:{title}</dc:identifier><dc:title>{title}</dc:title>
+<dc:language>{language}</dc:language>{meta}</metadata>
+<manifest>{manifest}</manifest><spine>{spine}</spine></package>"""
+
+
+CONTAINER = (
+    '<?xml version="1.0"?><container version="1.0" '
+    'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+    '<rootfile full-path="{}" media-type="application/oebps-package+xml"/>'
+    "</rootfiles></container>"
+)
+
+
+def simple_epub(
+    path: Path,
+    pages: dict[str, str],
+    *,
+    language: str = "en",
+    root: str = "OEBPS",
+    meta: str = "",
+    properties: dict[str, str] | None = None,
+    title: str = "Sample",
+) -> dict[str, str | bytes]:
+    """The files of an EPUB 3 whose spine is `pages` (member name under `root` -> XHTML body),
+    with a nav listing each page by its <h1>. Returns the files; write them with write_zip or
+    infozip_epub."""
+    items, refs, links = [], [], []
+    for k, (name, body) in enumerate(pages.items()):
+        items.append(f'<item id="p{k}" href="{name}" media-type="application/xhtml+xml"/>')
+        prop = (properties or {}).get(name)
+        refs.append(f'<itemref idref="p{k}"' + (f' properties="{prop}"' if prop else "") + "/>")
+        heading = body.split("<h1>", 1)[1].split("</h1>", 1)[0] if "<h1>" in body else name
+        from urllib.parse import quote
+
+        links.append(f'<li><a href="{quote(name)}">{heading}</a></li>')
+    items.append(
+        '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>'
+    )
+    nav = XHTML.format(
+        title="Contents", body='<nav epub:type="toc"><ol>' + "".join(links) + "</ol></nav>"
+    )
+    files: dict[str, str | bytes] = {
+        "META-INF/container.xml": CONTAINER.format(f"{root}/content.opf"),
+        f"{root}/content.opf": opf(title, language, "".join(items), "".join(refs), meta),
+        f"{root}/nav.xhtml": nav,
+    }
+    for name, body in pages.items():
+        files[f"{root}/{name}"] = XHTML.format(title=name, body=body)
+    return files
+
+
+class _RawName(zipfile.ZipInfo):
+    """A zip entry whose name is written as UTF-8 bytes without the UTF-8 flag (zipfile itself
+    sets bit 11 for any non-ASCII name)."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 - zipfile's name
+        return self.filename.encode("utf-8"), self.flag_bits & ~0x800
+
+
+def infozip_raw(path: Path, files: dict[str, str | bytes]) -> Path:
+    """An EPUB whose member names are raw UTF-8 bytes without the UTF-8 flag (bit 11), as
+    Info-ZIP writes them."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        for name, data in files.items():
+            info = _RawName(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    with zipfile.ZipFile(path) as zf:  # the flag really is off, the name really is mangled
+        assert all(not i.flag_bits & 0x800 for i in zf.infolist())
+    return path
+
+
+def infozip_cli(path: Path, files: dict[str, str | bytes], folder: Path) -> Path:
+    """The same with the `zip` command (Info-ZIP), as the IDPF's packing script runs it."""
+    for name, data in {"mimetype": "application/epub+zip", **files}.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    subprocess.run(["zip", "-X0q", str(path), "mimetype"], cwd=folder, check=True)
+    rest = sorted({name.split("/")[0] for name in files})
+    subprocess.run(["zip", "-Xr9Dq", str(path), *rest], cwd=folder, check=True)
+    return path

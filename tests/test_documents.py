@@ -1,10 +1,13 @@
-"""Document readers (no model): EPUB traps, Markdown, HTML, PDF, text, and hostile files."""
+"""Document readers (no model): EPUB traps, Markdown, HTML, PDF, text, hostile files, and the
+real-world EPUBs of issue 27 (Info-ZIP names, SVG text pages, declared languages)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import unicodedata
 import warnings
 import zipfile
 from pathlib import Path
@@ -12,7 +15,16 @@ from pathlib import Path
 import pytest
 
 from kokoro_cli.documents import DocumentError, clean, read_document
-from tests.book_fixtures import PNG, XHTML, make_epub, make_pdf, write_zip
+from tests.book_fixtures import (
+    PNG,
+    XHTML,
+    infozip_cli,
+    infozip_raw,
+    make_epub,
+    make_pdf,
+    simple_epub,
+    write_zip,
+)
 
 
 def texts(book) -> list[tuple[str, list[str]]]:  # noqa: ANN001
@@ -256,3 +268,127 @@ def test_200_mb_text_streams(tmp_path: Path) -> None:
     assert sum(c["words"] for c in plan["chapters"]) > 30_000_000
     peak_mb = int(r.stderr.strip().splitlines()[-1]) / 1024  # VmHWM is in kB
     assert peak_mb < 200, f"peak RSS {peak_mb:.0f} MB for a 200 MB file: it did not stream"
+
+
+# ---------------------------------------------------------------- issue 27: real-world EPUBs
+
+INFOZIP_PAGES = {
+    "xhtml/目次.xhtml": "<h1>目次</h1><p>The contents page, named in Japanese.</p>",
+    "xhtml/chapitre élan.xhtml": "<h1>Élan</h1><p>A French name with a space.</p>",
+}
+
+
+def test_epub_names_without_the_utf8_flag(tmp_path: Path) -> None:
+    """Info-ZIP stores UTF-8 names without bit 11; zipfile reads them as cp437 ("τ¢«µ¼í"). The
+    OCF spec says they are UTF-8, and so they are read."""
+    files = simple_epub(tmp_path, INFOZIP_PAGES, root="OPS")
+    raw = infozip_raw(tmp_path / "raw.epub", files)
+    with zipfile.ZipFile(raw) as zf:
+        assert "OPS/xhtml/目次.xhtml" not in zf.namelist()  # what broke: cp437 names
+    expected = [
+        ("目次", ["The contents page, named in Japanese."]),
+        ("Élan", ["A French name with a space."]),
+    ]
+    assert texts(read_document(raw)) == expected
+    # names written decomposed (NFD, as macOS tools do) match the composed hrefs too
+    nfd = {unicodedata.normalize("NFD", k): v for k, v in files.items()}
+    nfd["OPS/content.opf"] = files["OPS/content.opf"]
+    assert texts(read_document(infozip_raw(tmp_path / "nfd.epub", nfd))) == expected
+
+
+@pytest.mark.skipif(not shutil.which("zip"), reason="Info-ZIP's zip (apt-get install zip)")
+def test_epub_packed_by_infozip_zip(tmp_path: Path) -> None:
+    files = simple_epub(tmp_path, INFOZIP_PAGES, root="OPS")
+    packed = infozip_cli(tmp_path / "zip.epub", files, tmp_path / "src")
+    with zipfile.ZipFile(packed) as zf:
+        assert zf.namelist()[0] == "mimetype"
+        assert not any(i.flag_bits & 0x800 for i in zf.infolist())
+    assert [c.title for c in read_document(packed).chapters] == ["目次", "Élan"]
+
+
+def svg_page(*texts: str, size: int = 20) -> str:
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 800">'
+        "<title>Page art</title>" + "".join(texts) + "</svg>"
+    )
+
+
+SVG_LINES = svg_page(
+    # one word split over two tspans ("Hel" + "lo"), a gap before the next word
+    '<text y="100" font-size="20"><tspan x="40">Hel</tspan><tspan x="70">lo</tspan>'
+    '<tspan x="100">there,</tspan></text>',
+    # per-glyph x positions: a jump between "my" and "dear"
+    '<text y="125" style="font-size:20px">\n  <tspan x="40 52 82 94 106 118">mydear</tspan></text>',
+    # a transform places the line; a hyphen at the line's end is re-joined
+    '<text transform="matrix(1 0 0 1 40 150)" font-size="20">friend. The exam-</text>',
+    '<text x="40" y="175" font-size="20">ple is <tspan x="110">done.</tspan></text>',
+    # far below: a new paragraph
+    '<text x="40" y="400" font-size="20">Page two text.</text>',
+)
+
+
+def test_svg_text_of_fixed_layout_pages(tmp_path: Path) -> None:
+    meta = '<meta property="rendition:layout">pre-paginated</meta>'
+    pages = {
+        "p1.xhtml": "<h1>Comic</h1>" + SVG_LINES,
+        "p2.xhtml": svg_page('<text x="10" y="30" font-size="20">The end.</text>'),
+    }
+    path = tmp_path / "fixed.epub"
+    write_zip(path, simple_epub(tmp_path, pages, meta=meta))
+    book = read_document(path)
+    assert texts(book) == [
+        ("Comic", ["Hello there, my dear friend. The example is done.", "Page two text."]),
+        ("p2.xhtml", ["The end."]),
+    ]
+    assert not book.chapters[0].notes
+
+
+def test_svg_labels_in_a_reflowable_book_are_counted(tmp_path: Path) -> None:
+    """A drawing's labels in running text are not read into it, and --plan says so; a page
+    whose only text is SVG is read even without the fixed-layout flag."""
+    pages = {
+        "a.xhtml": "<h1>Plot</h1><p>See the figure.</p>"
+        + svg_page('<text x="5" y="20" font-size="10">axis x</text>'),
+        "b.xhtml": svg_page('<text x="10" y="30" font-size="20">Only SVG here.</text>'),
+    }
+    path = tmp_path / "flow.epub"
+    write_zip(path, simple_epub(tmp_path, pages))
+    book = read_document(path)
+    assert texts(book) == [("Plot", ["See the figure."]), ("b.xhtml", ["Only SVG here."])]
+    assert book.chapters[0].notes == ["1 SVG figure skipped"]
+
+
+def test_declared_languages(tmp_path: Path) -> None:
+    """The language a reader reports, for `kokoro book` to pick the voice: EPUB dc:language,
+    <html lang>, Markdown front matter."""
+    from kokoro_cli.text.langs import lang_of_tag
+
+    (tmp_path / "p.html").write_text('<html lang="fr-CA"><p>Bonjour.</p></html>', "utf-8")
+    (tmp_path / "m.md").write_text("---\ntitle: T\nlang: pt-BR\n---\n\nOlá.\n", "utf-8")
+    assert read_document(tmp_path / "p.html").language == "fr-CA"
+    assert read_document(tmp_path / "m.md").language == "pt-BR"
+    cases = {"en": "en-us", "en-GB": "en-gb", "EN_ie": "en-gb", "eng": "en-us", "fr-CA": "fr-fr",
+             "pt-PT": "pt-br", "ja-JP": "ja", "zh-Hant-TW": "zh", "cmn": "zh", "hin": "hi",
+             "ar": None, "de-DE": None, "yue": None}  # fmt: skip
+    assert {tag: lang_of_tag(tag) for tag in cases} == cases
+
+
+def test_a_sentence_runs_on_across_fixed_pages(tmp_path: Path) -> None:
+    meta = '<meta property="rendition:layout">pre-paginated</meta>'
+    line = '<text x="10" y="30" font-size="20">{}</text>'
+    pages = {
+        "p1.xhtml": "<h1>Story</h1>" + svg_page(line.format("The wind was")),
+        "p2.xhtml": svg_page(line.format("warm, and the exam-")),
+        "p3.xhtml": svg_page(line.format("ple ended.")),
+        "p4.xhtml": svg_page(line.format("Next day came.")),
+    }
+    files = simple_epub(tmp_path, pages, meta=meta)
+    files["OEBPS/nav.xhtml"] = files["OEBPS/nav.xhtml"].replace(  # one chapter of four pages
+        '<li><a href="p2.xhtml">p2.xhtml</a></li><li><a href="p3.xhtml">p3.xhtml</a></li>'
+        '<li><a href="p4.xhtml">p4.xhtml</a></li>',
+        "",
+    )
+    write_zip(tmp_path / "pages.epub", files)
+    assert texts(read_document(tmp_path / "pages.epub")) == [
+        ("Story", ["The wind was warm, and the example ended.", "Next day came."])
+    ]

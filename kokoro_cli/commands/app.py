@@ -588,6 +588,7 @@ def serve(
 
 @app.command()
 def book(
+    ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="A .epub, .md, .html, .pdf or .txt document.")],
     output: Annotated[
         Path | None,
@@ -607,7 +608,15 @@ def book(
         bool, typer.Option("--plan", help="List chapters, words and estimated time; no audio.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="--plan as JSON.")] = False,
-    voice: VoiceOpt = "af_heart",
+    voice: Annotated[
+        str,
+        typer.Option(
+            envvar="KOKORO_VOICE",
+            help="Voice name, .pt file, or blend (af_bella:0.6,af_sarah:0.4 or af_bella+af_sarah)."
+            " Default: the book's language picks it (af_heart for English, jf_alpha for Japanese;"
+            " see README).",
+        ),
+    ] = "af_heart",
     speed: SpeedOpt = 1.0,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
@@ -635,7 +644,8 @@ def book(
 ) -> None:
     """Turn a book or long document into an M4B audiobook with chapters.
 
-    A killed run, started again with the same arguments, resumes where it stopped.
+    A killed run, started again with the same arguments, resumes where it stopped. The book's
+    declared language picks the voice unless --voice or --lang is given.
 
     Examples:
 
@@ -659,9 +669,25 @@ def book(
     pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
     pause_options["pause_chapter"] = pause_chapter
     config = tts.check(voice, speed, lang, fast_start=False, lexicon=lex, **pause_options)
+    source_of = ctx.get_parameter_source("voice")  # COMMANDLINE, ENVIRONMENT or DEFAULT
+    given = getattr(source_of, "name", "")
 
-    def load() -> Any:
-        tts.load(config.lang)
+    def narrate(book_language: str) -> Any:
+        """The config for this book: its language picks the voice unless --voice/--lang did."""
+        from kokoro_cli.jobs import narrator
+
+        who = narrator.pick(
+            book_language,
+            voice=voice if given == "COMMANDLINE" else None,
+            lang=lang,
+            preferred=voice if given == "ENVIRONMENT" else None,
+        )
+        if (who.voice, who.lang) == (voice, lang):
+            return config
+        return tts.check(who.voice, speed, who.lang, fast_start=False, lexicon=lex, **pause_options)
+
+    def load(lang: str | None) -> Any:
+        tts.load(lang)
         return tts.engine
 
     books.run(
@@ -673,6 +699,7 @@ def book(
         as_json=as_json,
         chapters=chapters,
         config=config,
+        narrate=narrate,
         load_engine=load,
         model_key=(OPTS.model, OPTS.device, OPTS.precision),
         quiet=OPTS.quiet,

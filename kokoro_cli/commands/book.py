@@ -24,17 +24,21 @@ def default_output(source: Path) -> Path:
     return Path.cwd() / f"{source.stem}.m4b"
 
 
-def print_plan(book: Book, rows: list[dict[str, Any]], as_json: bool) -> None:
-    """The chapter list on stdout (it is the data asked for)."""
+def print_plan(book: Book, rows: list[dict[str, Any]], as_json: bool, config: Any) -> None:
+    """The chapter list on stdout (it is the data asked for), with who reads it in what
+    language ("language" is the book's own tag, "lang" the one it is spoken in)."""
     if as_json:
         meta = {"title": book.title, "author": book.author, "language": book.language}
-        meta["cover"] = bool(book.cover)
+        meta |= {"lang": config.lang, "voice": config.voice, "cover": bool(book.cover)}
         print(json.dumps({**meta, "chapters": rows}, indent=2, ensure_ascii=False))
         return
     from rich.console import Console
     from rich.table import Table
 
+    from kokoro_cli.text.langs import LANGUAGES
+
     head = f"{book.title}" + (f" — {book.author}" if book.author else "")
+    head += f"\nread in {LANGUAGES.get(config.lang, config.lang)} by {config.voice}"
     table = Table("#", "title", "words", "est.", "notes", title=head, box=None)
     for r in rows:
         row = [str(r["index"]), r["title"], str(r["words"]), clock(r["seconds"])]
@@ -45,13 +49,24 @@ def print_plan(book: Book, rows: list[dict[str, Any]], as_json: bool) -> None:
 
 
 def _check_language(book_lang: str, lang: str | None, quiet: bool) -> None:
-    """Say so when the book's declared language is not the one it will be spoken in."""
-    ours = (lang or "").split("-")[0].lower()
-    theirs = book_lang.split("-")[0].lower()
-    if theirs and ours and theirs != ours and not quiet:
+    """Say so when the book's declared language is not the one it will be spoken in (only
+    when --voice or --lang chose another: otherwise the book's language picked the voice)."""
+    from kokoro_cli.jobs.narrator import NO_LANGUAGE, language_name
+    from kokoro_cli.text.langs import lang_of_tag
+
+    if quiet or book_lang.strip().lower() in NO_LANGUAGE or not lang:
+        return
+    theirs = lang_of_tag(book_lang)
+    if theirs is None:
+        print(
+            f"kokoro: note: the book's language is {language_name(book_lang)}, which Kokoro "
+            f"cannot speak; it is read as {lang}, as asked",
+            file=sys.stderr,
+        )
+    elif theirs.split("-")[0] != lang.split("-")[0]:
         print(
             f"kokoro: note: the book says its language is {book_lang}, but it will be spoken "
-            f"as {lang}; pick a voice of that language or --lang to change it",
+            f"as {lang}; leave out --voice and --lang to read it in its own language",
             file=sys.stderr,
         )
 
@@ -67,6 +82,7 @@ def run(
     chapters: str | None,
     config: Any,
     load_engine: Any,
+    narrate: Any = None,
     model_key: tuple[str | None, str, str | None],
     quiet: bool,
     use_cache: bool = True,
@@ -74,7 +90,10 @@ def run(
     words: bool = False,
     with_text: bool = False,
 ) -> None:
-    """The `book` command after option parsing: plan, or check, load the model and render."""
+    """The `book` command after option parsing: plan, or check, load the model and render.
+
+    `narrate(book_language)` gives the config the book is read with (its language picks the
+    voice, see jobs.narrator); `load_engine(lang)` loads the model for that language."""
     from kokoro_cli.audio.sinks import format_for
     from kokoro_cli.documents import read_document
 
@@ -100,12 +119,14 @@ def run(
         format_for(Path(f"x.{fmt}"))
     book = read_document(source)
     selection = parse_selection(chapters, len(book.chapters))
+    if narrate is not None:
+        config = narrate(book.language)
     if plan:
-        rows = plan_rows(book, selection, config.speed)
+        rows = plan_rows(book, selection, config)
         if with_text:  # what the char offsets of --subtitles ... .json index, chapter by chapter
             for row in rows:
                 row["text"] = chapter_text(book.chapters[row["index"] - 1])
-        print_plan(book, rows, as_json)
+        print_plan(book, rows, as_json, config)
         return
     _check_language(book.language, config.lang, quiet)
     if split is not None:
@@ -113,7 +134,7 @@ def run(
     from kokoro_cli.model import voices
 
     voices.load_voice(config.voice)  # a broken voice fails before the slow model load
-    model = load_engine()
+    model = load_engine(config.lang)
     cached = None
     if use_cache:
         from kokoro_cli.jobs import chunk_cache

@@ -10,6 +10,8 @@ expansion, external entities); a damaged zip ends in one DocumentError.
 from __future__ import annotations
 
 import posixpath
+import re
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from kokoro_cli.documents.common import (
 from kokoro_cli.documents.html import extract, skipped_notes
 
 MAX_COVER_BYTES = 16 * 1024 * 1024
+UTF8_NAMES = 0x800  # general purpose bit 11: the zip entry's name is UTF-8
 COVER_TYPES = {"image/jpeg": "jpeg", "image/jpg": "jpeg", "image/png": "png"}
 
 
@@ -53,14 +56,14 @@ class _Zip:
                 f"{self.name} is not a readable EPUB (damaged or truncated zip: {exc}); "
                 "download or export it again"
             ) from None
+        self.members = {_member_key(info): info for info in self.zf.infolist()}
 
     def read(self, member: str, cap: int = MAX_MEMBER_BYTES) -> bytes:
-        try:
-            info = self.zf.getinfo(member)
-        except KeyError:
+        info = self.members.get(unicodedata.normalize("NFC", member))
+        if info is None:
             raise DocumentError(
                 f"{self.name} lacks {member}, which its package names; the EPUB is broken"
-            ) from None
+            )
         if info.file_size > cap or self.total + info.file_size > MAX_TOTAL_BYTES:
             raise self._bomb(member)
         try:
@@ -80,6 +83,23 @@ class _Zip:
             f"{self.name}: {member} unpacks to more than {MAX_MEMBER_BYTES // 2**20} MB "
             "(a zip bomb?); refusing to read it"
         )
+
+
+def _member_key(info: zipfile.ZipInfo) -> str:
+    """The entry's name as the package's hrefs spell it.
+
+    Info-ZIP (and so the IDPF's own packing script) stores UTF-8 names without setting bit 11,
+    and zipfile then decodes them as cp437 ("目次" becomes "τ¢«µ¼í"). The OCF spec says names are
+    UTF-8, so such a name is read as UTF-8 when its bytes are valid UTF-8 (cp437 maps every byte,
+    so the original bytes come back exactly). NFC, because macOS tools write names decomposed.
+    """
+    name = info.filename
+    if not info.flag_bits & UTF8_NAMES:
+        try:
+            name = name.encode("cp437").decode("utf-8")
+        except UnicodeError:
+            pass  # a genuinely cp437 (or other legacy) name: keep zipfile's reading
+    return unicodedata.normalize("NFC", name)
 
 
 def _xml(data: bytes, where: str) -> Any:
@@ -189,13 +209,43 @@ def read_epub(path: Path) -> Book:
         toc_id = None
         for el in _find(opf, "spine"):
             toc_id = el.get("toc")
+        fixed = _fixed_layout(opf)
+        pages = set()  # spine items laid out as fixed pages: their SVG text is the text
         for ref in _find(opf, "itemref"):
             item = manifest.get(ref.get("idref"))
             if item and ref.get("linear", "yes") != "no":
                 spine.append(item[0])
+                props = set(ref.get("properties", "").split())
+                if "rendition:layout-pre-paginated" in props or (
+                    fixed and "rendition:layout-reflowable" not in props
+                ):
+                    pages.add(item[0])
         toc = _nav_toc(z, manifest) or _ncx_toc(z, manifest, toc_id)
-        book.chapters = _chapters(z, spine, toc)
+        book.chapters = _chapters(z, spine, toc, pages)
     return book
+
+
+def _turn_page(before: list[str], paras: list[str]) -> None:
+    """A sentence running on from one fixed page to the next is one paragraph, not two (no
+    paragraph pause at a page turn): "… où" + "le vent …", "exam-" + "ple"."""
+    if not before or not paras or not paras[0][:1].islower():
+        return
+    last = before[-1]
+    if re.search(r"\w-$", last):
+        paras[0] = last[:-1] + paras[0]
+    elif not re.search(r"[.!?…:;»”\"')\]]$", last):
+        paras[0] = f"{last} {paras[0]}"
+    else:
+        return
+    before.pop()
+
+
+def _fixed_layout(opf: Any) -> bool:
+    """Whether the package says its pages are fixed (rendition:layout pre-paginated)."""
+    for meta in _find(opf, "meta"):
+        if meta.get("property") == "rendition:layout":
+            return _text(meta) == "pre-paginated"
+    return False
 
 
 def _cover(z: _Zip, opf: Any, manifest: dict, book: Book) -> None:
@@ -234,15 +284,21 @@ def _ncx_toc(z: _Zip, manifest: dict, toc_id: str | None) -> list[TocEntry]:
     return entries
 
 
-def _chapters(z: _Zip, spine: list[str], toc: list[TocEntry]) -> list[Chapter]:
-    """Walk the spine; a TOC entry starts a chapter at its file (and anchor, if any)."""
+def _chapters(
+    z: _Zip, spine: list[str], toc: list[TocEntry], pages: set[str] | None = None
+) -> list[Chapter]:
+    """Walk the spine; a TOC entry starts a chapter at its file (and anchor, if any).
+    SVG text is read in the files of `pages` (fixed layout)."""
     by_file: dict[str, list[TocEntry]] = {}
     for entry in toc:
         by_file.setdefault(entry.path, []).append(entry)
     chapters: list[tuple[str, list[str], list[str]]] = []  # (title, paragraphs, notes)
     for member in dict.fromkeys(spine):  # a file listed twice is read once
         entries = by_file.get(member, [])
-        ex = extract(_check_markup(z.read(member), member), {e.fragment for e in entries})
+        wanted = {e.fragment for e in entries}
+        ex = extract(
+            _check_markup(z.read(member), member), wanted, svg_text=member in (pages or ())
+        )
         cuts = sorted(
             ((ex.anchors.get(e.fragment, 0) if e.fragment else 0), k, e.title)
             for k, e in enumerate(entries)
@@ -253,6 +309,8 @@ def _chapters(z: _Zip, spine: list[str], toc: list[TocEntry]) -> list[Chapter]:
             paras = [b.text for b in ex.blocks[:end]]
             if not chapters:
                 chapters.append((ex.title or "Opening", [], []))
+            if member in (pages or ()):
+                _turn_page(chapters[-1][1], paras)
             chapters[-1][1].extend(paras)
             chapters[-1][2].extend(skipped_notes(ex.skips, 0, end))
         for i, (start, _, title) in enumerate(cuts):

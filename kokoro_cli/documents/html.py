@@ -3,6 +3,10 @@
 The stdlib parser never expands entity declarations nor fetches anything, so it is safe on
 untrusted markup; EPUB readers also refuse <!ENTITY> up front. Notes and note references,
 code blocks and tables are dropped here (and counted), so nothing is read mid-sentence.
+MathML is read aloud (math.py), its alt text when that is written to be read; a formula that
+cannot be read is counted like a table. SVG text is read on SVG pages (svg_text.py): in
+fixed-layout books, and in documents whose only text it is; elsewhere (labels of a drawing)
+it is counted.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from kokoro_cli.documents import latex, math
 from kokoro_cli.documents.common import Book, Chapter, clean, read_capped, same_title
+from kokoro_cli.documents.svg_text import SvgText
 from kokoro_cli.inputs import decode_text
 
 BLOCKS = set(
@@ -20,13 +26,17 @@ BLOCKS = set(
     "main body tr br hr ul ol dl caption td th title".split()
 )
 VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "source", "base"}
-HIDDEN = {"script", "style", "head", "nav", "svg", "math", "template", "noscript", "rt", "rp"}
+HIDDEN = {"script", "style", "head", "nav", "template", "noscript", "rt", "rp"}
 SKIPPED = {"pre": "code block", "table": "table"}  # counted and noted in --plan
 NOTE_TYPES = {"footnote", "endnote", "rearnote", "note", "footnotes", "endnotes", "rearnotes"}
 NOTE_ROLES = {"doc-footnote", "doc-endnote", "doc-endnotes", "doc-noteref"}
 # A superscript that is only a note mark: "1", "[12]", "*", "†", "a".
 NOTE_MARK = re.compile(r"\s*[\[(]?\s*(\d{1,3}|[*†‡§¶]{1,3}|[a-z])\s*[\])]?\s*")
 HEADING = re.compile(r"h([1-6])")
+MAX_MATH_DEPTH = 100  # elements nested in one formula; real ones stay under 20
+MATH_EDGE = "\x00"  # around a formula's reading until the paragraph is joined (see _join_math)
+_MATH_AFTER = re.compile(r"\x00(?=[\s.,;:!?)\]}»”’]|$)")
+_MATH_BEFORE = re.compile(r"(?:^|(?<=[\s(\[{«“‘]))\x00")
 
 
 @dataclass
@@ -40,7 +50,10 @@ class Extract:
     blocks: list[Block] = field(default_factory=list)
     anchors: dict[str, int] = field(default_factory=dict)  # element id -> index of next block
     title: str = ""  # the <title>
-    skips: list[tuple[int, str]] = field(default_factory=list)  # (block index, "table")
+    # (block index, "table"); x.5 for a formula inside block x
+    skips: list[tuple[float, str]] = field(default_factory=list)
+    lang: str = ""  # <html lang> (or xml:lang)
+    svg_words: int = 0  # words of SVG text left unread (svg_text off)
 
 
 def _is_note(tag: str, attrs: dict[str, str]) -> bool:
@@ -54,11 +67,80 @@ def _is_note(tag: str, attrs: dict[str, str]) -> bool:
     )
 
 
+def _join_math(text: str) -> str:
+    """A formula's reading is a word among words: spaced from text, not from punctuation."""
+    if MATH_EDGE not in text:
+        return text
+    return _MATH_BEFORE.sub("", _MATH_AFTER.sub("", text)).replace(MATH_EDGE, " ")
+
+
+def formula_reading(node: math.Node) -> str | None:
+    """What to say for a <math>: alt text written to be read, else the MathML itself, else a
+    TeX annotation or TeX alt text; None when none of them can be read."""
+    alt = math.real_alt(node.attrs.get("alttext", ""))
+    if alt and math.is_prose(alt):
+        return alt
+    reading = math.read(node)
+    if reading:
+        return reading
+    tex = [a.plain() for a in node.children if a.tag == "semantics" for a in a.children]
+    tex = [t for t in tex if t.strip()] + ([alt] if alt else [])
+    for candidate in tex:
+        reading = latex.read_tex(candidate) if latex.looks_like_tex(candidate) else None
+        if reading:
+            return reading
+    return alt if alt and not latex.looks_like_tex(alt) else None
+
+
+class _MathTree:
+    """Builds a math.Node tree from parser events, from <math> to its </math>."""
+
+    def __init__(self, attrs: dict[str, str]) -> None:
+        self.root = math.Node("math", attrs)
+        self.stack = [self.root]
+        self.overflow = 0  # elements open beyond MAX_MATH_DEPTH
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if self.overflow or len(self.stack) > MAX_MATH_DEPTH:  # hostile nesting: not kept
+            self.overflow += tag not in math.VOID
+            self.root.tag = "too-deep"  # read() cannot read it; nothing recurses that deep
+            return
+        node = math.Node(tag, attrs)
+        self.stack[-1].children.append(node)
+        if tag not in math.VOID:
+            self.stack.append(node)
+
+    def end(self, tag: str) -> bool:
+        """Close `tag`; True when that closes the <math> itself."""
+        if self.overflow and tag != "math":
+            self.overflow -= tag not in math.VOID
+            return False
+        if tag == "math":
+            self.stack = []
+            return True
+        if tag in math.VOID or tag not in [n.tag for n in self.stack]:
+            return False
+        while self.stack.pop().tag != tag:
+            pass
+        return not self.stack
+
+    def data(self, text: str) -> None:
+        top = self.stack[-1]
+        if top.tag in ("mi", "mn", "mo", "mtext", "ms", "annotation"):
+            top.text += text
+        elif text.strip():  # text loose in a row: as written
+            top.children.append(math.Node("mtext", text=text.strip()))
+
+
 class _Extractor(HTMLParser):
-    def __init__(self, wanted: set[str]) -> None:
+    def __init__(self, wanted: set[str], svg_text: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.out = Extract()
         self.wanted = wanted
+        self.svg_text = svg_text  # read SVG <text> (else only count it)
+        self.math: _MathTree | None = None
+        self.svg: SvgText | None = None
+        self.svg_depth = 0
         self.parts: list[str] = []
         self.stack: list[str] = []  # open elements
         self.skip_depth = 0  # inside hidden / skipped / note elements when > 0
@@ -68,13 +150,29 @@ class _Extractor(HTMLParser):
         self.in_title = False
 
     def _flush(self) -> None:
-        text = clean("".join(self.parts))
+        text = clean(_join_math("".join(self.parts)))
         self.parts = []
         if text:
             self.out.blocks.append(Block(text, self.heading))
 
     def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
         attrs = {k.lower(): (v or "") for k, v in attrs_list}
+        local = tag.rsplit(":", 1)[-1]  # <m:math>, <svg:text>: prefixed XHTML
+        if self.math is not None:
+            self.math.start(local, attrs)
+            return
+        if self.svg is not None:
+            self.svg_depth += local == "svg"
+            self.svg.start(local, {k: v for k, v in attrs_list if v is not None})
+            return
+        if not self.skip_depth and local == "math":
+            self.math = _MathTree(attrs)
+            return
+        if not self.skip_depth and local == "svg":
+            self.svg, self.svg_depth = SvgText(), 1
+            return
+        if tag == "html" and not self.out.lang:
+            self.out.lang = attrs.get("lang") or attrs.get("xml:lang", "")
         if tag == "title" and not self.skip_depth:
             self.in_title = True
         node_id = attrs.get("id") or (attrs.get("name") if tag == "a" else None)
@@ -107,6 +205,18 @@ class _Extractor(HTMLParser):
             pass  # images are not read, not even their alt text
 
     def handle_endtag(self, tag: str) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if self.math is not None:
+            if self.math.end(local):
+                self._end_math()
+            return
+        if self.svg is not None:
+            self.svg_depth -= local == "svg"
+            if self.svg_depth:
+                self.svg.end(local)
+            else:
+                self._end_svg()
+            return
         if tag in VOID or tag not in self.stack:
             return
         while self.stack:  # close anything left open inside (sloppy HTML)
@@ -131,7 +241,39 @@ class _Extractor(HTMLParser):
             if HEADING.fullmatch(tag):
                 self.heading = 0
 
+    def _end_math(self) -> None:
+        assert self.math is not None
+        reading = formula_reading(self.math.root)
+        self.math = None
+        if reading is None:  # counted, like a table: "1 formula skipped"
+            inside = 0.5 if "".join(self.parts).strip() else 0
+            self.out.skips.append((len(self.out.blocks) + inside, "formula"))
+        elif self.sup is not None:
+            self.sup.append(MATH_EDGE + reading + MATH_EDGE)
+        else:
+            self.parts.append(MATH_EDGE + reading + MATH_EDGE)
+
+    def _end_svg(self) -> None:
+        assert self.svg is not None
+        svg, self.svg = self.svg, None
+        if not svg.words():
+            return
+        if not self.svg_text:
+            self.out.svg_words += svg.words()
+            self.out.skips.append((len(self.out.blocks), "SVG figure"))
+            return
+        self._flush()
+        for paragraph in svg.paragraphs():
+            self.parts.append(paragraph)
+            self._flush()
+
     def handle_data(self, data: str) -> None:
+        if self.math is not None:
+            self.math.data(data)
+            return
+        if self.svg is not None:
+            self.svg.data(data)
+            return
         if self.in_title:
             self.out.title += data
             return
@@ -146,20 +288,29 @@ class _Extractor(HTMLParser):
 
     def close(self) -> None:
         super().close()
+        if self.math is not None:  # a <math> never closed (truncated file): read what came
+            self._end_math()
+        if self.svg is not None:
+            self._end_svg()
         self._flush()
         self.out.title = clean(self.out.title)
 
 
-def extract(markup: str, wanted: set[str] | None = None) -> Extract:
-    """Paragraph blocks of an (X)HTML document; `wanted` ids get their block index recorded."""
-    parser = _Extractor(wanted or set())
+def extract(markup: str, wanted: set[str] | None = None, *, svg_text: bool = False) -> Extract:
+    """Paragraph blocks of an (X)HTML document; `wanted` ids get their block index recorded.
+
+    SVG text is read with `svg_text`, and also when it is all the text there is (an SVG page)."""
+    parser = _Extractor(wanted or set(), svg_text)
     parser.feed(markup)
     parser.close()
-    return parser.out
+    out = parser.out
+    if not svg_text and out.svg_words and not out.blocks:
+        return extract(markup, wanted, svg_text=True)
+    return out
 
 
 def skipped_notes(
-    skips: list[tuple[int, str]], start: int = 0, end: int | None = None
+    skips: list[tuple[float, str]], start: int = 0, end: int | None = None
 ) -> list[str]:
     """'2 code blocks skipped'-style notes for the skips after block `start`, up to `end`."""
     counts: dict[str, int] = {}
@@ -197,4 +348,4 @@ def chapters_by_heading(ex: Extract, fallback_title: str) -> list[Chapter]:
 def read_html(path: Path) -> Book:
     ex = extract(decode_text(read_capped(path), path.name))
     title = ex.title or path.stem
-    return Book(title=title, chapters=chapters_by_heading(ex, title))
+    return Book(title=title, language=ex.lang, chapters=chapters_by_heading(ex, title))

@@ -108,6 +108,7 @@ def read_pdf(path: Path) -> Book:
         meta = reader.metadata or {}
         title = clean(str(meta.get("/Title") or "")) or path.stem
         author = clean(str(meta.get("/Author") or ""))
+        language = clean(str(reader.trailer["/Root"].get("/Lang") or ""))  # the catalog's
         pages = [(page.extract_text() or "").splitlines() for page in reader.pages]
         marks = _outline(reader)
     except DocumentError:
@@ -129,4 +130,4 @@ def read_pdf(path: Path) -> Book:
         if lines and same_title(lines[0], name):
             lines.pop(0)
         chapters.append(Chapter.of(name, _paragraphs(lines)))
-    return Book(title=title, author=author, chapters=chapters)
+    return Book(title=title, author=author, language=language, chapters=chapters)

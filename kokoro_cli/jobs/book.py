@@ -21,7 +21,9 @@ from kokoro_cli.model.config import SAMPLE_RATE
 if TYPE_CHECKING:
     from kokoro_cli.audio.timing import CueSpool
 
-WORDS_PER_SECOND = 2.6  # Kokoro at speed 1 on narrative English (the --plan estimate)
+# A slow reading of narrative English (Kokoro's is about 3.3 words a second): the length of a
+# WAV is guessed from it, to choose RF64 in time. --plan estimates with jobs.duration instead.
+WORDS_PER_SECOND = 2.6
 # Seconds from the end of a chapter's spoken title to its first paragraph (speech to speech,
 # like SynthesisConfig's pause_paragraph and pause_chapter, which the rest of a book uses).
 TITLE_PAUSE = 1.0
@@ -71,17 +73,25 @@ def estimate(words: int, speed: float) -> float:
     return words / WORDS_PER_SECOND / speed
 
 
-def plan_rows(book: Book, selection: list[int], speed: float) -> list[dict[str, Any]]:
-    return [
-        {
-            "index": i,
-            "title": book.chapters[i - 1].title,
-            "words": book.chapters[i - 1].words,
-            "seconds": round(estimate(book.chapters[i - 1].words, speed), 1),
-            "notes": book.chapters[i - 1].notes,
-        }
-        for i in selection
-    ]
+def plan_rows(book: Book, selection: list[int], config: Any) -> list[dict[str, Any]]:
+    """--plan's rows: each selected chapter with its words, notes and estimated seconds (as
+    rendered with `config`: its voice, language, speed and pauses; see jobs.duration)."""
+    from kokoro_cli.jobs.duration import chapter_seconds
+
+    rows = []
+    for n, i in enumerate(selection):
+        chapter = book.chapters[i - 1]
+        seconds = chapter_seconds(
+            spoken_title(chapter.title),
+            chapter.paragraphs(),
+            config,
+            title_pause=TITLE_PAUSE,
+            last=n + 1 == len(selection),
+            words=chapter.words,
+        )
+        row = {"index": i, "title": chapter.title, "words": chapter.words}
+        rows.append({**row, "seconds": round(seconds, 1), "notes": chapter.notes})
+    return rows
 
 
 def segments(paragraphs: Iterator[str]) -> Iterator[str]:
