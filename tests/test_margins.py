@@ -1,9 +1,6 @@
 """The margins of every whole output (issue 27): silence before the first speech and after the
-last, measured in the audio, through the pipeline, the API, `say` and `--help`.
-
-The measure: the first and last sample above -45 dBFS. The speech edges that joins.trim keeps
-are 5 ms windows above -50 dBFS; a final fricative's decay sits between -45 and -40 dBFS, so a
--40 dBFS sample threshold would put the end of speech up to 22 ms early.
+last, measured in the audio (cli_helpers.margins), through the pipeline, the API and `say`; and
+`--help`, which showed <bool> after every flag.
 """
 
 from __future__ import annotations
@@ -24,8 +21,8 @@ from kokoro_cli.audio import joins
 from kokoro_cli.audio.timing import cues
 from kokoro_cli.pipeline import SynthesisConfig, synthesize
 from tests.cli_helpers import Kokoro as CliRunner
+from tests.cli_helpers import margins, voiced_seconds
 
-LOUD = 10 ** (-45 / 20)
 TOLERANCE = 0.010  # seconds
 TEXTS = [
     "Hello there.",
@@ -33,12 +30,6 @@ TEXTS = [
     # several chunks (short first ones, for a listener), a question at the end
     "The first sentence is short. The second one goes on a while, with a clause. Is it the end?",
 ]
-
-
-def margins(audio: np.ndarray) -> tuple[float, float]:
-    """Seconds of near-silence before the first speech and after the last."""
-    loud = np.flatnonzero(np.abs(audio) > LOUD)
-    return loud[0] / SAMPLE_RATE, (len(audio) - 1 - loud[-1]) / SAMPLE_RATE
 
 
 def spoken(model, text: str, **options: float) -> list:  # noqa: ANN001 - a KModel
@@ -174,3 +165,30 @@ def test_margins_are_documented_in_the_readme() -> None:
     for option in ("--lead-in", "--tail", "--trim"):
         assert option in readme, option
     assert json.dumps(pauses.LEAD_IN) in readme and json.dumps(pauses.TAIL) in readme
+
+
+PLAY = """
+import numpy as np
+from kokoro_cli.audio.playback import Player
+player = Player()
+player.write(0.3 * np.sin(2 * np.pi * 440 * np.arange(12_000) / 24_000).astype(np.float32))
+player.commit()
+print(player.frames)
+"""
+
+
+def test_the_speaker_gets_a_pre_roll(sound_server, tmp_path: Path) -> None:  # noqa: ANN001
+    """Silence goes to the device as it opens, before any audio: it wakes meanwhile."""
+    from kokoro_cli.audio.playback import PREROLL
+
+    capture = tmp_path / "captured.wav"
+    with sound_server.recording(capture):
+        r = subprocess.run(
+            [sys.executable, "-c", PLAY], capture_output=True, text=True, env=sound_server.env,
+            timeout=60,
+        )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout) == 12_000 + round(PREROLL * SAMPLE_RATE)  # the tone after the pre-roll
+    heard, rate = sf.read(capture, dtype="float32")
+    heard = heard.mean(axis=1) if heard.ndim == 2 else heard
+    assert voiced_seconds(heard, rate) >= 0.4  # and the tone itself, whole

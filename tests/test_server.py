@@ -24,7 +24,7 @@ import soundfile as sf
 from kokoro_cli import SAMPLE_RATE, pauses
 from kokoro_cli.errors import UsageError
 from kokoro_cli.serve import client
-from tests.cli_helpers import Kokoro, voiced_seconds
+from tests.cli_helpers import Kokoro, margins, voiced_seconds
 from tests.server_helpers import Served, start_server, unix_get
 
 HELLO = "Hello there."
@@ -551,12 +551,6 @@ def test_a_killed_one_liner_leaves_nothing_and_frees_the_server(
 
 
 # ---------------------------------------------------------------- issue 27: edges and leftovers
-
-
-def margins(audio: np.ndarray) -> tuple[float, float]:
-    """Seconds before the first sample above -45 dBFS and after the last (see test_margins)."""
-    loud = np.flatnonzero(np.abs(audio) > 10 ** (-45 / 20))
-    return loud[0] / SAMPLE_RATE, (len(audio) - 1 - loud[-1]) / SAMPLE_RATE
 
 
 def test_every_answer_has_its_margins(served: Served, oai: openai.OpenAI) -> None:
