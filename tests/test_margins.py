@@ -116,10 +116,7 @@ def test_say_writes_files_and_streams_with_margins(kokoro: CliRunner, tmp_path: 
     assert r.returncode == 0, r.stderr
     audio = np.frombuffer(r.stdout, dtype="<i2").astype(np.float32) / 32767
     assert margins(audio) == pytest.approx((0.35, 1.0), abs=TOLERANCE)
-    r = kokoro("say", TEXTS[2], "-o", "tight.flac", "--trim")
-    assert r.returncode == 0, r.stderr
-    audio, _ = sf.read(tmp_path / "tight.flac", dtype="float32")
-    assert max(margins(audio)) <= 0.03
+    # (`say --trim` in a file: test_server's one-liners, through the server and here alike)
 
 
 @pytest.mark.parametrize(
