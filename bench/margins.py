@@ -5,7 +5,9 @@ Fresh processes, alternated: this checkout with its default margins, the same wi
 folder). Each loads the model, then times a long text through pipeline.synthesize() with short
 first chunks, as `kokoro say` does for a listener: to the first chunk of any kind (with the
 margins: the lead-in's silence) and to the first chunk of speech, which is what bench/run.py's
-"first audio" row reports. Prints medians and the load average; asserts nothing.
+"first audio" row reports. Then the pipeline's own time to the first speech with a stand-in
+model that answers at once (both arms alternated in one process): what the margins add, apart
+from the model's time and its noise. Prints medians and the load average; asserts nothing.
 
     python bench/margins.py                 # 5 rounds against main
     python bench/margins.py --rev HEAD~3 --rounds 9
@@ -62,6 +64,33 @@ def worker(text_path: str, trim: bool) -> None:
     print(json.dumps({**row, "code": str(Path(kokoro_cli.__file__).parent)}))
 
 
+def overhead(text_path: str, rounds: int) -> None:
+    """What the margins add to the pipeline's own work before the first speech, without the
+    model's time and its noise: a stand-in model that answers at once, both arms alternated
+    in one process. Printed as a JSON line."""
+    import numpy as np
+
+    from kokoro_cli.model.config import FRAME_SAMPLES
+    from kokoro_cli.pipeline import SynthesisConfig, synthesize
+
+    class Instant:
+        def speak_timed(self, tokens: list[int], pack: object, speed: float = 1.0) -> tuple:
+            durations = [2] * len(tokens)
+            return np.full(sum(durations) * FRAME_SAMPLES, 0.1, np.float32), durations
+
+    text = Path(text_path).read_text("utf-8")
+    arms = {"margins": SynthesisConfig(), "trim": SynthesisConfig(lead_in=0, tail=0)}
+    times: dict[str, list[float]] = {name: [] for name in arms}
+    for _ in range(rounds + 1):  # the first round warms espeak and the voicepack up
+        for name, config in arms.items():
+            t = time.perf_counter()
+            chunks = synthesize(text, config, Instant())
+            next(c for c in chunks if c.text)
+            times[name].append(time.perf_counter() - t)
+            chunks.close()
+    print(json.dumps({name: statistics.median(ts[1:]) for name, ts in times.items()}))
+
+
 def measure(pythonpath: Path, text: Path, trim: bool) -> dict:
     env = {**os.environ, "PYTHONPATH": str(pythonpath), "PYTHONDONTWRITEBYTECODE": "1"}
     cmd = [sys.executable, __file__, "--worker", str(text)] + ["--trim"] * trim
@@ -76,13 +105,17 @@ def main() -> None:
     ap.add_argument("--rev", default="main", help="git revision to compare against (main)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--text", default=str(HERE / "long_text.txt"))
+    ap.add_argument("--overhead", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         worker(args.worker, args.trim)
         return
+    if args.overhead:
+        overhead(args.text, 50)
+        return
     with tempfile.TemporaryDirectory(prefix="kokoro-bench-rev-") as tmp:
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.rev, "kokoro_cli"],
+            ["git", "-C", str(ROOT), "archive", args.rev, "kokoro_cli", "voices"],
             capture_output=True,
             check=True,
         ).stdout
@@ -113,6 +146,16 @@ def main() -> None:
             f" {rows[0]['silence_before']:6.2f} s"
         )
     print(f"load average (1 min) during the runs: {min(loads):.1f}-{max(loads):.1f}")
+    cost = subprocess.run(
+        [sys.executable, __file__, "--overhead", "--text", str(text)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    cost = json.loads(cost.stdout.strip().splitlines()[-1])
+    print(
+        "the pipeline's own time to the first speech, a stand-in model that answers at once"
+        f" (median of 50, alternated): margins {cost['margins'] * 1e3:.2f} ms,"
+        f" --trim {cost['trim'] * 1e3:.2f} ms"
+    )
     for name, rows in results.items():
         print(f"{name}: code from {rows[0]['code']}")
 
