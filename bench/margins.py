@@ -130,8 +130,11 @@ def main() -> None:
             measure(path, text, trim)
         results: dict[str, list[dict]] = {name: [] for name in arms}
         loads = [os.getloadavg()[0]]
-        for _ in range(args.rounds):
-            for name, (path, trim) in arms.items():  # interleaved: the same load for each
+        names = list(arms)
+        for n in range(args.rounds):
+            # interleaved, each round in another order: the same load for each arm
+            for name in names[n % len(names) :] + names[: n % len(names)]:
+                path, trim = arms[name]
                 results[name].append(measure(path, text, trim))
             loads.append(os.getloadavg()[0])
     base = statistics.median(r["speech"] for r in next(iter(results.values())))
