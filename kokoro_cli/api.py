@@ -142,6 +142,12 @@ class Kokoro:
         of pipeline.SynthesisConfig. Arguments are checked (and the model loaded) when stream()
         is called, before the first chunk is asked for.
 
+        Margins: the output starts with `lead_in` seconds of silence before the first speech
+        (default 0.2) and ends `tail` seconds after the last (default 0.45), as every whole
+        output of kokoro-cli does; here they come as the first and last pause chunks (text ""),
+        the lead-in at once, before the first speech is computed. lead_in=0, tail=0 gives tight
+        edges (`--trim`). synthesize() and save() keep them too.
+
         Example:
             >>> for chunk in tts.stream("One. Two. Three.", voice="af_bella+af_sarah"):
             ...     print(f"{chunk.start:5.2f} s  {chunk.text!r}")
@@ -260,7 +266,7 @@ class Kokoro:
     ) -> tuple[np.ndarray, int]:
         """Speak `text` and return (audio, sample_rate): float32 mono numpy, 24000 Hz.
 
-        Arguments as for stream().
+        Arguments as for stream(); the audio has its margins (lead_in=0, tail=0: none).
 
         Example:
             >>> audio, sr = tts.synthesize("Hello there.", voice="af_heart", speed=1.1)
@@ -291,7 +297,8 @@ class Kokoro:
         The format comes from `format` or the extension: wav, flac, ogg, opus, mp3, raw, and
         (with ffmpeg installed) m4a, aac — the CLI's writers. The audio streams into a hidden
         temporary beside `path`, renamed over it only when complete: a failure or interrupt
-        never leaves a partial file, and an existing file stays untouched until then.
+        never leaves a partial file, and an existing file stays untouched until then. The file
+        has its margins, as `kokoro say -o` writes it (lead_in=0, tail=0: none).
 
         Example:
             >>> tts.save("Hi.", "hi.mp3", voice="af_heart")

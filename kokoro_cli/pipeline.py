@@ -47,6 +47,10 @@ class SynthesisConfig:
     pause_paragraph: float = pauses.PARAGRAPH_PAUSE
     pause_chapter: float = pauses.CHAPTER_PAUSE
     lexicon: Lexicon | None = None  # the user's pronunciations (text.lexicon.load)
+    # The output's margins: seconds from its start to the first speech, and from the last
+    # speech to its end (0 and 0: tight edges, the 10 ms fades of joins.trim only).
+    lead_in: float = pauses.LEAD_IN
+    tail: float = pauses.TAIL
 
 
 @dataclass
@@ -78,11 +82,12 @@ def check_pauses(config: SynthesisConfig) -> None:
     """Reject negative or absurd pauses, naming the option that sets each."""
     from kokoro_cli.errors import UsageError
 
-    for name in ("sentence", "paragraph", "chapter"):
-        seconds = getattr(config, f"pause_{name}")
+    for name in ("pause_sentence", "pause_paragraph", "pause_chapter", "lead_in", "tail"):
+        seconds = getattr(config, name)
         if seconds is not None and not 0 <= seconds <= pauses.MAX_PAUSE:
+            option = "--" + name.replace("_", "-")
             raise UsageError(
-                f"--pause-{name} {seconds:g} is out of range; use 0 to {pauses.MAX_PAUSE:g} seconds"
+                f"{option} {seconds:g} is out of range; use 0 to {pauses.MAX_PAUSE:g} seconds"
             )
 
 
@@ -102,9 +107,11 @@ def synthesize(
     """Speak `text` with `model`, yielding audio chunk by chunk in order.
 
     Each chunk is cut to its speech (see joins.py) and pauses come out as chunks of silence
-    with empty text, so a sink only has to concatenate. Every chunk carries its words, timed
-    from the model's durations and pointing into `text` (see timing.py). `offset` is where the
-    output starts, in samples, for callers that join several texts into one stream.
+    with empty text, so a sink only has to concatenate. The margins do too: config.lead_in
+    before the first speech, yielded before the model starts on it (zeros, written at once:
+    a player's device wakes meanwhile), and config.tail after the last. Every chunk carries its
+    words, timed from the model's durations and pointing into `text` (see timing.py). `offset`
+    is where the output starts, in samples, for callers that join several texts into one stream.
     """
     from kokoro_cli import text as front_end
     from kokoro_cli.audio.timing import WordTimer
@@ -117,7 +124,7 @@ def synthesize(
     timer = WordTimer(text, lang, config.raw_phonemes)
     position = offset  # samples emitted so far: exact, no float drift over a long book
     spoken = False  # whether any speech is out: its EDGE_SAMPLES of quiet count in a pause
-    owed = 0.0  # the pause after what is out, emitted once more speech follows
+    owed = config.lead_in  # the silence before the next speech, emitted once it follows
     explicit = False  # whether `owed` comes from markup (also kept at the very end)
     stream = front_end.chunks(
         text,
@@ -151,13 +158,22 @@ def synthesize(
         explicit = chunk.pause_after > 0
         sentence = pauses.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
         owed = chunk.pause_after if explicit else joins.boundary_pause(chunk.text, sentence)
-    gap = joins.silence(owed, joins.EDGE_SAMPLES if spoken else 0)
-    if explicit and len(gap):  # pause tags at the very end are kept; a natural pause is not
+    if not explicit and spoken:  # pause tags at the very end are kept; a natural pause is not
+        owed = 0.0
+    gap = joins.silence(owed + config.tail, joins.EDGE_SAMPLES if spoken else 0)
+    if len(gap):
         yield _pause(gap, position)
 
 
 def _pause(audio: np.ndarray, position: int) -> AudioChunk:
     return AudioChunk(audio, "", "", position / SAMPLE_RATE, [], position)
+
+
+def margin(seconds: float, offset: int = 0) -> AudioChunk:
+    """The silence to put before (or after) a synthesize() output made without margins, so
+    that `seconds` pass from the start of the whole output to its speech (or from the speech
+    to the end): `kokoro book` gives the book, not each of its pieces, its lead-in and tail."""
+    return _pause(joins.silence(seconds, joins.EDGE_SAMPLES), offset)
 
 
 def pause(seconds: float, offset: int = 0) -> AudioChunk:

@@ -58,3 +58,12 @@ def silences(
             runs.append((i * hop, j * hop))
         i = j
     return runs
+
+
+def margins(audio: np.ndarray, rate: int = 24_000) -> tuple[float, float]:
+    """Seconds of near-silence before the first speech and after the last: to the first and
+    from the last sample above -45 dBFS. (joins.trim's speech edges are 5 ms windows above
+    -50 dBFS; a final fricative's decay sits between -45 and -40 dBFS, so a -40 dBFS threshold
+    would end the speech up to 22 ms early.)"""
+    loud = np.flatnonzero(np.abs(audio) > 10 ** (-45 / 20))
+    return loud[0] / rate, (len(audio) - 1 - loud[-1]) / rate

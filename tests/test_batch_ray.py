@@ -221,6 +221,9 @@ def test_driver_killed_then_resumed(cluster, kokoro: Kokoro, tmp_path: Path) -> 
     out = tmp_path / "out"
     run = Watched(["batch", "in", "-o", "out", *RAY, "--address", cluster.address], tmp_path)
     run.wait_for(r"^done ", count=2)
+    deadline = time.monotonic() + 120  # kill it while a worker writes an output's temporary
+    while not any(n.startswith(".") for n in files_under(out)) and time.monotonic() < deadline:
+        time.sleep(0.02)
     run.proc.kill()  # SIGKILL: no cleanup at all in the driver
     run.finish()
     # Ray stops the dead driver's actors; wait until nothing changes in OUT any more.
@@ -233,6 +236,10 @@ def test_driver_killed_then_resumed(cluster, kokoro: Kokoro, tmp_path: Path) -> 
     assert 2 <= len(there) < 6, last
     for name in there:  # whatever has its final name is complete
         assert_speech(out / name)
+    # A worker of the killed run that was slow to die opens its temporary late: after its item
+    # was done, even after a rerun took it over (its own attempt's name, or the older fixed one).
+    (out / f".{there[0]}.{secrets.token_hex(8)}.part").write_bytes(b"RIFF, cut short")
+    (out / f".{there[-1]}.part").write_bytes(b"RIFF, cut short")
 
     r = kokoro("batch", "in", "-o", "out", *RAY, "--address", cluster.address, timeout=300)
     assert r.returncode == 0, r.stderr

@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 import soundfile
 
+from kokoro_cli import pauses
 from tests.book_fixtures import LANG_SAMPLES, PNG, make_epub, probe, simple_epub, write_zip
-from tests.cli_helpers import Kokoro, kokoro_popen, voiced_seconds
+from tests.cli_helpers import Kokoro, kokoro_popen, margins, voiced_seconds
 
 pytestmark = pytest.mark.slow
 needs_ffmpeg = pytest.mark.skipif(
@@ -128,6 +129,8 @@ def test_markdown_split_with_json(kokoro: Kokoro, tmp_path: Path) -> None:
         audio, rate = soundfile.read(tmp_path / "parts" / c["file"])
         assert len(audio) / rate == pytest.approx(c["duration"], abs=1e-3)
         assert voiced_seconds(audio, rate) > 0.5
+        # each file its own margins (issue 27); the chapter pause was the files' tail before
+        assert margins(audio, rate) == pytest.approx((pauses.LEAD_IN, pauses.TAIL), abs=0.01)
 
 
 def test_plan_and_selection_need_no_model(tmp_path: Path) -> None:
@@ -187,7 +190,11 @@ def test_word_cues_in_book_time(kokoro: Kokoro, tmp_path: Path) -> None:
     assert gap("2024", "The") == pytest.approx(0.7, abs=0.0015)  # --pause-paragraph
     assert gap("10:30", "Part") == pytest.approx(1.5, abs=0.0015)  # --pause-chapter
     seconds = soundfile.info(tmp_path / "tale.wav").frames / 24000
-    assert 0 <= seconds - cues[-1]["end"] <= 0.025  # no drift, no pause after the last chapter
+    # no drift: the last word ends the book's tail before its end (issue 27's margins)
+    assert seconds - cues[-1]["end"] == pytest.approx(pauses.TAIL, abs=0.025)
+    assert cues[0]["start"] == pytest.approx(pauses.LEAD_IN, abs=0.025)
+    audio, rate = soundfile.read(tmp_path / "tale.wav", dtype="float32")
+    assert margins(audio, rate) == pytest.approx((pauses.LEAD_IN, pauses.TAIL), abs=0.01)
 
 
 def _entries() -> set[Path]:
@@ -240,7 +247,7 @@ def test_resume_after_sigkill_is_identical(kokoro: Kokoro, tmp_path: Path) -> No
     assert {c["chapter"] for c in cues} == {1, 2}
     # the M4B says how long its audio is (a decoder may add up to an AAC frame of padding)
     duration = float(probe(tmp_path / "tale.m4b")["format"]["duration"])
-    assert 0 <= duration - cues[-1]["end"] <= 0.025
+    assert duration - cues[-1]["end"] == pytest.approx(pauses.TAIL, abs=0.025)
 
 
 def test_wav_beyond_4_gb_is_written_as_rf64(tmp_path: Path) -> None:

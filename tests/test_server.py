@@ -21,10 +21,10 @@ import openai
 import pytest
 import soundfile as sf
 
-from kokoro_cli import SAMPLE_RATE
+from kokoro_cli import SAMPLE_RATE, pauses
 from kokoro_cli.errors import UsageError
 from kokoro_cli.serve import client
-from tests.cli_helpers import Kokoro, voiced_seconds
+from tests.cli_helpers import Kokoro, margins, voiced_seconds
 from tests.server_helpers import Served, start_server, unix_get
 
 HELLO = "Hello there."
@@ -196,7 +196,10 @@ def test_timings_come_as_json_with_the_audio(served: Served) -> None:
     assert [c["text"] for c in answer["cues"]] == ["Good morning.", "See you soon."]
     first, second = answer["cues"]
     assert second["start"] - first["end"] >= 0.5 - 1e-3  # the pause sits between the cues
-    assert abs(second["end"] - len(audio) / rate) < 0.05 and answer["sample_rate"] == rate
+    assert answer["sample_rate"] == rate
+    # the margins: the cues are the speech's, in the answer's time (issue 27)
+    assert first["start"] == pytest.approx(pauses.LEAD_IN, abs=0.05)
+    assert len(audio) / rate - second["end"] == pytest.approx(pauses.TAIL, abs=0.05)
 
 
 def test_lexicon_entries_in_the_request(served: Served) -> None:
@@ -431,6 +434,8 @@ def quick(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"") -
         (["say", TWO, "-o", "-"], b""),
         (["say", "-", "-o", "-", "--format", "raw"], "Grüße, 3.11.7!".encode()),
         (["say", "həlˈoʊ", "--phonemes", "-o", "out.wav"], b""),
+        (["-q", "say", HELLO, "-o", "out.wav", "--trim"], b""),
+        (["--quiet", "say", HELLO, "-o", "-", "--lead-in", "0.5", "--tail=0.1"], b""),
     ],
     ids=[
         "wav",
@@ -439,6 +444,8 @@ def quick(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"") -
         "stdout-wav",
         "stdout-raw-stdin",
         "phonemes",
+        "quiet-trim",
+        "quiet-margins-stdout",
     ],  # fmt: skip
 )
 def test_one_liners_skip_the_cli_and_write_the_same_bytes(
@@ -458,6 +465,8 @@ def test_one_liners_skip_the_cli_and_write_the_same_bytes(
     assert here.returncode == 0, here.stderr
     assert fast == ((tmp_path / out).read_bytes() if out else here.stdout) and len(fast) > 2_000
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    if "--trim" in args:  # tight edges, measured: the 10 ms fades only
+        assert max(margins(sf.read(io.BytesIO(fast), dtype="float32")[0])) <= 0.03
 
 
 @pytest.mark.parametrize(
@@ -541,3 +550,89 @@ def test_a_killed_one_liner_leaves_nothing_and_frees_the_server(
     wait_for(lambda: served.stderr().count("a client went away") > gone, "the server to notice")
     code, heavy, _, err = quick(["say", HELLO, "-o", "after.wav"], tmp_path, env)
     assert (code, heavy, err) == (0, [], "") and sf.info(tmp_path / "after.wav").duration > 0.5
+
+
+# ---------------------------------------------------------------- issue 27: edges and leftovers
+
+
+def test_every_answer_has_its_margins(served: Served, oai: openai.OpenAI) -> None:
+    """The OpenAI endpoint keeps the margins; a request may set them as `say` does."""
+    pcm = oai.audio.speech.create(
+        model="kokoro", voice="af_heart", input=HELLO, response_format="pcm"
+    )
+    expected = (pauses.LEAD_IN, pauses.TAIL)
+    assert margins(pcm_of(pcm.content)) == pytest.approx(expected, abs=0.01)
+    for extra, want in [({"lead_in": 0.5, "tail": 1}, (0.5, 1.0)), ({"trim": True}, None)]:
+        status, body = served.post({"input": HELLO, "response_format": "pcm", **extra})
+        assert status == 200
+        if want is None:
+            assert max(margins(pcm_of(body))) <= 0.03  # the 10 ms fades only
+        else:
+            assert margins(pcm_of(body)) == pytest.approx(want, abs=0.01)
+    status, error = error_of(served.post({"input": HELLO, "lead_in": -1}))
+    assert (status, error["param"]) == (400, "lead_in") and "out of range" in error["message"]
+
+
+def test_the_mp3_stream_starts_where_its_audio_does(oai: openai.OpenAI) -> None:
+    """No blank first frame (LAME's tag placeholder), and the encoder's delay taken out of the
+    lead-in: decoded, the stream lines up with the same answer in pcm, as a tagged file does."""
+    from kokoro_cli.audio.encoders import mp3_frame_size
+
+    def speech(fmt: str) -> bytes:
+        return oai.audio.speech.create(
+            model="kokoro", voice="af_heart", input=TWO, response_format=fmt
+        ).content
+
+    mp3, pcm = speech("mp3"), pcm_of(speech("pcm"))
+    size = mp3_frame_size(mp3[:4])
+    assert size and any(mp3[4:size])  # a frame of audio, not a header and zeros
+    decoded = {"libsndfile": sf.read(io.BytesIO(mp3), dtype="float32")[0]}
+    ffmpeg = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", "-", "-f", "f32le", "-"], input=mp3, capture_output=True
+    )
+    if ffmpeg.returncode == 0:  # a decoder apart from libsndfile's mpg123, where installed
+        decoded["ffmpeg"] = np.frombuffer(ffmpeg.stdout, dtype="<f4")
+    for decoder, audio in decoded.items():
+        assert 0 <= len(audio) - len(pcm) <= 2 * 576, decoder  # at most the last frame's padding
+        start = round(pauses.LEAD_IN * SAMPLE_RATE)  # the speech, 0.8 s of it, against the pcm
+        ref = pcm[start : start + SAMPLE_RATE * 4 // 5]
+        scores = [float(np.dot(audio[start + lag : start + lag + len(ref)], ref)) for lag in range(-1200, 1201)]  # fmt: skip
+        assert int(np.argmax(scores)) - 1200 == 0, decoder
+
+
+def test_a_timings_request_stops_when_its_client_hangs_up(served: Served) -> None:
+    """The timings answer is sent whole at the end: the server must look for a client that
+    left between chunks, stop there, free the slot and answer the next request."""
+    text = " ".join([LONG] * 6)
+    body = json.dumps({"input": text, "response_format": "wav", "timings": True}).encode()
+    gone = served.stderr().count("a client went away")
+    with socket.create_connection(("127.0.0.1", served.port), timeout=30) as s:
+        s.sendall(
+            b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        wait_for(lambda: served.health()["active"] == 1, "the request to start")
+    # the socket is closed: the client is gone while its answer is being made
+    wait_for(lambda: served.stderr().count("a client went away") > gone, "the server to notice")
+    # (before, the whole text was spoken for nobody: no notice, the slot held till the end)
+    wait_for(lambda: served.health()["active"] == 0, "the slot to be freed")
+    status, raw = served.post({"input": HELLO, "response_format": "wav", "timings": True})
+    assert status == 200 and json.loads(raw)["cues"][0]["text"] == HELLO
+
+
+def test_verbose_one_liners_stay_on_the_fast_path(served: Served, kokoro: Kokoro, tmp_path: Path) -> None:  # fmt: skip
+    """-v before `say`: still no typer, numpy or torch, and -v says what the full CLI says:
+    where the speech came from, and a traceback with an error."""
+    env = {"KOKORO_SERVER": f"unix:{served.socket}"}
+    code, heavy, _, err = quick(["-v", "say", HELLO, "-o", "v.wav"], tmp_path, env)
+    assert (code, heavy) == (0, []) and sf.info(tmp_path / "v.wav").duration > 0.5
+    assert err == f"kokoro: speaking through the server at unix:{served.socket}"
+    args = ["say", HELLO, "--voice", "xx_nobody", "-o", "x.wav"]
+    code, heavy, _, err = quick(["--verbose", *args], tmp_path, env)
+    here = kokoro("-v", *args, "--no-server")
+    assert code == here.returncode == 2 and heavy == []
+    assert "Traceback" in err and "Traceback" in here.stderr
+    assert err.splitlines()[-1] == here.stderr.splitlines()[-1]
+    code, heavy, _, err = quick(["-q", "-v", "say", HELLO, "-o", "qv.wav"], tmp_path, env)
+    assert (code, heavy, err) == (0, [], "")  # -q wins, as in the full CLI

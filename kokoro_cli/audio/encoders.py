@@ -5,10 +5,12 @@ lags a chunk behind), and `finish()` the rest. Why these encoders:
 - wav and pcm are written here directly (a WAV header with unknown sizes, as for `-o -`).
 - mp3 and opus go through libsndfile, which soundfile already bundles: no new dependency and no
   extra process per request. It writes to a file object of ours that hands out each byte once.
-  libsndfile seeks back only to patch headers when it closes (mp3: the LAME tag frame, left as
-  the blank frame it wrote first, which players skip); those rewrites are dropped. mp3 is
-  constant bit rate, so readers that estimate the length from the file size get it right; Ogg
-  pages are cut every 100 ms, so opus leaves with each chunk too.
+  libsndfile seeks back only to patch headers when it closes; those rewrites are dropped. For
+  mp3 that is the LAME tag (the encoder's delay, the length), which LAME reserves as a blank
+  first frame: sent as it was, it decoded to 24 ms of silence before everything (issue 27), so
+  Mp3Encoder drops it, and the encoder's delay with it (see there). mp3 is constant bit rate,
+  so readers that estimate the length from the size get it right; Ogg pages are cut every
+  100 ms, so opus leaves with each chunk too.
 - flac is sent whole when complete: its header carries the length and checksum, and libsndfile
   itself cannot read a FLAC stream whose header says "unknown length".
 - aac (ADTS) needs ffmpeg, as for `kokoro say -o x.aac`: a subprocess fed PCM on stdin, read by
@@ -48,6 +50,10 @@ MEDIA_TYPES = {
 OGG_PAGE_MS = 100.0
 _SFC_SET_OGG_PAGE_LATENCY_MS = 0x1302  # sndfile.h; soundfile has no wrapper for this command
 MP3_QUALITY = 0.5  # libsndfile's compression level 0..1; 0.5 is about 80 kbit/s at 24 kHz mono
+# Samples a decoder puts before the first input sample of an mp3 without a LAME tag: LAME's
+# encoder delay (576, what its tag says of our encodes) and the decoder's (528 + 1, the value
+# ffmpeg and mpg123 both use). Measured: 1,105 with either, on the stream without the tag.
+MP3_DELAY = 576 + 529
 _READ_SIZE = 4096
 
 
@@ -158,6 +164,68 @@ class SndfileEncoder(Encoder):
             self._sf.close()
 
 
+class Mp3Encoder(SndfileEncoder):
+    """A streamed mp3 that decodes where the audio is: without LAME's blank tag frame, and
+    with the encoder's delay taken out of the leading silence.
+
+    A file keeps the tag, which tells a decoder to skip the encoder's delay, so the file's
+    audio starts at sample 0. A stream has no tag (it would need the length), so a decoder
+    puts MP3_DELAY samples of priming first; dropping as many samples of the output's lead-in
+    (zeros, see pipeline.SynthesisConfig.lead_in) puts every later sample back in its place.
+    With a shorter lead-in (--trim) what silence there is goes, and the rest of the delay stays.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "MP3", "MPEG_LAYER_III", bitrate_mode="CONSTANT", compression_level=MP3_QUALITY
+        )
+        self._skip = MP3_DELAY  # leading zeros still to drop
+        self._first: bytes | None = b""  # the output until its first frame is whole; then None
+
+    def write(self, audio: np.ndarray) -> bytes:
+        if self._skip:
+            loud = np.flatnonzero(audio)
+            n = min(self._skip, len(audio) if not len(loud) else int(loud[0]))
+            self._skip = self._skip - n if n == len(audio) else 0
+            audio = audio[n:]
+        return self._without_blank(super().write(audio))
+
+    def finish(self) -> bytes:
+        return self._without_blank(super().finish(), end=True)
+
+    def _without_blank(self, data: bytes, end: bool = False) -> bytes:
+        """The output less its first frame if that is LAME's placeholder: a header, then zeros."""
+        if self._first is None:
+            return data
+        data = self._first + data
+        size = mp3_frame_size(data[:4])
+        if not end and len(data) < (size or 4):
+            self._first = data  # the first frame is not whole yet
+            return b""
+        self._first = None
+        if size is not None and len(data) >= size and not any(data[4:size]):
+            return data[size:]
+        return data
+
+
+def mp3_frame_size(header: bytes) -> int | None:
+    """The length in bytes of the MPEG audio layer III frame that `header` starts, or None."""
+    if len(header) < 4:
+        return None
+    h = int.from_bytes(header[:4], "big")
+    version, layer, rate, index = (h >> 19) & 3, (h >> 17) & 3, (h >> 10) & 3, (h >> 12) & 15
+    if h >> 21 != 0x7FF or version == 1 or layer != 1 or rate == 3 or index in (0, 15):
+        return None
+    mpeg1 = version == 3  # 2: MPEG-2, 0: MPEG-2.5
+    kbps = (_KBPS_MPEG1 if mpeg1 else _KBPS_MPEG2)[index]
+    hz = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}[version]
+    return (144 if mpeg1 else 72) * kbps * 1000 // hz[rate] + ((h >> 9) & 1)
+
+
+_KBPS_MPEG1 = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_KBPS_MPEG2 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+
+
 def _short_pages(soundfile: Any, handle: Any) -> None:
     """Ask libsndfile for short Ogg pages, through soundfile's cffi handle (best effort: without
     it the stream still works, in pages of about a second)."""
@@ -259,9 +327,7 @@ class FileEncoder(Encoder):
 ENCODERS: dict[str, Callable[[], Encoder]] = {
     "pcm": PcmEncoder,
     "wav": lambda: PcmEncoder(wav_stream_header()),
-    "mp3": lambda: SndfileEncoder(
-        "MP3", "MPEG_LAYER_III", bitrate_mode="CONSTANT", compression_level=MP3_QUALITY
-    ),
+    "mp3": Mp3Encoder,
     "opus": lambda: SndfileEncoder("OGG", "OPUS"),
     "flac": lambda: SndfileEncoder("FLAC", "PCM_16", whole=True),
     "aac": FfmpegEncoder,

@@ -17,6 +17,10 @@ from kokoro_cli.errors import KokoroError
 from kokoro_cli.model.config import SAMPLE_RATE
 
 NO_DEVICE_HINT = "write a file instead with -o out.wav, or pipe it: -o - | aplay"
+# Silence played as soon as the device opens, before any audio exists (issue 27): a device
+# that wakes on playback (Bluetooth, HDMI) spends it waking up instead of the first syllable,
+# also with --trim. It plays while the first chunk is computed, so speech comes no later.
+PREROLL = 0.1  # seconds
 
 
 def _sounddevice() -> Any:
@@ -44,10 +48,11 @@ def output_device() -> str:
 class Player:
     """A sink that plays audio as it arrives. `commit()` waits until everything was heard."""
 
-    def __init__(self, device: str | int | None = None) -> None:
+    def __init__(self, device: str | int | None = None, preroll: float = PREROLL) -> None:
         self._sd = _sounddevice()
         output_device()  # fail early and clearly, before any synthesis work
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue()
+        self.frames = 0  # samples handed to the device, the pre-roll's included
         self._error: BaseException | None = None
         self._aborted = threading.Event()
         try:
@@ -60,6 +65,7 @@ class Player:
             raise KokoroError(f"cannot open the audio output ({exc}); {NO_DEVICE_HINT}") from exc
         self._thread = threading.Thread(target=self._feed, name="kokoro-player", daemon=True)
         self._thread.start()
+        self.write(np.zeros(round(preroll * SAMPLE_RATE), np.float32))
 
     def _feed(self) -> None:
         try:
@@ -68,6 +74,7 @@ class Player:
                 if block is None:
                     return
                 self._stream.write(block.reshape(-1, 1))
+                self.frames += len(block)
         except BaseException as exc:  # reported by commit()
             self._error = exc
 

@@ -73,9 +73,9 @@ class Sink(Protocol):
 class FileSink:
     """Streams into a temporary through libsndfile (or ffmpeg) and renames it on commit."""
 
-    def __init__(self, path: Path, fmt: Format) -> None:
+    def __init__(self, path: Path, fmt: Format, tmp: Path | None = None) -> None:
         self.path = Path(path)
-        self.tmp = temp_path(self.path)
+        self.tmp = temp_path(self.path) if tmp is None else tmp  # beside path: renamed onto it
         self.fmt = fmt
         self.frames = 0
         if not self.path.parent.is_dir():

@@ -37,7 +37,36 @@ if TYPE_CHECKING:
     from kokoro_cli.api import Kokoro
     from kokoro_cli.pipeline import AudioChunk
 
-app = typer.Typer(
+
+def _flags_without_metavar(params: list[Any]) -> list[Any]:
+    # Typer's help prints a type after every option, flags too ("--play <bool>"); a flag takes
+    # no value, so it shows none. -h/--help is made inside typer: hence here, not per option.
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_metavar(super().get_params(ctx))
+
+
+class _Group(typer.core.TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_metavar(super().get_params(ctx))
+
+
+class _Typer(typer.Typer):
+    """typer.Typer whose commands show no metavar after their flags (see _Command)."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", _Command)
+        return super().command(*args, **kwargs)
+
+
+app = _Typer(
+    cls=_Group,
     name="kokoro",
     help="Speak text with Kokoro-82M: to the speaker, to audio files, or down a pipe.",
     no_args_is_help=True,
@@ -76,6 +105,8 @@ class GlobalOptions:
 
 
 OPTS = GlobalOptions()
+
+
 # Typer >= 0.20 vendors click; older releases re-export click's. Find the class either way.
 _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
@@ -163,6 +194,31 @@ PauseSentenceOpt = Annotated[
 PauseParagraphOpt = Annotated[
     float, typer.Option("--pause-paragraph", help="Seconds of silence at a blank line.")
 ]
+LeadInOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--lead-in",
+        metavar="SECONDS",
+        help=f"Silence before the speech (default {pauses.LEAD_IN:g}: a device waking up keeps"
+        " the first syllable).",
+        show_default=False,
+    ),
+]
+TailOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--tail",
+        metavar="SECONDS",
+        help=f"Silence after the speech (default {pauses.TAIL:g}, a sentence's pause).",
+        show_default=False,
+    ),
+]
+TrimOpt = Annotated[
+    bool,
+    typer.Option(
+        "--trim", help="Tight edges: no lead-in, no tail (the speech's 10 ms fades only)."
+    ),
+]
 LexiconOpt = Annotated[
     list[Path] | None,
     typer.Option(
@@ -172,6 +228,18 @@ LexiconOpt = Annotated[
         " (repeatable; also $KOKORO_LEXICON and ~/.config/kokoro-cli/lexicon.txt; see README).",
     ),
 ]
+
+
+def margins(lead_in: float | None, tail: float | None, trim: bool) -> dict[str, float]:
+    """SynthesisConfig's lead_in and tail from --lead-in, --tail and --trim."""
+    if trim and (lead_in is not None or tail is not None):
+        raise UsageError("--trim means no lead-in and no tail; give --trim or --lead-in/--tail")
+    if trim:
+        return {"lead_in": 0.0, "tail": 0.0}
+    return {
+        "lead_in": pauses.LEAD_IN if lead_in is None else lead_in,
+        "tail": pauses.TAIL if tail is None else tail,
+    }
 
 
 def load_lexicon(files: list[Path] | None) -> Any:
@@ -219,6 +287,9 @@ def say(
     ] = False,
     pause_sentence: PauseSentenceOpt = None,
     pause_paragraph: PauseParagraphOpt = pauses.PARAGRAPH_PAUSE,
+    lead_in: LeadInOpt = None,
+    tail: TailOpt = None,
+    trim: TrimOpt = False,
     show_phonemes: Annotated[bool, typer.Option(help="Print phonemes to stderr.")] = False,
     phonemes: Annotated[bool, typer.Option(help="The input is phonemes, not text.")] = False,
     no_server: Annotated[
@@ -240,6 +311,7 @@ def say(
     Examples: kokoro say "Hi." -o hi.mp3;
     kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5;
     ollama run llama3 "Tell me a story." | kokoro say   (speaks while the model writes)
+    kokoro say "Beep." -o beep.wav --trim   (no silence before or after the speech)
 
     With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
     that warm model and the audio comes back as it is made; otherwise it is synthesized here.
@@ -259,6 +331,7 @@ def say(
     received: list[str] = []  # the live text so far: what subtitles index
     if words and not subtitles:
         raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
+    edges = margins(lead_in, tail, trim)
     pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
     # word timings and pause settings are made here (the server's chunks carry neither)
     local = no_server or lexicon or subtitles or pause_sentence is not None
@@ -268,12 +341,13 @@ def say(
     if server is None:
         tts, lex = engine(), load_lexicon(lexicon)
         tts.check(
-            voice, speed, lang, phonemes=phonemes, **pause_options
+            voice, speed, lang, phonemes=phonemes, **pause_options, **edges
         )  # fail fast, before slow steps
     else:  # the server checks voice and language (the same messages); no text/ import here
-        from kokoro_cli.pipeline import check_speed
+        from kokoro_cli.pipeline import SynthesisConfig, check_pauses, check_speed
 
         check_speed(speed)
+        check_pauses(SynthesisConfig(**edges))
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
         raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
@@ -296,23 +370,23 @@ def say(
     # the writer's pauses are seen when they happen; the same reader serves either way.
     pieces = with_flushes(_kept(read_pieces(*live), received), flush_after) if live else None
     if server is not None and pieces is not None:
-        speech = _server_live(server, pieces, voice, speed, lang, phonemes, fast_start)
+        speech = _server_live(server, pieces, voice, speed, lang, phonemes, fast_start, edges)
     elif server is not None:
-        speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start)
+        speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start, edges)
     if speech is None:
         if tts is None:  # the server did not answer: check everything here after all
             tts, lex = engine(), load_lexicon(lexicon)
-            tts.check(voice, speed, lang, phonemes=phonemes, **pause_options)
+            tts.check(voice, speed, lang, phonemes=phonemes, **pause_options, **edges)
         # Reads the voice, then loads the model.
         if pieces is not None:  # flushes are marked in `pieces` already
             speech = tts.stream_text(
                 pieces, voice, speed, lang, phonemes=phonemes, lexicon=lex,
-                fast_start=fast_start, **pause_options,
+                fast_start=fast_start, **pause_options, **edges,
             )  # type: ignore[assignment]  # fmt: skip
         else:
             speech = tts.stream(
                 content, voice, speed, lang, phonemes=phonemes, lexicon=lex,
-                fast_start=fast_start, **pause_options,
+                fast_start=fast_start, **pause_options, **edges,
             )  # fmt: skip
     sinks: list[Any] = []
     spoken: list[Any] = []  # the words, with their timings
@@ -359,14 +433,14 @@ def _server_address(voice: str) -> Any:
 
 def _server_speech(
     address: Any, content: str, voice: str, speed: float, lang: str | None, phonemes: bool,
-    fast_start: bool,
+    fast_start: bool, edges: dict[str, float],
 ) -> Iterator[AudioChunk] | None:  # fmt: skip
     """The chunks from the server (see client.py), or None when it does not answer."""
     from kokoro_cli.serve import client
 
     body = {
         "input": content, "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
-        "fast_start": fast_start, "response_format": client.FRAMES,
+        "fast_start": fast_start, "response_format": client.FRAMES, **edges,
     }  # fmt: skip
     response = client.request_speech(address, body)
     if OPTS.verbose:
@@ -384,7 +458,7 @@ def _kept(pieces: Iterator[str], into: list[str]) -> Iterator[str]:
 
 def _server_live(
     address: Any, pieces: Iterator[Any], voice: str, speed: float, lang: str | None,
-    phonemes: bool, fast_start: bool,
+    phonemes: bool, fast_start: bool, edges: dict[str, float],
 ) -> Iterator[AudioChunk] | None:  # fmt: skip
     """Chunks from the server as the text streams up to it, or None when it does not answer
     (then nothing was read yet, and the text is spoken here)."""
@@ -392,7 +466,7 @@ def _server_live(
 
     settings = {
         "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
-        "fast_start": fast_start, "response_format": client.FRAMES,
+        "fast_start": fast_start, "response_format": client.FRAMES, **edges,
     }  # fmt: skip
     response = client.request_live(address, settings, lambda: pieces)
     if OPTS.verbose:
@@ -463,6 +537,9 @@ def batch(
     ] = None,
     pause_sentence: PauseSentenceOpt = None,
     pause_paragraph: PauseParagraphOpt = pauses.PARAGRAPH_PAUSE,
+    lead_in: LeadInOpt = None,
+    tail: TailOpt = None,
+    trim: TrimOpt = False,
     lexicon: LexiconOpt = None,
     engine_: Annotated[
         Engine,
@@ -528,6 +605,7 @@ def batch(
         lexicon=lex,
         pause_sentence=pause_sentence,
         pause_paragraph=pause_paragraph,
+        **margins(lead_in, tail, trim),
     )
     check_pauses(config)
     if manifest:
@@ -638,6 +716,9 @@ def book(
     pause_chapter: Annotated[
         float, typer.Option("--pause-chapter", help="Seconds of silence between chapters.")
     ] = pauses.CHAPTER_PAUSE,
+    lead_in: LeadInOpt = None,
+    tail: TailOpt = None,
+    trim: TrimOpt = False,
     cache: Annotated[
         bool, typer.Option(help="Keep finished chunks on disk so a killed run resumes.")
     ] = True,
@@ -668,7 +749,8 @@ def book(
     lex = load_lexicon(lexicon)
     pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
     pause_options["pause_chapter"] = pause_chapter
-    config = tts.check(voice, speed, lang, fast_start=False, lexicon=lex, **pause_options)
+    edges = margins(lead_in, tail, trim)  # the book's (with --split: each file's)
+    config = tts.check(voice, speed, lang, fast_start=False, lexicon=lex, **pause_options, **edges)
     source_of = ctx.get_parameter_source("voice")  # COMMANDLINE, ENVIRONMENT or DEFAULT
     given = getattr(source_of, "name", "")
 
@@ -684,7 +766,9 @@ def book(
         )
         if (who.voice, who.lang) == (voice, lang):
             return config
-        return tts.check(who.voice, speed, who.lang, fast_start=False, lexicon=lex, **pause_options)
+        return tts.check(
+            who.voice, speed, who.lang, fast_start=False, lexicon=lex, **pause_options, **edges
+        )
 
     def load(lang: str | None) -> Any:
         tts.load(lang)

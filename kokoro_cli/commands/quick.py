@@ -3,7 +3,8 @@
 A warm server speaks a sentence in about 0.3 s; loading the full CLI (typer, click, numpy,
 soundfile) would add 0.2 s before the request even left. So the common shapes of `kokoro say`
 are handled here with the standard library alone: the text as an argument, -f FILE or stdin;
---voice, --speed, --lang, --phonemes; and -o FILE or -o - (a pipe). The server returns the
+--voice, --speed, --lang, --phonemes, --lead-in, --tail, --trim; -o FILE or -o - (a pipe);
+and the global -q/--quiet and -v/--verbose before `say`. The server returns the
 very bytes `say` would write: the file made by the same sink (client.FILE), or the stdout
 stream. Anything else goes to the full CLI, which does the same thing more slowly: other
 options, --help, no server, audio for the speaker, a terminal as stdout, a voicepack file, a
@@ -31,8 +32,12 @@ VALUES = {
     "--output": "output",
     "--format": "format",
     "--flush-after": "flush_after",
+    "--lead-in": "lead_in",
+    "--tail": "tail",
 }
-FLAGS = {"--phonemes": True, "--no-phonemes": False}
+FLAGS = {"--phonemes": ("phonemes", True), "--no-phonemes": ("phonemes", False)}
+FLAGS["--trim"] = ("trim", True)
+GLOBAL_FLAGS = {"-q": "quiet", "--quiet": "quiet", "-v": "verbose", "--verbose": "verbose"}
 PROGRESS_CHARS = 2000  # longer input on a terminal goes to the full CLI, for its progress bar
 BLOCK = 256 * 1024
 
@@ -40,9 +45,14 @@ BLOCK = 256 * 1024
 def main() -> None:
     """Console entry point: the fast path when it applies, else the full CLI."""
     args = sys.argv[1:]
+    flags = {}  # the global options before `say` that this path honours
+    while args[:1] and args[0] in GLOBAL_FLAGS:
+        flags[GLOBAL_FLAGS[args[0]]] = True
+        args = args[1:]
     if args[:1] == ["say"]:
         options = parse_say(args[1:])
         if options is not None:
+            options.update(flags)
             code = say(options)
             if code is not None:
                 sys.exit(code)
@@ -64,7 +74,8 @@ def parse_say(args: list[str]) -> dict[str, Any] | None:
                     return None  # click's "requires an argument" message
             found[VALUES[name]] = value
         elif name in FLAGS and not eq:
-            found["phonemes"] = FLAGS[name]
+            key, value = FLAGS[name]
+            found[key] = value
         elif arg == "-" or not arg.startswith("-"):
             if "text" in found:
                 return None  # an extra argument: click's error
@@ -84,18 +95,25 @@ def say(options: dict[str, Any]) -> int | None:
         from kokoro_cli.errors import KokoroError
         from kokoro_cli.serve import client
 
+        address = request.pop("address")
         try:
-            address, live = request.pop("address"), request.pop("live", None)
+            live = request.pop("live", None)
             if live is not None:
                 return _live(address, request, live, options)
             response = client.request_speech(address, request)
             if response is None:
                 return None  # nobody answered after all: synthesize here
+            if options.get("verbose") and not options.get("quiet"):  # as the full CLI says it
+                print(f"kokoro: speaking through the server at {address}", file=sys.stderr)
             if options["output"] == "-":
                 _to_stdout(response)
             else:
                 _to_file(response, Path(options["output"]))
         except KokoroError as exc:
+            if options.get("verbose"):  # -v: the traceback too, as in the full CLI
+                import traceback
+
+                traceback.print_exc()
             print(f"kokoro: error: {exc}", file=sys.stderr)
             return exc.exit_code
     except KeyboardInterrupt:
@@ -120,13 +138,18 @@ def _request(options: dict[str, Any]) -> dict[str, Any] | None:
     try:
         speed = float(options.get("speed", 1.0))
         flush_after = float(options.get("flush_after", FLUSH_AFTER))
+        edges = {k: float(options[k]) for k in ("lead_in", "tail") if k in options}
     except ValueError:
-        return None
+        return None  # click's "is not a valid float"
     if not 0 <= flush_after <= MAX_FLUSH_AFTER:
         return None  # the full CLI explains
+    if options.get("trim"):
+        if edges:
+            return None  # the full CLI explains
+        edges = {"lead_in": 0.0, "tail": 0.0}
     body = {
         "voice": voice, "speed": speed, "lang": options.get("lang"),
-        "phonemes": options.get("phonemes", False), "fast_start": output == "-",
+        "phonemes": options.get("phonemes", False), "fast_start": output == "-", **edges,
     }  # fmt: skip
     if output == "-":
         stream = (options.get("format") or "wav").lower()

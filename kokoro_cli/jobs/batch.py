@@ -146,9 +146,11 @@ class Stopped(Exception):
 
 def process(
     index: int, item: Item, base: SynthesisConfig, tts: Kokoro, report: Report,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None = None, tmp: Path | None = None,
 ) -> Result:  # fmt: skip
-    """Synthesize one item into its output file; failures become a Result, not an exception."""
+    """Synthesize one item into its output file; failures become a Result, not an exception.
+
+    `tmp` is the temporary to write it into (default: atomic.temp_path's, beside the output)."""
     from kokoro_cli.api import options_of
 
     started = time.perf_counter()
@@ -169,7 +171,7 @@ def process(
         )
         report(("start", index, len(text)))
         item.output.parent.mkdir(parents=True, exist_ok=True)
-        sink = FileSink(item.output, format_for(item.output))
+        sink = FileSink(item.output, format_for(item.output), tmp)
         for chunk in chunks:
             if stop is not None and stop.is_set():
                 raise Stopped

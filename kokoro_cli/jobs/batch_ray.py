@@ -11,6 +11,12 @@ raises is reported and the rest go on; an item whose worker dies (SIGKILL, OOM, 
 is retried once on another live worker, then reported. With actors that is one `ray.wait`
 loop over the in-flight items (what `ray.util.ActorPool` does, plus replacing dead actors).
 Ray still does all the scheduling, placement and process management.
+
+A driver killed hard (SIGKILL) cleans nothing up, and its workers live on for a moment: one may
+still be writing, or only just start, an output's temporary while a rerun's worker writes the
+same output. So each attempt writes its own temporary (atomic.attempt_temp_path), never one
+another writer has open, and each run removes the temporaries of its outputs when it starts
+and again when it ends, after its own workers are gone: a rerun leaves none behind.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kokoro_cli.audio.sinks import temp_path
+from kokoro_cli.atomic import attempt_temp_path, temp_targets
 from kokoro_cli.errors import KokoroError, UsageError
 from kokoro_cli.jobs.batch import Item, Progress, Result, plan, process
 from kokoro_cli.pipeline import SynthesisConfig
@@ -104,7 +110,8 @@ class Synthesizer:
 
     def speak(self, index: int, item: Item, base: SynthesisConfig) -> Result:
         base = replace(base, lexicon=self.lexicon)
-        result = process(index, item, base, self.tts, report=lambda event: None)
+        tmp = attempt_temp_path(item.output, secrets.token_hex(8))  # this attempt's own
+        result = process(index, item, base, self.tts, report=lambda event: None, tmp=tmp)
         result.node = self.node
         return result
 
@@ -124,6 +131,7 @@ def run(
     ray = import_ray(cluster)
     results, todo = plan(items, force)
     ui = progress(items, todo)
+    sweep_temps(items)  # what the workers of a run killed hard left
     if todo:  # nothing to do: no cluster either
         _connect(ray, cluster, opts)
         try:
@@ -136,6 +144,7 @@ def run(
                     pool.close(items)
         finally:
             ray.shutdown()  # stops a private cluster; only disconnects from a joined one
+            sweep_temps(items)  # the workers are gone: and what one of a killed run wrote late
     ui.summary([results[i] for i in range(len(items))])
     return sum(r.status == "failed" for r in results.values())
 
@@ -262,7 +271,7 @@ class _Pool:
                     )
                     queue.appendleft(i)
                     continue
-                temp_path(_portable(items[i]).output).unlink(missing_ok=True)
+                sweep_temps([items[i]])
                 result = Result(items[i].label, items[i].output, "failed")
                 result.message = f"its worker died {ATTEMPTS} times ({why})"
             except ray.exceptions.RayError as exc:  # speak() itself raised: this item only
@@ -322,8 +331,23 @@ class _Pool:
         """Stop every actor; then no temporary of an unfinished item outlives the run."""
         for actor in [*self.starting.values(), *self.idle, *(a for a, _ in self.busy.values())]:
             self.ray.kill(actor)
-        for _, i in self.busy.values():
-            temp_path(_portable(items[i]).output).unlink(missing_ok=True)
+        sweep_temps([items[i] for _, i in self.busy.values()])
+
+
+def sweep_temps(items: list[Item]) -> None:
+    """Remove the temporaries of these items' outputs, whichever attempt wrote them (one
+    listing per folder: a batch may put thousands of outputs in one)."""
+    folders: dict[Path, set[str]] = {}
+    for item in items:
+        out = _portable(item).output
+        folders.setdefault(out.parent, set()).add(out.name)
+    for folder, names in folders.items():
+        try:
+            found = [p for p in folder.iterdir() if names.intersection(temp_targets(p.name))]
+        except OSError:  # no such folder (yet): nothing left there
+            continue
+        for path in found:
+            path.unlink(missing_ok=True)
 
 
 def _portable(item: Item) -> Item:

@@ -214,13 +214,15 @@ def render(
 ) -> list[Rendered]:
     """Speak the selected chapters into `output` (M4B or one audio file) or `split`/.
 
-    Between chapters, config.pause_chapter of silence ends the chapter before (none after the
-    last, so the book ends with its speech). `timings`, when given, collects subtitle cues."""
+    Between chapters, config.pause_chapter of silence ends the chapter before. The margins,
+    config.lead_in and config.tail, go around the whole output: the book's start and end in one
+    file, each chapter's with --split. `timings`, when given, collects subtitle cues."""
     from kokoro_cli.audio.m4b import M4bSink
     from kokoro_cli.audio.sinks import FileSink, format_for, write_text_atomic
-    from kokoro_cli.pipeline import pause
+    from kokoro_cli.pipeline import margin, pause
 
-    config = replace(config, fast_start=False)
+    lead_in, tail = config.lead_in, config.tail
+    config = replace(config, fast_start=False, lead_in=0.0, tail=0.0)  # pieces: none of their own
     done: list[Rendered] = []
     sink: Any = None
     words = sum(book.chapters[i - 1].words for i in selection)
@@ -255,7 +257,13 @@ def render(
                 out = part = FileSink(split / name, f)
             if hasattr(out, "chapter"):
                 out.chapter(chapter.title)
+            first, last = split is not None or n == 0, split is not None or n + 1 == len(selection)
             try:
+                if first:
+                    edge = margin(lead_in, frames)
+                    progress.advance(0, edge.duration)
+                    out.write(edge.audio)
+                    frames += len(edge.audio)
                 pieces = chapter_audio(
                     chapter,
                     config,
@@ -268,11 +276,11 @@ def render(
                 for chunk in pieces:
                     out.write(chunk.audio)
                     frames += len(chunk.audio)
-                if n + 1 < len(selection):
-                    gap = pause(config.pause_chapter, frames)
-                    progress.advance(0, gap.duration)
-                    out.write(gap.audio)
-                    frames += len(gap.audio)
+                # the end of a file gets the tail; within one, chapters are a pause apart
+                gap = margin(tail, frames) if last else pause(config.pause_chapter, frames)
+                progress.advance(0, gap.duration)
+                out.write(gap.audio)
+                frames += len(gap.audio)
                 if part is not None:
                     part.commit()
             except BaseException:

@@ -75,7 +75,8 @@ class Engine:
         """Checks the request (voicepack read) and starts it; call it in a worker thread."""
         return self.tts.stream(
             text, config.voice, config.speed, config.lang, phonemes=config.raw_phonemes,
-            fast_start=config.fast_start, lexicon=config.lexicon,
+            fast_start=config.fast_start, lexicon=config.lexicon, lead_in=config.lead_in,
+            tail=config.tail,
         )  # fmt: skip
 
 
@@ -183,6 +184,7 @@ def parse_speech(payload: Any) -> SpeechRequest:
     fast_start = _field(payload, "fast_start", bool, True)
     timings = _field(payload, "timings", bool, False)
     lexicon = _lexicon(_field(payload, "lexicon", str, None))
+    edges = _margins(payload)
     if timings and fmt == client.FRAMES:
         raise ApiError(400, "timings come with the standard formats, not x-kokoro", "timings")
     try:
@@ -198,8 +200,25 @@ def parse_speech(payload: Any) -> SpeechRequest:
         raise ApiError(400, str(exc), "voice") from None
     except UsageError as exc:
         raise ApiError(400, str(exc), "lang") from None
-    config = SynthesisConfig(voice, speed, lang, phonemes, fast_start, lexicon=lexicon)
+    config = SynthesisConfig(voice, speed, lang, phonemes, fast_start, lexicon=lexicon, **edges)
     return SpeechRequest(text, config, fmt, timings, _file_format(payload, fmt))
+
+
+def _margins(payload: dict[str, Any]) -> dict[str, float]:
+    """lead_in and tail in seconds (as `kokoro say --lead-in/--tail` sets them), or
+    "trim": true for none; the CLI's defaults otherwise: every answer has its margins."""
+    from kokoro_cli import pauses
+    from kokoro_cli.pipeline import check_pauses
+
+    trim = _field(payload, "trim", bool, False)
+    edges = {}
+    for name, default in (("lead_in", pauses.LEAD_IN), ("tail", pauses.TAIL)):
+        edges[name] = float(_field(payload, name, (int, float), 0.0 if trim else default))
+        try:
+            check_pauses(SynthesisConfig(**{name: edges[name]}))
+        except UsageError as exc:
+            raise ApiError(400, str(exc), name) from None
+    return edges
 
 
 def _file_format(payload: dict[str, Any], fmt: str) -> Any:
@@ -332,7 +351,7 @@ async def speech(request: Request) -> Response:
         state.slots.release()
         return _failure(exc)
     if req.timings:
-        return await _whole(job, first, done, req.fmt, state.slots)
+        return await _whole(job, first, done, req.fmt, state.slots, request)
     if req.file is not None:
         return await _file(job, done, state.slots, request)
 
@@ -380,12 +399,9 @@ async def _file(job: _Job, done: bool, slots: Slots, request: Request) -> Respon
     a client that hangs up meanwhile stops the work at the next chunk.
     """
     try:
-        while not done:
-            if await request.is_disconnected():
-                _log(f"kokoro: a client went away; stopped after {job.spoken} spoken chunks")
-                job.close()
-                return Response(status_code=499)
-            _, done = await anyio.to_thread.run_sync(job.step)
+        if await _rest(job, done, request) is None:
+            job.close()
+            return Response(status_code=499)
     except BaseException as exc:
         job.close()
         return _failure(exc)
@@ -405,19 +421,35 @@ async def _file(job: _Job, done: bool, slots: Slots, request: Request) -> Respon
     return _Stream(send(), media_type="application/octet-stream", headers={"Content-Length": size})
 
 
-async def _whole(job: _Job, first: bytes, done: bool, fmt: str, slots: Slots) -> Response:
+async def _rest(job: _Job, done: bool, request: Request) -> list[bytes] | None:
+    """Step `job` to its end, collecting what it sends; None if the client hung up first.
+
+    For the answers that go out whole: nothing is sent meanwhile, so only a look at the
+    connection between chunks notices a client that left (the work then stops there)."""
+    parts = []
+    while not done:
+        if await request.is_disconnected():
+            _log(f"kokoro: a client went away; stopped after {job.spoken} spoken chunks")
+            return None
+        data, done = await anyio.to_thread.run_sync(job.step)
+        parts.append(data)
+    return parts
+
+
+async def _whole(
+    job: _Job, first: bytes, done: bool, fmt: str, slots: Slots, request: Request
+) -> Response:
     """The `timings` answer: all the audio, base64, with a cue per sentence chunk."""
     import base64
 
-    parts = [first]
     try:
-        while not done:
-            data, done = await anyio.to_thread.run_sync(job.step)
-            parts.append(data)
+        parts = await _rest(job, done, request)
     finally:
         job.close()
         slots.release()
-    audio = base64.b64encode(b"".join(parts)).decode()
+    if parts is None:
+        return Response(status_code=499)  # nobody reads it: the connection is gone
+    audio = base64.b64encode(first + b"".join(parts)).decode()
     body = {"response_format": fmt, "sample_rate": SAMPLE_RATE, "audio": audio, "cues": job.cues}
     return JSONResponse(body)
 
