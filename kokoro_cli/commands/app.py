@@ -141,6 +141,15 @@ VoiceOpt = Annotated[
     ),
 ]
 SpeedOpt = Annotated[float, typer.Option(help="Speaking rate (0.25-4).")]
+PitchOpt = Annotated[
+    float,
+    typer.Option(
+        "--pitch",
+        metavar="SEMITONES",
+        help="Move the voice's pitch up (+) or down (-) by this many semitones, -12 to 12; "
+        "timing stays the same.",
+    ),
+]
 LangOpt = Annotated[
     str | None, typer.Option("--lang", "-l", help="Language code; default: the voice's own.")
 ]
@@ -194,6 +203,7 @@ def say(
     ] = None,
     voice: VoiceOpt = "af_heart",
     speed: SpeedOpt = 1.0,
+    pitch: PitchOpt = 0.0,
     lang: LangOpt = None,
     output: Annotated[
         str | None,
@@ -222,7 +232,8 @@ def say(
     """Speak text: play it, or write it to a file or stdout.
 
     Examples: kokoro say "Hi." -o hi.mp3;
-    kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5
+    kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5;
+    kokoro say "A little lower." --pitch -2
 
     With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
     that warm model and the audio comes back as it is made; otherwise it is synthesized here.
@@ -233,6 +244,7 @@ def say(
     if words and not subtitles:
         raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
     pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
+    pause_options["pitch"] = pitch  # checked and passed on with the pauses
     # word timings and pause settings are made here (the server's chunks carry neither)
     local = no_server or lexicon or subtitles or pause_sentence is not None
     local = local or pause_paragraph != pauses.PARAGRAPH_PAUSE
@@ -244,9 +256,10 @@ def say(
             voice, speed, lang, phonemes=phonemes, **pause_options
         )  # fail fast, before slow steps
     else:  # the server checks voice and language (the same messages); no text/ import here
-        from kokoro_cli.pipeline import check_speed
+        from kokoro_cli.pipeline import check_pitch, check_speed
 
         check_speed(speed)
+        check_pitch(pitch)
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
         raise UsageError(f"subtitles folder {subtitles.parent} does not exist; create it first")
@@ -266,7 +279,7 @@ def say(
     fast_start = to_stdout or play or not output
     speech = None
     if server is not None:
-        speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start)
+        speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start, pitch)
     if speech is None:
         if tts is None:  # the server did not answer: check everything here after all
             tts, lex = engine(), load_lexicon(lexicon)
@@ -320,7 +333,7 @@ def _server_address(voice: str) -> Any:
 
 def _server_speech(
     address: Any, content: str, voice: str, speed: float, lang: str | None, phonemes: bool,
-    fast_start: bool,
+    fast_start: bool, pitch: float = 0.0,
 ) -> Iterator[AudioChunk] | None:  # fmt: skip
     """The chunks from the server (see client.py), or None when it does not answer."""
     from kokoro_cli.serve import client
@@ -329,6 +342,8 @@ def _server_speech(
         "input": content, "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
         "fast_start": fast_start, "response_format": client.FRAMES,
     }  # fmt: skip
+    if pitch:
+        body["pitch"] = pitch
     response = client.request_speech(address, body)
     if OPTS.verbose:
         where = "speaking through" if response else "no answer from"
@@ -376,10 +391,11 @@ def batch(
     fmt: Annotated[str, typer.Option("--format", help="wav, flac, ogg, opus, mp3, m4a.")] = "wav",
     voice: VoiceOpt = "af_heart",
     speed: SpeedOpt = 1.0,
+    pitch: PitchOpt = 0.0,
     lang: LangOpt = None,
     manifest: Annotated[
         Path | None,
-        typer.Option(help='JSONL lines of {"text"|"file", "output", "voice", "speed"}.'),
+        typer.Option(help='JSONL lines of {"text"|"file", "output", "voice", "speed", "pitch"}.'),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Redo outputs that already exist.")
@@ -449,12 +465,13 @@ def batch(
         raise UsageError(f"--jobs {jobs} is not allowed; use 1 or more")
     format_for(Path(f"x.{fmt}"))  # validates the name
     tts = engine()
-    tts.check(voice, speed, lang)  # validate the defaults once, before any work
+    tts.check(voice, speed, lang, pitch=pitch)  # validate the defaults once, before any work
     # lang stays as given (maybe None): a manifest line's own voice then picks its language.
     lex = load_lexicon(lexicon)
     config = SynthesisConfig(
         voice=voice,
         speed=speed,
+        pitch=pitch,
         lang=lang,
         fast_start=False,
         lexicon=lex,
@@ -541,6 +558,7 @@ def book(
     as_json: Annotated[bool, typer.Option("--json", help="--plan as JSON.")] = False,
     voice: VoiceOpt = "af_heart",
     speed: SpeedOpt = 1.0,
+    pitch: PitchOpt = 0.0,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
     subtitles: Annotated[
@@ -590,7 +608,9 @@ def book(
     lex = load_lexicon(lexicon)
     pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
     pause_options["pause_chapter"] = pause_chapter
-    config = tts.check(voice, speed, lang, fast_start=False, lexicon=lex, **pause_options)
+    config = tts.check(
+        voice, speed, lang, fast_start=False, lexicon=lex, pitch=pitch, **pause_options
+    )
 
     def load() -> Any:
         tts.load(config.lang)

@@ -3,7 +3,7 @@
 A warm server speaks a sentence in about 0.3 s; loading the full CLI (typer, click, numpy,
 soundfile) would add 0.2 s before the request even left. So the common shapes of `kokoro say`
 are handled here with the standard library alone: the text as an argument, -f FILE or stdin;
---voice, --speed, --lang, --phonemes; and -o FILE or -o - (a pipe). The server returns the
+--voice, --speed, --pitch, --lang, --phonemes; and -o FILE or -o - (a pipe). The server returns the
 very bytes `say` would write: the file made by the same sink (client.FILE), or the stdout
 stream. Anything else goes to the full CLI, which does the same thing more slowly: other
 options, --help, no server, audio for the speaker, a terminal as stdout, a voicepack file, a
@@ -25,6 +25,7 @@ VALUES = {
     "--file": "file",
     "--voice": "voice",
     "--speed": "speed",
+    "--pitch": "pitch",
     "-l": "lang",
     "--lang": "lang",
     "-o": "output",
@@ -113,12 +114,15 @@ def _request(options: dict[str, Any]) -> dict[str, Any] | None:
         return None  # a voicepack file of this machine, relative to this folder (or in a blend)
     try:
         speed = float(options.get("speed", 1.0))
+        pitch = float(options.get("pitch", 0.0))
     except ValueError:
         return None
     body = {
         "voice": voice, "speed": speed, "lang": options.get("lang"),
         "phonemes": options.get("phonemes", False), "fast_start": output == "-",
     }  # fmt: skip
+    if pitch:
+        body["pitch"] = pitch
     if output == "-":
         stream = (options.get("format") or "wav").lower()
         if sys.stdout.isatty() or stream not in ("wav", "raw"):
