@@ -3,6 +3,11 @@
 The stdlib parser never expands entity declarations nor fetches anything, so it is safe on
 untrusted markup; EPUB readers also refuse <!ENTITY> up front. Notes and note references,
 code blocks and tables are dropped here (and counted), so nothing is read mid-sentence.
+
+What EPUB 3 carries for speech is kept (issue 25): an element with `ssml:ph` is spoken as
+those phonemes (IPA, or X-SAMPA by `ssml:alphabet`, inherited from ancestors), written into
+its block as our pronunciation markup `[text](/phonemes/)`; `<link rel="pronunciation">`
+hrefs are collected for the EPUB reader, which reads those lexicons (documents/pls.py).
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ NOTE_ROLES = {"doc-footnote", "doc-endnote", "doc-endnotes", "doc-noteref"}
 # A superscript that is only a note mark: "1", "[12]", "*", "†", "a".
 NOTE_MARK = re.compile(r"\s*[\[(]?\s*(\d{1,3}|[*†‡§¶]{1,3}|[a-z])\s*[\])]?\s*")
 HEADING = re.compile(r"h([1-6])")
+SSML_NS = "http://www.w3.org/2001/10/synthesis"
+# Stand-ins for pronounced elements until their block is cleaned (Supplementary Private Use
+# Area-B, stripped from the document's own text): the markup's brackets must survive clean().
+_SPOKEN_BASE = 0x100000
+_SPOKEN = re.compile("[\U00100000-\U0010fffd]")
 
 
 @dataclass
@@ -41,6 +51,8 @@ class Extract:
     anchors: dict[str, int] = field(default_factory=dict)  # element id -> index of next block
     title: str = ""  # the <title>
     skips: list[tuple[int, str]] = field(default_factory=list)  # (block index, "table")
+    lexicons: list[str] = field(default_factory=list)  # hrefs of linked PLS lexicons
+    notes: list[str] = field(default_factory=list)  # pronunciations that could not be used
 
 
 def _is_note(tag: str, attrs: dict[str, str]) -> bool:
@@ -54,11 +66,26 @@ def _is_note(tag: str, attrs: dict[str, str]) -> bool:
     )
 
 
+@dataclass
+class _Spoken:
+    """An element with ssml:ph being read: its phonemes, and its text so far."""
+
+    depth: int  # len(stack) with the element open
+    phonemes: str
+    alphabet: str
+    text: list[str] = field(default_factory=list)
+
+
 class _Extractor(HTMLParser):
-    def __init__(self, wanted: set[str]) -> None:
+    def __init__(self, wanted: set[str], lang: str = "en-us") -> None:
         super().__init__(convert_charrefs=True)
         self.out = Extract()
         self.wanted = wanted
+        self.lang = lang  # for ssml:ph (a Kokoro code); <html lang> overrides it
+        self.ssml = {"ssml"}  # prefixes of the SSML namespace
+        self.alphabets: list[tuple[int, str]] = []  # (depth, ssml:alphabet) in force
+        self.spoken: _Spoken | None = None
+        self.said: list[str] = []  # markup of pronounced elements, by stand-in number
         self.parts: list[str] = []
         self.stack: list[str] = []  # open elements
         self.skip_depth = 0  # inside hidden / skipped / note elements when > 0
@@ -68,13 +95,76 @@ class _Extractor(HTMLParser):
         self.in_title = False
 
     def _flush(self) -> None:
+        if self.spoken is not None:  # a block inside an ssml:ph element: read its text as is
+            self.out.notes.append(f"ssml:ph '{self.spoken.phonemes}' spans blocks; not used")
+            self.parts += self.spoken.text
+            self.spoken = None
         text = clean("".join(self.parts))
         self.parts = []
+        if self.said:
+            text = _SPOKEN.sub(lambda m: self.said[ord(m[0]) - _SPOKEN_BASE], text)
         if text:
             self.out.blocks.append(Block(text, self.heading))
 
+    def _emit(self, text: str) -> None:
+        """Text of the document, in reading order (into a pronounced element's, if open)."""
+        (self.spoken.text if self.spoken is not None else self.parts).append(text)
+
+    def _speech_attrs(self, tag: str, attrs: dict[str, str], depth: int) -> None:
+        """SSML namespace prefixes, ssml:alphabet scopes and ssml:ph elements; PLS links.
+
+        `depth` is the stack's length once this element is open."""
+        for name, value in attrs.items():
+            if name.startswith("xmlns:") and value == SSML_NS:
+                self.ssml.add(name[6:])
+        if tag == "html" and (attrs.get("xml:lang") or attrs.get("lang")):
+            from kokoro_cli.documents.pls import languages
+
+            self.lang = (languages(attrs.get("xml:lang") or attrs["lang"]) or (self.lang,))[0]
+        if tag == "link" and "pronunciation" in attrs.get("rel", "").lower().split():
+            if attrs.get("href") and attrs.get("type", "").lower() in ("", "application/pls+xml"):
+                self.out.lexicons.append(attrs["href"])
+        if tag in VOID or self.skip_depth:
+            return
+        for prefix in self.ssml:
+            if f"{prefix}:alphabet" in attrs:
+                self.alphabets.append((depth, attrs[f"{prefix}:alphabet"].lower()))
+            ph = attrs.get(f"{prefix}:ph", "").strip()
+            if ph and self.spoken is None:
+                alphabet = self.alphabets[-1][1] if self.alphabets else "ipa"
+                self.spoken = _Spoken(depth, ph, alphabet)
+
+    def _said(self) -> None:
+        """The pronounced element closed: its stand-in goes where its text was."""
+        from kokoro_cli.text.ipa import ALPHABETS, to_kokoro
+
+        spoken, self.spoken = self.spoken, None
+        if spoken is None:
+            return
+        shown = clean("".join(spoken.text))
+        if not shown:
+            return
+        if spoken.alphabet not in ALPHABETS:
+            self.out.notes.append(
+                f"ssml:alphabet '{spoken.alphabet}' unknown; '{shown}' read as written"
+            )
+            self.parts.append(shown)
+            return
+        phonemes, dropped = to_kokoro(spoken.phonemes, self.lang, spoken.alphabet)
+        if dropped:
+            symbols = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in dropped)
+            self.out.notes.append(
+                f"ssml:ph '{spoken.phonemes}' for '{shown}': no Kokoro phoneme for {symbols}; dropped"
+            )
+        if not phonemes:
+            self.parts.append(shown)
+            return
+        self.parts.append(chr(_SPOKEN_BASE + len(self.said)))
+        self.said.append(f"[{shown}](/{phonemes}/)")
+
     def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
         attrs = {k.lower(): (v or "") for k, v in attrs_list}
+        self._speech_attrs(tag, attrs, len(self.stack) + 1)
         if tag == "title" and not self.skip_depth:
             self.in_title = True
         node_id = attrs.get("id") or (attrs.get("name") if tag == "a" else None)
@@ -83,7 +173,7 @@ class _Extractor(HTMLParser):
             self.out.anchors.setdefault(node_id, len(self.out.blocks))
         if tag in VOID:
             if tag in ("br", "hr") and not self.skip_depth:
-                self.parts.append("\n" if tag == "br" else "")
+                self._emit("\n" if tag == "br" else "")
                 if tag == "hr":
                     self._flush()
             return
@@ -116,6 +206,10 @@ class _Extractor(HTMLParser):
                 break
 
     def _close(self, tag: str) -> None:
+        while self.alphabets and self.alphabets[-1][0] > len(self.stack):
+            self.alphabets.pop()
+        if self.spoken is not None and self.spoken.depth > len(self.stack):
+            self._said()
         if tag == "title":
             self.in_title = False
         if self.skip_depth:
@@ -125,7 +219,7 @@ class _Extractor(HTMLParser):
             text = "".join(self.sup)
             self.sup = None
             if not NOTE_MARK.fullmatch(text):  # x², 1st: real text, read it
-                self.parts.append(text)
+                self._emit(text)
         elif tag in BLOCKS:
             self._flush()
             if HEADING.fullmatch(tag):
@@ -139,10 +233,12 @@ class _Extractor(HTMLParser):
             return
         if "head" in self.stack:
             return
+        if _SPOKEN.search(data):
+            data = _SPOKEN.sub("", data)
         if self.sup is not None:
             self.sup.append(data)
         else:
-            self.parts.append(data)
+            self._emit(data)
 
     def close(self) -> None:
         super().close()
@@ -150,9 +246,12 @@ class _Extractor(HTMLParser):
         self.out.title = clean(self.out.title)
 
 
-def extract(markup: str, wanted: set[str] | None = None) -> Extract:
-    """Paragraph blocks of an (X)HTML document; `wanted` ids get their block index recorded."""
-    parser = _Extractor(wanted or set())
+def extract(markup: str, wanted: set[str] | None = None, lang: str = "en-us") -> Extract:
+    """Paragraph blocks of an (X)HTML document; `wanted` ids get their block index recorded.
+
+    `lang` (a Kokoro code) is the language ssml:ph phonemes are read in, unless <html lang>
+    says otherwise."""
+    parser = _Extractor(wanted or set(), lang)
     parser.feed(markup)
     parser.close()
     return parser.out
@@ -197,4 +296,4 @@ def chapters_by_heading(ex: Extract, fallback_title: str) -> list[Chapter]:
 def read_html(path: Path) -> Book:
     ex = extract(decode_text(read_capped(path), path.name))
     title = ex.title or path.stem
-    return Book(title=title, chapters=chapters_by_heading(ex, title))
+    return Book(title=title, chapters=chapters_by_heading(ex, title), notes=ex.notes)
