@@ -3,6 +3,7 @@
     python bench/pitch.py                          # af_heart and am_michael, 40 sentences
     python bench/pitch.py --sentences 10 --pitches -4,0,4 --voices af_heart
     python bench/pitch.py --whisper                # also score English with Whisper base
+    python bench/pitch.py --seeds 3 --pitches 0    # WER's own spread: pitch 0, other noise
 
 Each sentence (Harvard sentences, IEEE 1969, lists 1-4; public domain) is spoken alone, once
 per pitch, through pipeline.synthesize() with SynthesisConfig(pitch=N). Its F0 is tracked with
@@ -16,6 +17,10 @@ pocketsphinx en-us free recognition pooled over the sentences (tests/test_intell
 scoring: homophones match, 0.3 s of lead-in silence), and with --whisper also Whisper base
 (faster-whisper int8, greedy). Prints the load average before and after: pYIN and the model
 share the 2 cores with whatever else runs.
+
+What a WER difference means: the model's harmonic source draws random phases and noise, seeded
+from the chunk, so one text always sounds the same; `--seeds N` speaks the sentences at pitch 0
+with N other seeds, and the spread of their WER is what a difference of nothing looks like.
 """
 
 from __future__ import annotations
@@ -85,11 +90,17 @@ def reference(text: str) -> str:
     return " ".join("".join(c for c in text.lower() if c.isalnum() or c in " '").split())
 
 
-def speak(model, text: str, voice: str, pitch: float) -> np.ndarray:  # noqa: ANN001
+def speak(model, text: str, voice: str, pitch: float, seed: int | None = None) -> np.ndarray:  # noqa: ANN001
+    import torch
+
     from kokoro_cli.pipeline import SynthesisConfig, synthesize
 
     config = SynthesisConfig(voice=voice, pitch=pitch, fast_start=False)
-    return np.concatenate([c.audio for c in synthesize(text, config, model)])
+    model.generator = None if seed is None else torch.Generator().manual_seed(seed)
+    try:
+        return np.concatenate([c.audio for c in synthesize(text, config, model)])
+    finally:
+        model.generator = None
 
 
 def load_whisper():  # noqa: ANN201 - a faster_whisper.WhisperModel
@@ -118,6 +129,7 @@ def main() -> None:
     ap.add_argument("--pitches", default="-12,-8,-4,-2,0,2,4,8,12")
     ap.add_argument("--sentences", type=int, default=len(HARVARD))
     ap.add_argument("--whisper", action="store_true", help="also score with Whisper base")
+    ap.add_argument("--seeds", type=int, default=0, help="pitch 0 again with N noise seeds")
     args = ap.parse_args()
     os.environ.setdefault("KOKORO_CACHE_DIR", str(ROOT / ".pytest_cache" / "kokoro-weights"))
 
@@ -143,10 +155,12 @@ def main() -> None:
     for voice in args.voices.split(","):
         base: list[float] = []
         pooled0 = wer0 = whisper0 = 0.0
-        for pitch in sorted(pitches, key=lambda p: (p != 0, p)):  # 0 first: the reference
+        runs = [(p, None) for p in sorted(pitches, key=lambda p: (p != 0, p))]  # 0 first
+        runs += [(0.0, seed) for seed in range(1, args.seeds + 1)]
+        for pitch, seed in runs:
             tracks, hyps, heard = [], [], []
             for text in texts:
-                audio = speak(model, text, voice, pitch)
+                audio = speak(model, text, voice, pitch, seed)
                 tracks.append(voiced_f0(audio))
                 hyps.append(recognize(decoder, pcm16(np.concatenate([room, audio, room]))))
                 if whisper is not None:
@@ -154,7 +168,7 @@ def main() -> None:
             wer, _ = overall_wer(refs, hyps)
             f0s = [float(np.median(t)) for t in tracks]
             pooled = float(np.median(np.concatenate(tracks)))
-            if pitch == 0:
+            if pitch == 0 and seed is None:
                 base, pooled0, wer0 = f0s, pooled, wer
             shifts = [semitones(f, b) for f, b in zip(f0s, base, strict=True)]
             worst = max(abs(s - pitch) for s in shifts)
@@ -164,10 +178,11 @@ def main() -> None:
             )
             if whisper is not None:
                 wwer, _ = overall_wer(refs, heard)
-                whisper0 = wwer if pitch == 0 else whisper0
+                whisper0 = wwer if pitch == 0 and seed is None else whisper0
                 note += f"; Whisper WER {wwer:.3f} ({wwer - whisper0:+.3f})"
             value = f"{semitones(pooled, pooled0):+.2f} st"
-            rows.append((f"{voice} pitch {pitch:+g}", value, note))
+            name = f"{voice} pitch {pitch:+g}" + (f", noise seed {seed}" if seed else "")
+            rows.append((name, value, note))
             print(rows[-1], file=sys.stderr, flush=True)
     print_table(rows, heading=f"F0 shift over {len(texts)} sentences")
     print(f"\n{time.perf_counter() - started:.0f} s; load average after: {os.getloadavg()}")

@@ -431,6 +431,7 @@ def quick(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"") -
         (["say", TWO, "-o", "-"], b""),
         (["say", "-", "-o", "-", "--format", "raw"], "Grüße, 3.11.7!".encode()),
         (["say", "həlˈoʊ", "--phonemes", "-o", "out.wav"], b""),
+        (["say", HELLO, "--pitch", "-3.5", "-o", "out.wav"], b""),
     ],
     ids=[
         "wav",
@@ -439,6 +440,7 @@ def quick(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"") -
         "stdout-wav",
         "stdout-raw-stdin",
         "phonemes",
+        "pitch",
     ],  # fmt: skip
 )
 def test_one_liners_skip_the_cli_and_write_the_same_bytes(
@@ -471,6 +473,7 @@ def test_one_liners_skip_the_cli_and_write_the_same_bytes(
         ["say", "-o", "out.wav"],  # empty stdin
         ["say", HELLO, "-o", "missing/out.wav"],  # left to the full CLI
         ["say", HELLO, "--speed", "fast", "-o", "out.wav"],  # click's message, from the full CLI
+        ["say", HELLO, "--pitch", "13", "-o", "out.wav"],
     ],
     ids=[
         "format",
@@ -481,6 +484,7 @@ def test_one_liners_skip_the_cli_and_write_the_same_bytes(
         "empty-stdin",
         "folder",
         "speed-type",
+        "pitch",
     ],
 )
 def test_one_liner_mistakes_get_the_in_process_messages(
@@ -541,3 +545,23 @@ def test_a_killed_one_liner_leaves_nothing_and_frees_the_server(
     wait_for(lambda: served.stderr().count("a client went away") > gone, "the server to notice")
     code, heavy, _, err = quick(["say", HELLO, "-o", "after.wav"], tmp_path, env)
     assert (code, heavy, err) == (0, [], "") and sf.info(tmp_path / "after.wav").duration > 0.5
+
+
+def test_openai_client_asks_for_a_pitch(oai: openai.OpenAI, model) -> None:  # noqa: ANN001
+    """`pitch` (semitones) is our field beside OpenAI's: the official client sends it in
+    extra_body, and the answer is the in-process synthesis at that pitch."""
+    from kokoro_cli.audio.sinks import to_pcm16
+    from kokoro_cli.pipeline import SynthesisConfig, synthesize
+
+    def ask(**extra: object) -> bytes:
+        return oai.audio.speech.create(
+            model="kokoro", voice="af_heart", input=HELLO, response_format="pcm",
+            extra_body=extra or None,
+        ).content  # fmt: skip
+
+    low = ask(pitch=-4)
+    config = SynthesisConfig("af_heart", pitch=-4)
+    here = np.concatenate([c.audio for c in synthesize(HELLO, config, model)])
+    assert low == to_pcm16(here) and low != ask()
+    with pytest.raises(openai.BadRequestError, match="pitch 30 is out of range"):
+        ask(pitch=30)
