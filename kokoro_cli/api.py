@@ -139,8 +139,10 @@ class Kokoro:
         or a blend ("af_bella:0.6,af_sarah:0.4" or "af_bella+af_sarah"); `lang` defaults to the
         voice's language; `phonemes=True` takes Kokoro phonemes instead of text; `fast_start`
         makes the first chunks short, for listeners. Further keyword `options` set other fields
-        of pipeline.SynthesisConfig. Arguments are checked (and the model loaded) when stream()
-        is called, before the first chunk is asked for.
+        of pipeline.SynthesisConfig: `pitch` (semitones, -12 to +12: the model's predicted pitch
+        moved, timing kept), `volume_db` (a gain, at most +12), `lexicon`, the pauses.
+        Arguments are checked (and the model loaded) when stream() is called, before the first
+        chunk is asked for.
 
         Margins: the output starts with `lead_in` seconds of silence before the first speech
         (default 0.2) and ends `tail` seconds after the last (default 0.45), as every whole
@@ -151,6 +153,7 @@ class Kokoro:
         Example:
             >>> for chunk in tts.stream("One. Two. Three.", voice="af_bella+af_sarah"):
             ...     print(f"{chunk.start:5.2f} s  {chunk.text!r}")
+            >>> low = tts.stream("A lower voice.", pitch=-3)
         """
         from kokoro_cli.pipeline import synthesize
 
@@ -266,10 +269,11 @@ class Kokoro:
     ) -> tuple[np.ndarray, int]:
         """Speak `text` and return (audio, sample_rate): float32 mono numpy, 24000 Hz.
 
-        Arguments as for stream(); the audio has its margins (lead_in=0, tail=0: none).
+        Arguments as for stream() (pitch=, volume_db= and the other options included); the
+        audio has its margins (lead_in=0, tail=0: none).
 
         Example:
-            >>> audio, sr = tts.synthesize("Hello there.", voice="af_heart", speed=1.1)
+            >>> audio, sr = tts.synthesize("Hello there.", voice="af_heart", speed=1.1, pitch=2)
             >>> audio.dtype, audio.ndim, sr
             (dtype('float32'), 1, 24000)
         """
@@ -395,15 +399,21 @@ class Kokoro:
     ) -> SynthesisConfig:
         """Check synthesis arguments without loading anything heavy; return them resolved.
 
-        Raises UsageError naming the bad value (unknown voice or language, speed out of range,
-        an option SynthesisConfig does not have). The voice's language fills in a missing
+        Raises UsageError naming the bad value (unknown voice or language, speed, pitch or
+        volume out of range, an option SynthesisConfig does not have). The voice's language fills in a missing
         `lang`. Voice files are read later, by stream().
 
         Example:
             >>> tts.check(voice="ef_dora").lang
             'es'
         """
-        from kokoro_cli.pipeline import SynthesisConfig, check_pauses, check_speed, resolve_lang
+        from kokoro_cli.pipeline import (
+            SynthesisConfig,
+            check_pauses,
+            check_prosody,
+            check_speed,
+            resolve_lang,
+        )
 
         extra = {f.name for f in fields(SynthesisConfig)} - {*_OWN_ARGUMENTS}
         for name in options:
@@ -419,6 +429,7 @@ class Kokoro:
             voice=voice, speed=float(speed), lang=lang, raw_phonemes=phonemes,
             fast_start=fast_start, **options,
         )  # fmt: skip
+        check_prosody(config)
         check_pauses(config)
         return replace(config, lang=resolve_lang(config))
 

@@ -6,6 +6,8 @@ the rest is still being computed, and so that a whole book never has to sit in m
 
 from __future__ import annotations
 
+import math
+import numbers
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -25,6 +27,15 @@ if TYPE_CHECKING:
     from kokoro_cli.text.lexicon import Lexicon
 
 T = TypeVar("T")
+
+# --pitch: an octave either way, which covers SSML's x-low ... x-high. Measured (bench/pitch.py,
+# bench/README.md): over that range the output's F0 follows the request frame by frame, and
+# words stay recognizable down to -12 and up to +8; at +12 pocketsphinx misses 13 points more of
+# them (Whisper 2): a squeaky voice, still usable. Further out it turns into a chipmunk or a growl.
+MAX_PITCH = 12.0  # semitones
+# volume_db: +12 dB is 4x the amplitude, where much of Kokoro's speech (peaks near -6 dBFS)
+# already clips; -inf (silence) is allowed for SSML's volume="silent".
+MAX_VOLUME_DB = 12.0
 
 # How many front-end chunks may be phonemized ahead of the model. Small: it only has to hide the
 # phonemizer's latency behind the (much slower) forward pass, not buffer the whole text.
@@ -51,6 +62,10 @@ class SynthesisConfig:
     # speech to its end (0 and 0: tight edges, the 10 ms fades of joins.trim only).
     lead_in: float = pauses.LEAD_IN
     tail: float = pauses.TAIL
+    # Prosody (issue 25; SSML's <prosody> sets them per piece of text). pitch: semitones added
+    # to the model's predicted F0 (0: untouched); volume_db: a gain on the chunk audio.
+    pitch: float = 0.0
+    volume_db: float = 0.0
 
 
 @dataclass
@@ -76,6 +91,46 @@ def check_speed(speed: float) -> float:
     if not 0.25 <= speed <= 4.0:
         raise UsageError(f"speed {speed:g} is out of range; use a value between 0.25 and 4")
     return speed
+
+
+def check_pitch(pitch: float) -> float:
+    """Reject pitch shifts outside +-MAX_PITCH semitones (and non-numbers)."""
+    from kokoro_cli.errors import UsageError
+
+    if isinstance(pitch, bool) or not isinstance(pitch, numbers.Real):
+        raise UsageError(f"pitch {pitch!r} is not a number; give semitones, e.g. pitch=2 or -3")
+    if not -MAX_PITCH <= pitch <= MAX_PITCH:  # NaN fails too
+        raise UsageError(
+            f"pitch {pitch:g} is out of range; use -{MAX_PITCH:g} to +{MAX_PITCH:g} semitones"
+        )
+    return float(pitch)
+
+
+def check_volume(volume_db: float) -> float:
+    """Reject gains above MAX_VOLUME_DB (and non-numbers); -inf is silence."""
+    from kokoro_cli.errors import UsageError
+
+    if isinstance(volume_db, bool) or not isinstance(volume_db, numbers.Real):
+        raise UsageError(f"volume_db {volume_db!r} is not a number; give decibels, e.g. -6")
+    if math.isnan(volume_db) or volume_db > MAX_VOLUME_DB:
+        raise UsageError(
+            f"volume_db {volume_db:g} is out of range; use at most +{MAX_VOLUME_DB:g} dB"
+        )
+    return float(volume_db)
+
+
+def check_prosody(config: SynthesisConfig) -> None:
+    """Reject a config whose speed, pitch or volume the model cannot honour."""
+    check_speed(config.speed)
+    check_pitch(config.pitch)
+    check_volume(config.volume_db)
+
+
+def gain(audio: np.ndarray, volume_db: float) -> np.ndarray:
+    """`audio` louder or softer by `volume_db` decibels (0: the same array, untouched)."""
+    if not volume_db:
+        return audio
+    return audio * np.float32(10.0 ** (volume_db / 20.0))
 
 
 def check_pauses(config: SynthesisConfig) -> None:
@@ -112,12 +167,16 @@ def synthesize(
     a player's device wakes meanwhile), and config.tail after the last. Every chunk carries its
     words, timed from the model's durations and pointing into `text` (see timing.py). `offset`
     is where the output starts, in samples, for callers that join several texts into one stream.
+
+    config.pitch shifts the model's F0 and config.volume_db scales each chunk's audio (after
+    its speech edges are found, so timings do not move with the volume); callers that change
+    prosody or voice inside a text (SSML) call this once per piece, chaining `offset`.
     """
     from kokoro_cli import text as front_end
     from kokoro_cli.audio.timing import WordTimer
     from kokoro_cli.model import voices
 
-    check_speed(config.speed)
+    check_prosody(config)
     check_pauses(config)
     lang = resolve_lang(config)
     pack = voices.load_voice(config.voice)
@@ -142,7 +201,10 @@ def synthesize(
         if len(gap):
             yield _pause(gap, position)
             position += len(gap)
-        audio, durations = model.speak_timed(chunk.tokens, pack, config.speed)
+        if config.pitch:  # only then: engines that know no pitch still serve pitch 0
+            audio, durations = model.speak_timed(chunk.tokens, pack, config.speed, config.pitch)
+        else:
+            audio, durations = model.speak_timed(chunk.tokens, pack, config.speed)
         audio, durations = np.asarray(audio, dtype=np.float32), [int(d) for d in durations]
         remap = None
         if config.pause_sentence is not None:
@@ -151,8 +213,9 @@ def synthesize(
         where = position + cut.shift
         words = timer.words(chunk.text, chunk.phonemes, durations, cut, where, remap)
         yield AudioChunk(
-            cut.audio, chunk.text, chunk.phonemes, position / SAMPLE_RATE, words, position
-        )
+            gain(cut.audio, config.volume_db), chunk.text, chunk.phonemes,
+            position / SAMPLE_RATE, words, position,
+        )  # fmt: skip
         position += len(cut.audio)
         spoken = True
         explicit = chunk.pause_after > 0

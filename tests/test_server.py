@@ -436,6 +436,7 @@ def quick(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"") -
         (["say", "həlˈoʊ", "--phonemes", "-o", "out.wav"], b""),
         (["-q", "say", HELLO, "-o", "out.wav", "--trim"], b""),
         (["--quiet", "say", HELLO, "-o", "-", "--lead-in", "0.5", "--tail=0.1"], b""),
+        (["say", HELLO, "--pitch", "-3.5", "-o", "out.wav"], b""),
     ],
     ids=[
         "wav",
@@ -446,6 +447,7 @@ def quick(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"") -
         "phonemes",
         "quiet-trim",
         "quiet-margins-stdout",
+        "pitch",
     ],  # fmt: skip
 )
 def test_one_liners_skip_the_cli_and_write_the_same_bytes(
@@ -480,6 +482,7 @@ def test_one_liners_skip_the_cli_and_write_the_same_bytes(
         ["say", "-o", "out.wav"],  # empty stdin
         ["say", HELLO, "-o", "missing/out.wav"],  # left to the full CLI
         ["say", HELLO, "--speed", "fast", "-o", "out.wav"],  # click's message, from the full CLI
+        ["say", HELLO, "--pitch", "13", "-o", "out.wav"],
     ],
     ids=[
         "format",
@@ -490,6 +493,7 @@ def test_one_liners_skip_the_cli_and_write_the_same_bytes(
         "empty-stdin",
         "folder",
         "speed-type",
+        "pitch",
     ],
 )
 def test_one_liner_mistakes_get_the_in_process_messages(
@@ -636,3 +640,21 @@ def test_verbose_one_liners_stay_on_the_fast_path(served: Served, kokoro: Kokoro
     assert err.splitlines()[-1] == here.stderr.splitlines()[-1]
     code, heavy, _, err = quick(["-q", "-v", "say", HELLO, "-o", "qv.wav"], tmp_path, env)
     assert (code, heavy, err) == (0, [], "")  # -q wins, as in the full CLI
+def test_openai_client_asks_for_a_pitch(oai: openai.OpenAI, model) -> None:  # noqa: ANN001
+    """`pitch` (semitones) is our field beside OpenAI's: the official client sends it in
+    extra_body, and the answer is the in-process synthesis at that pitch."""
+    from kokoro_cli.audio.sinks import to_pcm16
+    from kokoro_cli.pipeline import SynthesisConfig, synthesize
+
+    def ask(**extra: object) -> bytes:
+        return oai.audio.speech.create(
+            model="kokoro", voice="af_heart", input=HELLO, response_format="pcm",
+            extra_body=extra or None,
+        ).content  # fmt: skip
+
+    low = ask(pitch=-4)
+    config = SynthesisConfig("af_heart", pitch=-4)
+    here = np.concatenate([c.audio for c in synthesize(HELLO, config, model)])
+    assert low == to_pcm16(here) and low != ask()
+    with pytest.raises(openai.BadRequestError, match="pitch 30 is out of range"):
+        ask(pitch=30)

@@ -179,6 +179,15 @@ VoiceOpt = Annotated[
     ),
 ]
 SpeedOpt = Annotated[float, typer.Option(help="Speaking rate (0.25-4).")]
+PitchOpt = Annotated[
+    float,
+    typer.Option(
+        "--pitch",
+        metavar="SEMITONES",
+        help="Move the voice's pitch up (+) or down (-) by this many semitones, -12 to 12; "
+        "timing stays the same.",
+    ),
+]
 LangOpt = Annotated[
     str | None, typer.Option("--lang", "-l", help="Language code; default: the voice's own.")
 ]
@@ -269,6 +278,7 @@ def say(
     ] = None,
     voice: VoiceOpt = "af_heart",
     speed: SpeedOpt = 1.0,
+    pitch: PitchOpt = 0.0,
     lang: LangOpt = None,
     output: Annotated[
         str | None,
@@ -312,6 +322,7 @@ def say(
     kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5;
     ollama run llama3 "Tell me a story." | kokoro say   (speaks while the model writes)
     kokoro say "Beep." -o beep.wav --trim   (no silence before or after the speech)
+    kokoro say "A little lower." --pitch -2
 
     With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
     that warm model and the audio comes back as it is made; otherwise it is synthesized here.
@@ -333,6 +344,7 @@ def say(
         raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
     edges = margins(lead_in, tail, trim)
     pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
+    pause_options["pitch"] = pitch  # checked and passed on with the pauses
     # word timings and pause settings are made here (the server's chunks carry neither)
     local = no_server or lexicon or subtitles or pause_sentence is not None
     local = local or pause_paragraph != pauses.PARAGRAPH_PAUSE
@@ -344,9 +356,10 @@ def say(
             voice, speed, lang, phonemes=phonemes, **pause_options, **edges
         )  # fail fast, before slow steps
     else:  # the server checks voice and language (the same messages); no text/ import here
-        from kokoro_cli.pipeline import SynthesisConfig, check_pauses, check_speed
+        from kokoro_cli.pipeline import SynthesisConfig, check_pauses, check_pitch, check_speed
 
         check_speed(speed)
+        check_pitch(pitch)
         check_pauses(SynthesisConfig(**edges))
     kind = audio.subtitle_kind(subtitles) if subtitles else None
     if subtitles and not subtitles.parent.is_dir():
@@ -370,9 +383,13 @@ def say(
     # the writer's pauses are seen when they happen; the same reader serves either way.
     pieces = with_flushes(_kept(read_pieces(*live), received), flush_after) if live else None
     if server is not None and pieces is not None:
-        speech = _server_live(server, pieces, voice, speed, lang, phonemes, fast_start, edges)
+        speech = _server_live(
+            server, pieces, voice, speed, lang, phonemes, fast_start, edges, pitch
+        )
     elif server is not None:
-        speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start, edges)
+        speech = _server_speech(
+            server, content, voice, speed, lang, phonemes, fast_start, edges, pitch
+        )
     if speech is None:
         if tts is None:  # the server did not answer: check everything here after all
             tts, lex = engine(), load_lexicon(lexicon)
@@ -433,7 +450,7 @@ def _server_address(voice: str) -> Any:
 
 def _server_speech(
     address: Any, content: str, voice: str, speed: float, lang: str | None, phonemes: bool,
-    fast_start: bool, edges: dict[str, float],
+    fast_start: bool, edges: dict[str, float], pitch: float = 0.0,
 ) -> Iterator[AudioChunk] | None:  # fmt: skip
     """The chunks from the server (see client.py), or None when it does not answer."""
     from kokoro_cli.serve import client
@@ -442,6 +459,8 @@ def _server_speech(
         "input": content, "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
         "fast_start": fast_start, "response_format": client.FRAMES, **edges,
     }  # fmt: skip
+    if pitch:
+        body["pitch"] = pitch
     response = client.request_speech(address, body)
     if OPTS.verbose:
         where = "speaking through" if response else "no answer from"
@@ -458,7 +477,7 @@ def _kept(pieces: Iterator[str], into: list[str]) -> Iterator[str]:
 
 def _server_live(
     address: Any, pieces: Iterator[Any], voice: str, speed: float, lang: str | None,
-    phonemes: bool, fast_start: bool, edges: dict[str, float],
+    phonemes: bool, fast_start: bool, edges: dict[str, float], pitch: float = 0.0,
 ) -> Iterator[AudioChunk] | None:  # fmt: skip
     """Chunks from the server as the text streams up to it, or None when it does not answer
     (then nothing was read yet, and the text is spoken here)."""
@@ -468,6 +487,8 @@ def _server_live(
         "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
         "fast_start": fast_start, "response_format": client.FRAMES, **edges,
     }  # fmt: skip
+    if pitch:
+        settings["pitch"] = pitch
     response = client.request_live(address, settings, lambda: pieces)
     if OPTS.verbose:
         where = "speaking live through" if response else "no answer from"
@@ -518,10 +539,11 @@ def batch(
     fmt: Annotated[str, typer.Option("--format", help="wav, flac, ogg, opus, mp3, m4a.")] = "wav",
     voice: VoiceOpt = "af_heart",
     speed: SpeedOpt = 1.0,
+    pitch: PitchOpt = 0.0,
     lang: LangOpt = None,
     manifest: Annotated[
         Path | None,
-        typer.Option(help='JSONL lines of {"text"|"file", "output", "voice", "speed"}.'),
+        typer.Option(help='JSONL lines of {"text"|"file", "output", "voice", "speed", "pitch"}.'),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Redo outputs that already exist.")
@@ -594,12 +616,13 @@ def batch(
         raise UsageError(f"--jobs {jobs} is not allowed; use 1 or more")
     format_for(Path(f"x.{fmt}"))  # validates the name
     tts = engine()
-    tts.check(voice, speed, lang)  # validate the defaults once, before any work
+    tts.check(voice, speed, lang, pitch=pitch)  # validate the defaults once, before any work
     # lang stays as given (maybe None): a manifest line's own voice then picks its language.
     lex = load_lexicon(lexicon)
     config = SynthesisConfig(
         voice=voice,
         speed=speed,
+        pitch=pitch,
         lang=lang,
         fast_start=False,
         lexicon=lex,
@@ -696,6 +719,7 @@ def book(
         ),
     ] = "af_heart",
     speed: SpeedOpt = 1.0,
+    pitch: PitchOpt = 0.0,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
     subtitles: Annotated[
@@ -750,7 +774,9 @@ def book(
     pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
     pause_options["pause_chapter"] = pause_chapter
     edges = margins(lead_in, tail, trim)  # the book's (with --split: each file's)
-    config = tts.check(voice, speed, lang, fast_start=False, lexicon=lex, **pause_options, **edges)
+    config = tts.check(
+        voice, speed, lang, fast_start=False, lexicon=lex, pitch=pitch, **pause_options, **edges
+    )
     source_of = ctx.get_parameter_source("voice")  # COMMANDLINE, ENVIRONMENT or DEFAULT
     given = getattr(source_of, "name", "")
 
@@ -767,8 +793,9 @@ def book(
         if (who.voice, who.lang) == (voice, lang):
             return config
         return tts.check(
-            who.voice, speed, who.lang, fast_start=False, lexicon=lex, **pause_options, **edges
-        )
+            who.voice, speed, who.lang, fast_start=False, lexicon=lex, pitch=pitch,
+            **pause_options, **edges,
+        )  # fmt: skip
 
     def load(lang: str | None) -> Any:
         tts.load(lang)

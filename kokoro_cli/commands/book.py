@@ -71,6 +71,19 @@ def _check_language(book_lang: str, lang: str | None, quiet: bool) -> None:
         )
 
 
+MAX_NOTES = 10  # lines of reader notes shown; the rest are counted
+
+
+def _tell_notes(notes: list[str], quiet: bool) -> None:
+    """What the reader could not use (pronunciations, mostly), one line each on stderr."""
+    if quiet or not notes:
+        return
+    for note in notes[:MAX_NOTES]:
+        print(f"kokoro: note: {note}", file=sys.stderr)
+    if len(notes) > MAX_NOTES:
+        print(f"kokoro: note: and {len(notes) - MAX_NOTES} more like these", file=sys.stderr)
+
+
 def run(
     source: Path,
     *,
@@ -118,6 +131,7 @@ def run(
     else:
         format_for(Path(f"x.{fmt}"))
     book = read_document(source)
+    _tell_notes(book.notes, quiet)
     selection = parse_selection(chapters, len(book.chapters))
     if narrate is not None:
         config = narrate(book.language)

@@ -3,8 +3,8 @@
 A warm server speaks a sentence in about 0.3 s; loading the full CLI (typer, click, numpy,
 soundfile) would add 0.2 s before the request even left. So the common shapes of `kokoro say`
 are handled here with the standard library alone: the text as an argument, -f FILE or stdin;
---voice, --speed, --lang, --phonemes, --lead-in, --tail, --trim; -o FILE or -o - (a pipe);
-and the global -q/--quiet and -v/--verbose before `say`. The server returns the
+--voice, --speed, --pitch, --lang, --phonemes, --lead-in, --tail, --trim; -o FILE or -o - (a
+pipe); and the global -q/--quiet and -v/--verbose before `say`. The server returns the
 very bytes `say` would write: the file made by the same sink (client.FILE), or the stdout
 stream. Anything else goes to the full CLI, which does the same thing more slowly: other
 options, --help, no server, audio for the speaker, a terminal as stdout, a voicepack file, a
@@ -26,6 +26,7 @@ VALUES = {
     "--file": "file",
     "--voice": "voice",
     "--speed": "speed",
+    "--pitch": "pitch",
     "-l": "lang",
     "--lang": "lang",
     "-o": "output",
@@ -139,6 +140,7 @@ def _request(options: dict[str, Any]) -> dict[str, Any] | None:
         speed = float(options.get("speed", 1.0))
         flush_after = float(options.get("flush_after", FLUSH_AFTER))
         edges = {k: float(options[k]) for k in ("lead_in", "tail") if k in options}
+        pitch = float(options.get("pitch", 0.0))
     except ValueError:
         return None  # click's "is not a valid float"
     if not 0 <= flush_after <= MAX_FLUSH_AFTER:
@@ -151,6 +153,8 @@ def _request(options: dict[str, Any]) -> dict[str, Any] | None:
         "voice": voice, "speed": speed, "lang": options.get("lang"),
         "phonemes": options.get("phonemes", False), "fast_start": output == "-", **edges,
     }  # fmt: skip
+    if pitch:
+        body["pitch"] = pitch
     if output == "-":
         stream = (options.get("format") or "wav").lower()
         if sys.stdout.isatty() or stream not in ("wav", "raw"):

@@ -7,8 +7,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kokoro_cli.errors import KokoroError, UsageError
+
+if TYPE_CHECKING:
+    from kokoro_cli.text.lexicon import Entry
 
 # Caps on untrusted input. A real book's XHTML file is well under 1 MB; a whole EPUB's text a few.
 MAX_MEMBER_BYTES = 32 * 1024 * 1024  # one file inside an EPUB, after decompression
@@ -39,13 +43,22 @@ class Chapter:
     words: int
     source: Callable[[], Iterator[str]]  # yields the paragraphs; called once per rendering
     notes: list[str] = field(default_factory=list)  # what was skipped, for --plan
+    # the book's own pronunciations for this chapter (EPUB lexicons its documents link)
+    pronunciations: list[Entry] = field(default_factory=list)
 
     def paragraphs(self) -> Iterator[str]:
         return self.source()
 
     @classmethod
-    def of(cls, title: str, paragraphs: list[str], notes: list[str] | None = None) -> Chapter:
-        return cls(title, count_words(paragraphs), lambda: iter(paragraphs), notes or [])
+    def of(
+        cls,
+        title: str,
+        paragraphs: list[str],
+        notes: list[str] | None = None,
+        pronunciations: list[Entry] | None = None,
+    ) -> Chapter:
+        words = count_words(paragraphs)
+        return cls(title, words, lambda: iter(paragraphs), notes or [], pronunciations or [])
 
 
 @dataclass
@@ -56,6 +69,7 @@ class Book:
     cover: bytes | None = None
     cover_type: str = ""  # "jpeg" or "png"
     chapters: list[Chapter] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the reader could not use, to tell
 
 
 def count_words(paragraphs: Iterable[str]) -> int:

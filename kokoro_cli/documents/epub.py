@@ -3,7 +3,8 @@
 Chapters follow the spine (reading order, not manifest order) and are titled and cut by the
 table of contents: the EPUB 3 nav when there is one (the NCX is often stale), else the NCX.
 Several chapters in one XHTML file are split at their #fragment anchors. Hrefs are
-percent-decoded. Every read is capped (zip bombs) and XML goes through defusedxml (entity
+percent-decoded. Pronunciations the book carries are used: PLS lexicons its documents link
+(documents/pls.py) for the chapters made from those documents, ssml:ph on elements (html.py). Every read is capped (zip bombs) and XML goes through defusedxml (entity
 expansion, external entities); a damaged zip ends in one DocumentError.
 """
 
@@ -221,7 +222,7 @@ def read_epub(path: Path) -> Book:
                 ):
                     pages.add(item[0])
         toc = _nav_toc(z, manifest) or _ncx_toc(z, manifest, toc_id)
-        book.chapters = _chapters(z, spine, toc, pages)
+        book.chapters = _chapters(z, spine, toc, _Lexicons(z, book), pages)
     return book
 
 
@@ -246,6 +247,39 @@ def _fixed_layout(opf: Any) -> bool:
         if meta.get("property") == "rendition:layout":
             return _text(meta) == "pre-paginated"
     return False
+
+
+class _Lexicons:
+    """The PLS files the book's documents link, each read once; problems become book notes."""
+
+    def __init__(self, z: _Zip, book: Book) -> None:
+        from kokoro_cli.documents.pls import languages
+
+        self.z, self.book = z, book
+        self.lang = (languages(book.language) or ("en-us",))[0]  # for ssml:ph's phonemes
+        self.read: dict[str, list[Any]] = {}
+
+    def entries(self, paths: list[str]) -> list[Any]:
+        return [e for path in paths for e in self.read.get(path, [])]
+
+    def linked(self, member: str, ex: Any) -> list[str]:
+        """The zip paths of the lexicons `member` links (reading new ones), noting problems."""
+        from kokoro_cli.documents.pls import parse
+
+        self.book.notes += [f"{member}: {note}" for note in ex.notes]
+        paths = []
+        for href in ex.lexicons:
+            path = _resolve(member, href)[0]
+            if path not in self.read:
+                try:
+                    found = parse(self.z.read(path), path)
+                except DocumentError as exc:
+                    found = None
+                    self.book.notes.append(f"pronunciation lexicon not read: {exc}")
+                self.read[path] = found.entries if found else []
+                self.book.notes += found.notes if found else []
+            paths.append(path)
+        return paths
 
 
 def _cover(z: _Zip, opf: Any, manifest: dict, book: Book) -> None:
@@ -285,20 +319,22 @@ def _ncx_toc(z: _Zip, manifest: dict, toc_id: str | None) -> list[TocEntry]:
 
 
 def _chapters(
-    z: _Zip, spine: list[str], toc: list[TocEntry], pages: set[str] | None = None
-) -> list[Chapter]:
+    z: _Zip, spine: list[str], toc: list[TocEntry], lexicons: _Lexicons,
+    pages: set[str] | None = None,
+) -> list[Chapter]:  # fmt: skip
     """Walk the spine; a TOC entry starts a chapter at its file (and anchor, if any).
     SVG text is read in the files of `pages` (fixed layout)."""
     by_file: dict[str, list[TocEntry]] = {}
     for entry in toc:
         by_file.setdefault(entry.path, []).append(entry)
-    chapters: list[tuple[str, list[str], list[str]]] = []  # (title, paragraphs, notes)
+    # (title, paragraphs, notes, lexicon paths)
+    chapters: list[tuple[str, list[str], list[str], list[str]]] = []
     for member in dict.fromkeys(spine):  # a file listed twice is read once
         entries = by_file.get(member, [])
+        markup = _check_markup(z.read(member), member)
         wanted = {e.fragment for e in entries}
-        ex = extract(
-            _check_markup(z.read(member), member), wanted, svg_text=member in (pages or ())
-        )
+        ex = extract(markup, wanted, lexicons.lang, svg_text=member in (pages or ()))
+        linked = lexicons.linked(member, ex)
         cuts = sorted(
             ((ex.anchors.get(e.fragment, 0) if e.fragment else 0), k, e.title)
             for k, e in enumerate(entries)
@@ -308,17 +344,19 @@ def _chapters(
             end = bounds[0] if entries else len(ex.blocks)
             paras = [b.text for b in ex.blocks[:end]]
             if not chapters:
-                chapters.append((ex.title or "Opening", [], []))
+                chapters.append((ex.title or "Opening", [], [], []))
             if member in (pages or ()):
                 _turn_page(chapters[-1][1], paras)
             chapters[-1][1].extend(paras)
             chapters[-1][2].extend(skipped_notes(ex.skips, 0, end))
+            chapters[-1][3].extend(p for p in linked if p not in chapters[-1][3])
         for i, (start, _, title) in enumerate(cuts):
             paras = [b.text for b in ex.blocks[start : bounds[i + 1]]]
-            chapters.append((title, paras, skipped_notes(ex.skips, start, bounds[i + 1])))
+            notes = skipped_notes(ex.skips, start, bounds[i + 1])
+            chapters.append((title, paras, notes, list(linked)))
     out = []
-    for title, paras, notes in chapters:
+    for title, paras, notes, linked in chapters:
         if paras and same_title(paras[0], title):
             paras = paras[1:]
-        out.append(Chapter.of(title or "Untitled", paras, notes))
+        out.append(Chapter.of(title or "Untitled", paras, notes, lexicons.entries(linked)))
     return out

@@ -7,6 +7,11 @@ MathML is read aloud (math.py), its alt text when that is written to be read; a 
 cannot be read is counted like a table. SVG text is read on SVG pages (svg_text.py): in
 fixed-layout books, and in documents whose only text it is; elsewhere (labels of a drawing)
 it is counted.
+
+What EPUB 3 carries for speech is kept (issue 25): an element with `ssml:ph` is spoken as
+those phonemes (IPA, or X-SAMPA by `ssml:alphabet`, inherited from ancestors), written into
+its block as our pronunciation markup `[text](/phonemes/)`; `<link rel="pronunciation">`
+hrefs are collected for the EPUB reader, which reads those lexicons (documents/pls.py).
 """
 
 from __future__ import annotations
@@ -37,6 +42,11 @@ MAX_MATH_DEPTH = 100  # elements nested in one formula; real ones stay under 20
 MATH_EDGE = "\x00"  # around a formula's reading until the paragraph is joined (see _join_math)
 _MATH_AFTER = re.compile(r"\x00(?=[\s.,;:!?)\]}»”’]|$)")
 _MATH_BEFORE = re.compile(r"(?:^|(?<=[\s(\[{«“‘]))\x00")
+SSML_NS = "http://www.w3.org/2001/10/synthesis"
+# Stand-ins for pronounced elements until their block is cleaned (Supplementary Private Use
+# Area-B, stripped from the document's own text): the markup's brackets must survive clean().
+_SPOKEN_BASE = 0x100000
+_SPOKEN = re.compile("[\U00100000-\U0010fffd]")
 
 
 @dataclass
@@ -54,6 +64,8 @@ class Extract:
     skips: list[tuple[float, str]] = field(default_factory=list)
     lang: str = ""  # <html lang> (or xml:lang)
     svg_words: int = 0  # words of SVG text left unread (svg_text off)
+    lexicons: list[str] = field(default_factory=list)  # hrefs of linked PLS lexicons
+    notes: list[str] = field(default_factory=list)  # pronunciations that could not be used
 
 
 def _is_note(tag: str, attrs: dict[str, str]) -> bool:
@@ -132,8 +144,18 @@ class _MathTree:
             top.children.append(math.Node("mtext", text=text.strip()))
 
 
+@dataclass
+class _Spoken:
+    """An element with ssml:ph being read: its phonemes, and its text so far."""
+
+    depth: int  # len(stack) with the element open
+    phonemes: str
+    alphabet: str
+    text: list[str] = field(default_factory=list)
+
+
 class _Extractor(HTMLParser):
-    def __init__(self, wanted: set[str], svg_text: bool = False) -> None:
+    def __init__(self, wanted: set[str], lang: str = "en-us", svg_text: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.out = Extract()
         self.wanted = wanted
@@ -141,6 +163,11 @@ class _Extractor(HTMLParser):
         self.math: _MathTree | None = None
         self.svg: SvgText | None = None
         self.svg_depth = 0
+        self.lang = lang  # for ssml:ph (a Kokoro code); <html lang> overrides it
+        self.ssml = {"ssml"}  # prefixes of the SSML namespace
+        self.alphabets: list[tuple[int, str]] = []  # (depth, ssml:alphabet) in force
+        self.spoken: _Spoken | None = None
+        self.said: list[str] = []  # markup of pronounced elements, by stand-in number
         self.parts: list[str] = []
         self.stack: list[str] = []  # open elements
         self.skip_depth = 0  # inside hidden / skipped / note elements when > 0
@@ -150,10 +177,72 @@ class _Extractor(HTMLParser):
         self.in_title = False
 
     def _flush(self) -> None:
+        if self.spoken is not None:  # a block inside an ssml:ph element: read its text as is
+            self.out.notes.append(f"ssml:ph '{self.spoken.phonemes}' spans blocks; not used")
+            self.parts += self.spoken.text
+            self.spoken = None
         text = clean(_join_math("".join(self.parts)))
         self.parts = []
+        if self.said:
+            text = _SPOKEN.sub(lambda m: self.said[ord(m[0]) - _SPOKEN_BASE], text)
         if text:
             self.out.blocks.append(Block(text, self.heading))
+
+    def _emit(self, text: str) -> None:
+        """Text of the document, in reading order (into a pronounced element's, if open)."""
+        (self.spoken.text if self.spoken is not None else self.parts).append(text)
+
+    def _speech_attrs(self, tag: str, attrs: dict[str, str], depth: int) -> None:
+        """SSML namespace prefixes, ssml:alphabet scopes and ssml:ph elements; PLS links.
+
+        `depth` is the stack's length once this element is open."""
+        for name, value in attrs.items():
+            if name.startswith("xmlns:") and value == SSML_NS:
+                self.ssml.add(name[6:])
+        if tag == "html" and (attrs.get("xml:lang") or attrs.get("lang")):
+            from kokoro_cli.documents.pls import languages
+
+            self.lang = (languages(attrs.get("xml:lang") or attrs["lang"]) or (self.lang,))[0]
+        if tag == "link" and "pronunciation" in attrs.get("rel", "").lower().split():
+            if attrs.get("href") and attrs.get("type", "").lower() in ("", "application/pls+xml"):
+                self.out.lexicons.append(attrs["href"])
+        if tag in VOID or self.skip_depth:
+            return
+        for prefix in self.ssml:
+            if f"{prefix}:alphabet" in attrs:
+                self.alphabets.append((depth, attrs[f"{prefix}:alphabet"].lower()))
+            ph = attrs.get(f"{prefix}:ph", "").strip()
+            if ph and self.spoken is None:
+                alphabet = self.alphabets[-1][1] if self.alphabets else "ipa"
+                self.spoken = _Spoken(depth, ph, alphabet)
+
+    def _said(self) -> None:
+        """The pronounced element closed: its stand-in goes where its text was."""
+        from kokoro_cli.text.ipa import ALPHABETS, to_kokoro
+
+        spoken, self.spoken = self.spoken, None
+        if spoken is None:
+            return
+        shown = clean("".join(spoken.text))
+        if not shown:
+            return
+        if spoken.alphabet not in ALPHABETS:
+            self.out.notes.append(
+                f"ssml:alphabet '{spoken.alphabet}' unknown; '{shown}' read as written"
+            )
+            self.parts.append(shown)
+            return
+        phonemes, dropped = to_kokoro(spoken.phonemes, self.lang, spoken.alphabet)
+        if dropped:
+            symbols = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in dropped)
+            self.out.notes.append(
+                f"ssml:ph '{spoken.phonemes}' for '{shown}': no Kokoro phoneme for {symbols}; dropped"
+            )
+        if not phonemes:
+            self.parts.append(shown)
+            return
+        self.parts.append(chr(_SPOKEN_BASE + len(self.said)))
+        self.said.append(f"[{shown}](/{phonemes}/)")
 
     def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
         attrs = {k.lower(): (v or "") for k, v in attrs_list}
@@ -173,6 +262,7 @@ class _Extractor(HTMLParser):
             return
         if tag == "html" and not self.out.lang:
             self.out.lang = attrs.get("lang") or attrs.get("xml:lang", "")
+        self._speech_attrs(tag, attrs, len(self.stack) + 1)
         if tag == "title" and not self.skip_depth:
             self.in_title = True
         node_id = attrs.get("id") or (attrs.get("name") if tag == "a" else None)
@@ -181,7 +271,7 @@ class _Extractor(HTMLParser):
             self.out.anchors.setdefault(node_id, len(self.out.blocks))
         if tag in VOID:
             if tag in ("br", "hr") and not self.skip_depth:
-                self.parts.append("\n" if tag == "br" else "")
+                self._emit("\n" if tag == "br" else "")
                 if tag == "hr":
                     self._flush()
             return
@@ -226,6 +316,10 @@ class _Extractor(HTMLParser):
                 break
 
     def _close(self, tag: str) -> None:
+        while self.alphabets and self.alphabets[-1][0] > len(self.stack):
+            self.alphabets.pop()
+        if self.spoken is not None and self.spoken.depth > len(self.stack):
+            self._said()
         if tag == "title":
             self.in_title = False
         if self.skip_depth:
@@ -235,7 +329,7 @@ class _Extractor(HTMLParser):
             text = "".join(self.sup)
             self.sup = None
             if not NOTE_MARK.fullmatch(text):  # x², 1st: real text, read it
-                self.parts.append(text)
+                self._emit(text)
         elif tag in BLOCKS:
             self._flush()
             if HEADING.fullmatch(tag):
@@ -251,7 +345,7 @@ class _Extractor(HTMLParser):
         elif self.sup is not None:
             self.sup.append(MATH_EDGE + reading + MATH_EDGE)
         else:
-            self.parts.append(MATH_EDGE + reading + MATH_EDGE)
+            self._emit(MATH_EDGE + reading + MATH_EDGE)
 
     def _end_svg(self) -> None:
         assert self.svg is not None
@@ -264,7 +358,7 @@ class _Extractor(HTMLParser):
             return
         self._flush()
         for paragraph in svg.paragraphs():
-            self.parts.append(paragraph)
+            self._emit(paragraph)
             self._flush()
 
     def handle_data(self, data: str) -> None:
@@ -281,10 +375,12 @@ class _Extractor(HTMLParser):
             return
         if "head" in self.stack:
             return
+        if _SPOKEN.search(data):
+            data = _SPOKEN.sub("", data)
         if self.sup is not None:
             self.sup.append(data)
         else:
-            self.parts.append(data)
+            self._emit(data)
 
     def close(self) -> None:
         super().close()
@@ -296,16 +392,20 @@ class _Extractor(HTMLParser):
         self.out.title = clean(self.out.title)
 
 
-def extract(markup: str, wanted: set[str] | None = None, *, svg_text: bool = False) -> Extract:
+def extract(
+    markup: str, wanted: set[str] | None = None, lang: str = "en-us", *, svg_text: bool = False
+) -> Extract:
     """Paragraph blocks of an (X)HTML document; `wanted` ids get their block index recorded.
 
-    SVG text is read with `svg_text`, and also when it is all the text there is (an SVG page)."""
-    parser = _Extractor(wanted or set(), svg_text)
+    `lang` (a Kokoro code) is the language ssml:ph phonemes are read in, unless <html lang>
+    says otherwise. SVG text is read with `svg_text`, and also when it is all the text there
+    is (an SVG page)."""
+    parser = _Extractor(wanted or set(), lang, svg_text)
     parser.feed(markup)
     parser.close()
     out = parser.out
     if not svg_text and out.svg_words and not out.blocks:
-        return extract(markup, wanted, svg_text=True)
+        return extract(markup, wanted, lang, svg_text=True)
     return out
 
 
@@ -348,4 +448,6 @@ def chapters_by_heading(ex: Extract, fallback_title: str) -> list[Chapter]:
 def read_html(path: Path) -> Book:
     ex = extract(decode_text(read_capped(path), path.name))
     title = ex.title or path.stem
-    return Book(title=title, language=ex.lang, chapters=chapters_by_heading(ex, title))
+    return Book(
+        title=title, language=ex.lang, chapters=chapters_by_heading(ex, title), notes=ex.notes
+    )

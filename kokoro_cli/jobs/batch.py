@@ -39,6 +39,7 @@ class Item:
     text: str | None = None
     voice: str | None = None
     speed: float | None = None
+    pitch: float | None = None  # semitones; None: the run's --pitch
     error: str | None = None  # known bad before starting (e.g. a malformed manifest line)
 
 
@@ -88,7 +89,8 @@ def _file_item(path: Path, rel: Path, outdir: Path, fmt: str) -> Item:
 
 
 def items_from_manifest(manifest: Path, outdir: Path, fmt: str) -> list[Item]:
-    """JSONL: one object a line with "text" or "file", and optional "output", "voice", "speed"."""
+    """JSONL: one object a line with "text" or "file", and optional "output", "voice", "speed",
+    "pitch"."""
     lines = decode_text(read_bytes(manifest), str(manifest)).splitlines()
     items = []
     for n, line in enumerate(lines, 1):
@@ -118,11 +120,16 @@ def _manifest_item(row: Any, label: str, base: Path, outdir: Path, fmt: str) -> 
     speed = row.get("speed")
     if speed is not None and not isinstance(speed, (int, float)):
         raise UsageError(f'"speed" must be a number, not {speed!r}')
+    pitch = row.get("pitch")
+    if pitch is not None:
+        from kokoro_cli.pipeline import check_pitch
+
+        pitch = check_pitch(pitch)  # out of range: this line's error, found before any work
     text = row.get("text")
     if text is not None and not isinstance(text, str):
         raise UsageError('"text" must be a string')
     source = base / row["file"] if "file" in row else None
-    return Item(label, outdir / out, source, text, row.get("voice"), speed)
+    return Item(label, outdir / out, source, text, row.get("voice"), speed, pitch)
 
 
 def _check_unique(items: list[Item]) -> list[Item]:
@@ -166,6 +173,8 @@ def process(
         else:
             raise UsageError("nothing to speak: no text and no file")
         voice, speed = item.voice or base.voice, item.speed or base.speed
+        if item.pitch is not None:
+            base = replace(base, pitch=item.pitch)
         chunks = tts.stream(
             text, voice, speed, base.lang, fast_start=base.fast_start, **options_of(base)
         )

@@ -150,6 +150,10 @@ def chapter_audio(
     from kokoro_cli.documents import count_words
     from kokoro_cli.pipeline import pause, synthesize
 
+    if chapter.pronunciations:  # the book's lexicons; the user's --lexicon overrides them
+        from kokoro_cli.text.lexicon import combined
+
+        config = replace(config, lexicon=combined(chapter.pronunciations, config.lexicon))
     position = offset  # integer samples: exact over the whole book
 
     def gap(seconds: float) -> Any:

@@ -21,6 +21,12 @@ from .prosody import ProsodyPredictor
 from .text_encoder import TextEncoder
 
 STYLE_DIM = 128  # ref_s[:, :128] conditions the decoder (timbre), ref_s[:, 128:] the predictor
+SEMITONES_PER_OCTAVE = 12  # pitch shifts are in equal-tempered semitones: F0 * 2 ** (st / 12)
+
+
+def pitch_factor(semitones: float) -> float:
+    """The F0 multiplier for a shift of `semitones` (0 -> exactly 1.0)."""
+    return 2.0 ** (semitones / SEMITONES_PER_OCTAVE)
 
 
 def chunk_seed(tokens: list[int], speed: float) -> int:
@@ -85,22 +91,34 @@ class KModel(nn.Module):
         speed: float = 1.0,
         durations: Tensor | None = None,
         generator: torch.Generator | None = None,
+        pitch: float = 0.0,
     ) -> tuple[Tensor, Tensor]:
         """input_ids (1, T) with 0 pads at both ends, ref_s (1, 256) -> audio (N,), frames per token (T,).
 
         `durations` forces the alignment (for comparisons against another implementation);
-        `generator` draws the source's noise (default: self.generator, else torch's global one).
+        `generator` draws the source's noise (default: self.generator, else torch's global one);
+        `pitch` shifts the predicted F0 by that many semitones (see align()).
         """
-        asr, F0, N, durations = self.align(input_ids, ref_s, speed, durations)
+        asr, F0, N, durations = self.align(input_ids, ref_s, speed, durations, pitch)
         source = self.decoder.generator.source(F0, generator or self.generator, self.noise)
         audio = self.decoder(asr, F0, N, ref_s[:, :STYLE_DIM], source)
         return audio.squeeze(0).float(), durations
 
     def align(
-        self, input_ids: Tensor, ref_s: Tensor, speed: float, durations: Tensor | None
+        self,
+        input_ids: Tensor,
+        ref_s: Tensor,
+        speed: float,
+        durations: Tensor | None,
+        pitch: float = 0.0,
     ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """Everything before the decoder: text features per frame (1, 512, frames), F0 and
-        energy curves (1, 2 * frames), and the frames per token (T,)."""
+        energy curves (1, 2 * frames), and the frames per token (T,).
+
+        `pitch` (semitones) scales the predicted F0 curve, which both the decoder's F0
+        features and its harmonic source read: the voice moves in pitch, its timing and
+        energy do not (issue 25). At 0 the curve is left untouched, bit for bit.
+        """
         bert_dur = self.bert(input_ids)
         d_en = self.bert_encoder(bert_dur)  # (1, T, 512)
         s = ref_s[:, STYLE_DIM:]
@@ -115,15 +133,21 @@ class KModel(nn.Module):
         )
         en = d[:, idx].transpose(1, 2)  # (1, 640, frames)
         F0, N = self.predictor.F0Ntrain(en, s)
+        if pitch:
+            F0 = F0 * pitch_factor(pitch)
         asr = self.text_encoder(input_ids)[:, :, idx]  # (1, 512, frames)
         return asr, F0, N, durations
 
-    def speak(self, tokens: list[int], pack: Tensor, speed: float = 1.0) -> np.ndarray:
-        """Phoneme token ids (no pads) and a [510, 1, 256] voicepack -> float32 mono audio."""
-        return self.speak_timed(tokens, pack, speed)[0]
+    def speak(
+        self, tokens: list[int], pack: Tensor, speed: float = 1.0, pitch: float = 0.0
+    ) -> np.ndarray:
+        """Phoneme token ids (no pads) and a [510, 1, 256] voicepack -> float32 mono audio.
+
+        `pitch` shifts the voice by that many semitones (0: as the model predicts it)."""
+        return self.speak_timed(tokens, pack, speed, pitch)[0]
 
     def speak_timed(
-        self, tokens: list[int], pack: Tensor, speed: float = 1.0
+        self, tokens: list[int], pack: Tensor, speed: float = 1.0, pitch: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
         """Like speak(), plus the frames each token lasts, from the same forward: (audio, durations).
 
@@ -151,5 +175,6 @@ class KModel(nn.Module):
         )  # style chosen by utterance length
         # a generator of this call's own: batch threads share the model
         generator = self.generator or torch.Generator().manual_seed(chunk_seed(tokens, speed))
-        audio, durations = self.forward(ids, ref_s, speed, generator=generator)
+        # the noise seed ignores pitch: a shifted chunk draws the same noise as the plain one
+        audio, durations = self.forward(ids, ref_s, speed, generator=generator, pitch=pitch)
         return audio.cpu().numpy(), durations.cpu().numpy()

@@ -30,10 +30,12 @@ class SharedModel:
         self._waiting = 0  # long chunks waiting for the model to themselves
         self._free = threading.Condition()
 
-    def speak(self, tokens: list[int], pack: Any, speed: float = 1.0) -> Any:
-        return self.speak_timed(tokens, pack, speed)[0]
+    def speak(self, tokens: list[int], pack: Any, speed: float = 1.0, pitch: float = 0.0) -> Any:
+        return self.speak_timed(tokens, pack, speed, pitch)[0]
 
-    def speak_timed(self, tokens: list[int], pack: Any, speed: float = 1.0) -> Any:
+    def speak_timed(
+        self, tokens: list[int], pack: Any, speed: float = 1.0, pitch: float = 0.0
+    ) -> Any:
         """The model's speak_timed() (audio, frames per token), when its turn comes."""
         import torch
 
@@ -52,7 +54,8 @@ class SharedModel:
             self._busy += n
         torch.set_num_threads(self.threads if alone else self.shared_threads)  # this thread's
         try:
-            return self.model.speak_timed(tokens, pack, speed)
+            shift = (pitch,) if pitch else ()  # pitch 0: as for a model that knows no pitch
+            return self.model.speak_timed(tokens, pack, speed, *shift)
         finally:
             with self._free:
                 self._busy -= n

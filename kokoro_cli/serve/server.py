@@ -76,7 +76,7 @@ class Engine:
         return self.tts.stream(
             text, config.voice, config.speed, config.lang, phonemes=config.raw_phonemes,
             fast_start=config.fast_start, lexicon=config.lexicon, lead_in=config.lead_in,
-            tail=config.tail,
+            tail=config.tail, pitch=config.pitch, volume_db=config.volume_db,
         )  # fmt: skip
 
 
@@ -149,7 +149,7 @@ def _field(payload: dict[str, Any], name: str, kind: type | tuple[type, ...], de
 def parse_speech(payload: Any) -> SpeechRequest:
     """Validate an /v1/audio/speech body; raises ApiError naming the field at fault."""
     from kokoro_cli import text as front_end
-    from kokoro_cli.pipeline import check_speed, resolve_lang
+    from kokoro_cli.pipeline import check_pitch, check_speed, resolve_lang
 
     if not isinstance(payload, dict):
         raise ApiError(400, 'the body must be a JSON object, e.g. {"input": "Hello."}')
@@ -170,6 +170,7 @@ def parse_speech(payload: Any) -> SpeechRequest:
         voice = voice.get("id")
     voice = _field({"voice": voice}, "voice", str, "af_heart")
     speed = float(_field(payload, "speed", (int, float), 1.0))
+    pitch = _field(payload, "pitch", (int, float), 0.0)  # semitones (our extension, issue 25)
     fmt = _field(payload, "response_format", str, "mp3")
     if fmt not in FORMATS:
         raise ApiError(
@@ -192,6 +193,10 @@ def parse_speech(payload: Any) -> SpeechRequest:
     except UsageError as exc:
         raise ApiError(400, str(exc), "speed") from None
     try:
+        pitch = check_pitch(pitch)
+    except UsageError as exc:
+        raise ApiError(400, str(exc), "pitch") from None
+    try:
         if lang:
             front_end.check_lang(lang)
         config = SynthesisConfig(voice, speed, lang, phonemes, fast_start)
@@ -200,7 +205,9 @@ def parse_speech(payload: Any) -> SpeechRequest:
         raise ApiError(400, str(exc), "voice") from None
     except UsageError as exc:
         raise ApiError(400, str(exc), "lang") from None
-    config = SynthesisConfig(voice, speed, lang, phonemes, fast_start, lexicon=lexicon, **edges)
+    config = SynthesisConfig(
+        voice, speed, lang, phonemes, fast_start, lexicon=lexicon, pitch=pitch, **edges
+    )
     return SpeechRequest(text, config, fmt, timings, _file_format(payload, fmt))
 
 

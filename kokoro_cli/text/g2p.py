@@ -138,6 +138,12 @@ _SPACES = re.compile(r"\s+")
 
 def map_espeak(ipa: str, lang: str) -> str:
     """Map one espeak-ng IPA string to Kokoro symbols (dropping what has no counterpart)."""
+    return _drop_unknown(fold_espeak(ipa, lang))
+
+
+def fold_espeak(ipa: str, lang: str) -> str:
+    """map_espeak() without the final drop: what is still outside the vocabulary stays, so
+    callers with IPA from elsewhere (text/ipa.py) can name it."""
     ps = _sub(_PUNCT_RE, ipa)
     if lang.startswith("en"):
         if lang == "en-gb":
@@ -154,7 +160,7 @@ def map_espeak(ipa: str, lang: str) -> str:
         ps = _sub(_TIED_RE, ps)
         ps = ps.replace("-", "")  # espeak's clitic joiner (French "ʒə-"), not a sound
     ps = ps.replace(TIE, "").replace(SYLLABIC, "")
-    return _drop_unknown(_SPACES.sub(" ", ps).strip())
+    return _SPACES.sub(" ", ps).strip()
 
 
 def _drop_unknown(ps: str) -> str:

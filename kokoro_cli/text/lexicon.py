@@ -79,6 +79,15 @@ class Lexicon:
         return f"kokoro: warning: lexicon entries that matched nothing: {shown}{more}"
 
 
+def combined(first: Iterable[Entry], lexicon: Lexicon | None) -> Lexicon:
+    """`first` (a book's own pronunciations, say) under `lexicon`'s entries, which win where
+    both name a word; matches of `lexicon`'s entries still count for its unused warning."""
+    merged = Lexicon([*first, *(lexicon.entries if lexicon else [])])
+    if lexicon is not None:
+        merged.used, merged.langs = lexicon.used, lexicon.langs
+    return merged
+
+
 class Matcher:
     """Finds a language's entries in text; later entries override earlier ones."""
 
