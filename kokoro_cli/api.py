@@ -138,18 +138,22 @@ class Kokoro:
         or a blend ("af_bella:0.6,af_sarah:0.4" or "af_bella+af_sarah"); `lang` defaults to the
         voice's language; `phonemes=True` takes Kokoro phonemes instead of text; `fast_start`
         makes the first chunks short, for listeners. Further keyword `options` set other fields
-        of pipeline.SynthesisConfig. Arguments are checked (and the model loaded) when stream()
-        is called, before the first chunk is asked for.
+        of pipeline.SynthesisConfig, among them `ssml`: text starting with <speak> is read as
+        SSML (see the README) unless ssml=False; ssml=True insists. Arguments and the text
+        (SSML included) are checked, and the model loaded, when stream() is called, before the
+        first chunk is asked for; SSML warnings go to the "kokoro_cli" logger.
 
         Example:
             >>> for chunk in tts.stream("One. Two. Three.", voice="af_bella+af_sarah"):
             ...     print(f"{chunk.start:5.2f} s  {chunk.text!r}")
+            >>> audio, sr = tts.synthesize('<speak>Wait <break time="1s"/> now.</speak>')
         """
-        from kokoro_cli.pipeline import synthesize
+        from kokoro_cli.pipeline import plan, synthesize
 
         config = self._config(text, voice, speed, lang, phonemes, fast_start, options)
+        script = plan(text, config)  # SSML errors before the slow model load
         self.load(None if phonemes else config.lang)
-        return synthesize(text, config, self._model)
+        return synthesize(script, config, self._model)
 
     def synthesize(
         self,

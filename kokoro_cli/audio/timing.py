@@ -26,6 +26,7 @@ from kokoro_cli.text import align
 
 if TYPE_CHECKING:
     from kokoro_cli.audio.sinks import Cue
+    from kokoro_cli.text.ssml_source import Mapped
 
 # Kokoro's punctuation tokens: they carry pauses, not sounds, so words end before them.
 _PUNCT = set(';:,.!?¡¿—…"«»“”()[]{}-')
@@ -263,6 +264,37 @@ def sentences(words: Sequence[Word], text: str) -> list[Word]:
             )
             first = i + 1
     return out
+
+
+def to_source(words: Sequence[Word], mapped: Mapped, source: str) -> list[Word]:
+    """Words found in a text built from `source` (an SSML group's: text/ssml_source.py) as
+    Words of the source itself. The words a reading made of one token ("one thousand" for a
+    say-as "1000") become that token, timed from the first one's start to the last one's end."""
+    out: list[Word] = []
+    for w in words:
+        span = mapped.span(w.char_start, w.char_end)
+        if span is None:
+            continue
+        a, b = span
+        if out and out[-1].char_start < b and a < out[-1].char_end:
+            last = out[-1]
+            a, b = min(a, last.char_start), max(b, last.char_end)
+            out[-1] = Word(source[a:b], a, b, last.start_sample, max(w.end_sample, last.end_sample))
+            continue
+        out.append(Word(source[a:b], a, b, w.start_sample, w.end_sample))
+    return out
+
+
+def source_cues(words: Sequence[Word], source: str, *, by_word: bool = False) -> list[Cue]:
+    """Subtitle cues for the words of an SSML `source`: char_start/char_end index the source
+    as written, captions show its text without the markup."""
+    from kokoro_cli.audio.sinks import Cue
+    from kokoro_cli.text.ssml_source import caption, masked
+
+    shown = masked(source)  # same length: sentence ends and paragraphs found as in plain text
+    found = words if by_word else sentences(words, shown)
+    return [Cue(w.start, w.end, source[w.char_start : w.char_end], w.char_start, w.char_end,
+                caption(source[w.char_start : w.char_end])) for w in found]  # fmt: skip
 
 
 def cues(words: Sequence[Word], text: str, *, by_word: bool = False) -> list[Cue]:

@@ -116,11 +116,17 @@ def _global(
     OPTS.model, OPTS.device, OPTS.quiet, OPTS.verbose = model, device.value, quiet, verbose
     OPTS.precision = precision.value
     os.environ["KOKORO_PRECISION"] = precision.value  # for `doctor`, which reads it from there
+    library = logging.getLogger("kokoro_cli")
     if verbose:  # the library's progress messages (model loading, weight conversion) on stderr
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("kokoro: %(message)s"))
-        logging.getLogger("kokoro_cli").addHandler(handler)
-        logging.getLogger("kokoro_cli").setLevel(logging.INFO)
+        library.addHandler(handler)
+        library.setLevel(logging.INFO)
+    elif not library.handlers:  # its warnings (SSML it cannot honour...) as one line each
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("kokoro: warning: %(message)s"))
+        library.addHandler(handler)
+        library.setLevel(logging.ERROR if quiet else logging.WARNING)
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -155,6 +161,15 @@ PauseSentenceOpt = Annotated[
 ]
 PauseParagraphOpt = Annotated[
     float, typer.Option("--pause-paragraph", help="Seconds of silence at a blank line.")
+]
+SsmlOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--ssml/--no-ssml",
+        help="Read the text as SSML (default: when it starts with <speak>); --no-ssml reads it"
+        " as plain text.",
+        show_default=False,
+    ),
 ]
 LexiconOpt = Annotated[
     list[Path] | None,
@@ -218,11 +233,13 @@ def say(
         bool, typer.Option("--no-server", help="Synthesize here even if `kokoro serve` runs.")
     ] = False,
     lexicon: LexiconOpt = None,
+    ssml: SsmlOpt = None,
 ) -> None:
     """Speak text: play it, or write it to a file or stdout.
 
     Examples: kokoro say "Hi." -o hi.mp3;
-    kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5
+    kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5;
+    kokoro say '<speak>Wait <break time="1s"/> <prosody rate="slow">now</prosody>.</speak>'
 
     With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
     that warm model and the audio comes back as it is made; otherwise it is synthesized here.
@@ -232,7 +249,7 @@ def say(
     content = read_text(text, file)
     if words and not subtitles:
         raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
-    pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
+    options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph, "ssml": ssml}
     # word timings and pause settings are made here (the server's chunks carry neither)
     local = no_server or lexicon or subtitles or pause_sentence is not None
     local = local or pause_paragraph != pauses.PARAGRAPH_PAUSE
@@ -240,9 +257,7 @@ def say(
     tts = lex = None
     if server is None:
         tts, lex = engine(), load_lexicon(lexicon)
-        tts.check(
-            voice, speed, lang, phonemes=phonemes, **pause_options
-        )  # fail fast, before slow steps
+        tts.check(voice, speed, lang, phonemes=phonemes, **options)  # fail fast, before slow steps
     else:  # the server checks voice and language (the same messages); no text/ import here
         from kokoro_cli.pipeline import check_speed
 
@@ -266,18 +281,19 @@ def say(
     fast_start = to_stdout or play or not output
     speech = None
     if server is not None:
-        speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start)
+        speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start, ssml)
     if speech is None:
         if tts is None:  # the server did not answer: check everything here after all
             tts, lex = engine(), load_lexicon(lexicon)
-            tts.check(voice, speed, lang, phonemes=phonemes, **pause_options)
+            tts.check(voice, speed, lang, phonemes=phonemes, **options)
         # Reads the voice, then loads the model.
         speech = tts.stream(
             content, voice, speed, lang, phonemes=phonemes, lexicon=lex, fast_start=fast_start,
-            **pause_options,
+            **options,
         )  # fmt: skip
     sinks: list[Any] = []
     spoken: list[Any] = []  # the words, with their timings
+    marks: list[tuple[str, int]] = []  # SSML marks: (name, sample)
     try:
         if to_stdout:
             sinks.append(audio.StreamSink(stdout_fmt))
@@ -287,20 +303,35 @@ def say(
             from kokoro_cli.audio.playback import Player
 
             sinks.append(Player())
-        _speak(speech, len(content), sinks, spoken, show_phonemes)
+        _speak(speech, len(content), sinks, spoken, show_phonemes, marks)
         for sink in sinks:  # files first: a Ctrl-C while the speaker drains keeps a whole file
             sink.commit()
         if subtitles and kind:
-            from kokoro_cli.audio.timing import cues
-
-            found = cues(spoken, content, by_word=words)
-            audio.write_text_atomic(subtitles, audio.render_subtitles(found, kind))
+            _write_subtitles(subtitles, kind, content, spoken, marks, words, ssml)
     except BaseException:
         for sink in sinks:
             with suppress(Exception):
                 sink.abort()
         raise
     warn_unused(lex)
+
+
+def _write_subtitles(
+    path: Path, kind: str, content: str, spoken: list, marks: list, by_word: bool,
+    ssml: bool | None,
+) -> None:  # fmt: skip
+    """The cues (and SSML marks, in .json) of what was said, indexing the input as given."""
+    from kokoro_cli.audio import sinks as audio
+    from kokoro_cli.audio.timing import cues, source_cues
+    from kokoro_cli.model.config import SAMPLE_RATE
+    from kokoro_cli.text.ssml import detect
+
+    if detect(content, ssml):
+        found = source_cues(spoken, content, by_word=by_word)
+    else:
+        found = cues(spoken, content, by_word=by_word)
+    events = audio.with_marks(found, [audio.Mark(n, at / SAMPLE_RATE) for n, at in marks])
+    audio.write_text_atomic(path, audio.render_subtitles(events, kind))
 
 
 def _server_address(voice: str) -> Any:
@@ -320,14 +351,14 @@ def _server_address(voice: str) -> Any:
 
 def _server_speech(
     address: Any, content: str, voice: str, speed: float, lang: str | None, phonemes: bool,
-    fast_start: bool,
+    fast_start: bool, ssml: bool | None = None,
 ) -> Iterator[AudioChunk] | None:  # fmt: skip
     """The chunks from the server (see client.py), or None when it does not answer."""
     from kokoro_cli.serve import client
 
     body = {
         "input": content, "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
-        "fast_start": fast_start, "response_format": client.FRAMES,
+        "fast_start": fast_start, "response_format": client.FRAMES, "ssml": ssml,
     }  # fmt: skip
     response = client.request_speech(address, body)
     if OPTS.verbose:
@@ -336,8 +367,10 @@ def _server_speech(
     return None if response is None else client.stream_chunks(response)
 
 
-def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, words: list, show: bool) -> None:
-
+def _speak(
+    speech: Iterator[AudioChunk], chars: int, sinks: list, words: list, show: bool,
+    marks: list | None = None,
+) -> None:  # fmt: skip
     with _progress(chars) as advance:
         for chunk in speech:
             if show and chunk.phonemes:
@@ -345,6 +378,8 @@ def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, words: list, s
             for sink in sinks:
                 sink.write(chunk.audio)
             words += chunk.words
+            if marks is not None:
+                marks += getattr(chunk, "marks", [])
             advance(len(chunk.text))
 
 
@@ -368,7 +403,8 @@ def _progress(total: int) -> Iterator[Callable[[int], None]]:
 @app.command()
 def batch(
     inputs: Annotated[
-        list[str] | None, typer.Argument(help="Text files, folders (.txt/.md inside) or globs.")
+        list[str] | None,
+        typer.Argument(help="Text files, folders (.txt/.md/.ssml inside) or globs."),
     ] = None,
     outdir: Annotated[Path, typer.Option("-o", "--output-dir", help="Where outputs go.")] = Path(
         "out"
@@ -379,7 +415,7 @@ def batch(
     lang: LangOpt = None,
     manifest: Annotated[
         Path | None,
-        typer.Option(help='JSONL lines of {"text"|"file", "output", "voice", "speed"}.'),
+        typer.Option(help='JSONL lines of {"text"|"file", "output", "voice", "speed", "ssml"}.'),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Redo outputs that already exist.")
@@ -396,6 +432,7 @@ def batch(
     pause_sentence: PauseSentenceOpt = None,
     pause_paragraph: PauseParagraphOpt = pauses.PARAGRAPH_PAUSE,
     lexicon: LexiconOpt = None,
+    ssml: SsmlOpt = None,
     engine_: Annotated[
         Engine,
         typer.Option(
@@ -424,6 +461,8 @@ def batch(
     """Synthesize many inputs to files, resuming where a previous run stopped.
 
     Examples: kokoro batch chapters/ -o audio --format mp3;
+    kokoro batch prompts/*.ssml -o audio   (.ssml files, and manifest texts starting with <speak>,
+    are read as SSML);
     kokoro batch docs/ -o /shared/out --engine ray --address auto (see README, Scaling out).
     """
     from kokoro_cli.audio.sinks import format_for
@@ -460,6 +499,7 @@ def batch(
         lexicon=lex,
         pause_sentence=pause_sentence,
         pause_paragraph=pause_paragraph,
+        ssml=ssml,
     )
     check_pauses(config)
     if manifest:

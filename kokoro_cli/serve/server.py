@@ -75,7 +75,7 @@ class Engine:
         """Checks the request (voicepack read) and starts it; call it in a worker thread."""
         return self.tts.stream(
             text, config.voice, config.speed, config.lang, phonemes=config.raw_phonemes,
-            fast_start=config.fast_start, lexicon=config.lexicon,
+            fast_start=config.fast_start, lexicon=config.lexicon, ssml=config.ssml,
         )  # fmt: skip
 
 
@@ -183,6 +183,7 @@ def parse_speech(payload: Any) -> SpeechRequest:
     fast_start = _field(payload, "fast_start", bool, True)
     timings = _field(payload, "timings", bool, False)
     lexicon = _lexicon(_field(payload, "lexicon", str, None))
+    ssml = _field(payload, "ssml", bool, None)  # None: SSML when the input starts with <speak>
     if timings and fmt == client.FRAMES:
         raise ApiError(400, "timings come with the standard formats, not x-kokoro", "timings")
     try:
@@ -198,7 +199,7 @@ def parse_speech(payload: Any) -> SpeechRequest:
         raise ApiError(400, str(exc), "voice") from None
     except UsageError as exc:
         raise ApiError(400, str(exc), "lang") from None
-    config = SynthesisConfig(voice, speed, lang, phonemes, fast_start, lexicon=lexicon)
+    config = SynthesisConfig(voice, speed, lang, phonemes, fast_start, lexicon=lexicon, ssml=ssml)
     return SpeechRequest(text, config, fmt, timings, _file_format(payload, fmt))
 
 
