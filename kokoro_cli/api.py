@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from kokoro_cli.model.voices import VoiceInfo
-    from kokoro_cli.pipeline import AudioChunk, SynthesisConfig
+    from kokoro_cli.pipeline import AudioChunk, Script, SynthesisConfig
 
 __all__ = ["Kokoro"]
 
@@ -148,10 +148,9 @@ class Kokoro:
             ...     print(f"{chunk.start:5.2f} s  {chunk.text!r}")
             >>> audio, sr = tts.synthesize('<speak>Wait <break time="1s"/> now.</speak>')
         """
-        from kokoro_cli.pipeline import plan, synthesize
+        from kokoro_cli.pipeline import synthesize
 
-        config = self._config(text, voice, speed, lang, phonemes, fast_start, options)
-        script = plan(text, config)  # SSML errors before the slow model load
+        config, script = self._config(text, voice, speed, lang, phonemes, fast_start, options)
         self.load(None if phonemes else config.lang)
         return synthesize(script, config, self._model)
 
@@ -325,14 +324,17 @@ class Kokoro:
     def _config(
         self, text: str, voice: str, speed: float, lang: str | None, raw: bool, fast_start: bool,
         options: dict[str, Any],
-    ) -> SynthesisConfig:  # fmt: skip
-        """Check every argument before anything slow happens (fail fast), voicepack included."""
+    ) -> tuple[SynthesisConfig, Script]:  # fmt: skip
+        """Check every argument and read the text (SSML too) before anything slow happens
+        (fail fast), voicepack included."""
         from kokoro_cli.model import voices
+        from kokoro_cli.pipeline import plan
 
         _check_text(text, "the text")
         config = self.check(voice, speed, lang, phonemes=raw, fast_start=fast_start, **options)
+        script = plan(text, config)  # before torch loads: bad SSML is reported at once
         voices.load_voice(voice)  # a broken voice file fails before the slow model load
-        return config
+        return config, script
 
 
 def options_of(config: SynthesisConfig) -> dict[str, Any]:

@@ -191,7 +191,7 @@ class _Reader:
         self.parser: Any = None
         self.stack: list[_Frame] = []
         self.groups: list[_Building] = []
-        self.boundary = ""  # "s" or "p": a sentence or a paragraph ends before the next words
+        self.boundary = ""  # "s", "p" or "sp": a sentence, a paragraph ends before the next words
         self.emphasized: list[Mapped] = []  # words waiting for their stressed pronunciation
         self.pending: tuple[int, str] | None = None  # text waiting for the next event (its end)
         self.warnings: dict[str, None] = {}
@@ -302,7 +302,7 @@ class _Reader:
             self._boundary(frame.name[0])
 
     def close(self) -> None:
-        if self.boundary == "s" and self.groups:
+        if "s" in self.boundary and self.groups:
             self._stop(self.groups[-1])
         if self.unknown:
             names = ", ".join(self.unknown)
@@ -359,8 +359,8 @@ class _Reader:
         g.last_end = (m.span(0, body) or (g.last_end, g.last_end))[1]
 
     def _boundary(self, kind: str) -> None:
-        if self.boundary != "p":
-            self.boundary = kind
+        if kind not in self.boundary:
+            self.boundary = "".join(sorted(self.boundary + kind, reverse=True))
 
     def _stop(self, g: _Building) -> None:
         """A period after the group's last words, if they end no sentence yet (<s>)."""
@@ -371,8 +371,9 @@ class _Reader:
     def _open_boundary(self, g: _Building) -> None:
         kind, self.boundary = self.boundary, ""
         if kind and g.size:
-            self._stop(g)
-            if kind == "p":
+            if "s" in kind:
+                self._stop(g)
+            if "p" in kind:
                 g.space = Mapped.at("\n\n", g.last_end)
             elif not g.space.text:
                 g.space = Mapped.at(" ", g.last_end)
@@ -380,9 +381,9 @@ class _Reader:
     def _close_boundary(self, g: _Building) -> None:
         """The boundary before a new group: its pause goes at the end of the group before."""
         kind, self.boundary = self.boundary, ""
-        if kind:
+        if "s" in kind:
             self._stop(g)
-        if kind == "p":
+        if "p" in kind:
             self._pause(g, self.pauses[1])
 
     def _pause(self, g: _Building, seconds: float) -> None:

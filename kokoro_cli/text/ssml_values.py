@@ -161,7 +161,7 @@ def _restress(word: str, level: int) -> str:
     vowel = next((i for i, ch in enumerate(word) if ch in _VOWELS), None)
     if vowel is None:
         return word  # no syllable to stress ("ʃ")
-    return word[:vowel] + ("ˈ" if level >= 1 else "ˌ") + word[vowel:]
+    return word[:vowel] + ("ˈ" if level >= 2 else "ˌ") + word[vowel:]
 
 
 # ---------------------------------------------------------------- phoneme alphabets
