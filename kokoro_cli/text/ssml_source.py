@@ -101,13 +101,16 @@ def from_source(source: str, start: int, end: int, data: str) -> Mapped:
 
 def masked(source: str) -> str:
     """`source` with its markup blanked, the same length: tags, comments and declarations
-    become spaces, paragraph and sentence tags blank lines, so the cue maker (audio/timing.py)
-    finds sentences and paragraphs in it as in plain text."""
+    become spaces (closing tags a filler that keeps a word and its punctuation together),
+    paragraph and sentence tags blank lines, so the cue maker (audio/timing.py) finds
+    sentences and paragraphs in it as in plain text."""
 
     def blank(m: re.Match[str]) -> str:
         tag = m[0]
         if _BOUNDARY.match(tag) and len(tag) >= 2:
             return "\n\n" + " " * (len(tag) - 2)
+        if tag.startswith("</"):  # "yo</sub>." : the period still follows the word
+            return "\x00" * len(tag)
         return re.sub(r"[^\n]", " ", tag)
 
     return _TAG.sub(blank, source)
@@ -123,5 +126,9 @@ def caption(fragment: str) -> str:
             return chr(code) if 0 < code < 0x110000 else ""
         return _NAMED[ref]
 
-    text = _ENTITY.sub(char, _TAG.sub(" ", fragment))
+    def tag(m: re.Match[str]) -> str:  # "yo</sub>." stays "yo."
+        closing = m[0].startswith("</") and not _BOUNDARY.match(m[0])
+        return "" if closing else " "
+
+    text = _ENTITY.sub(char, _TAG.sub(tag, fragment))
     return " ".join(text.split())

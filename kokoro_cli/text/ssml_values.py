@@ -19,12 +19,13 @@ from kokoro_cli.text.g2p import describe, invalid_symbols, map_espeak
 # value (SSML 1.1, 3.2.4), so nested changes multiply (rate) or add (semitones, decibels).
 RATES = {"x-slow": 0.6, "slow": 0.8, "medium": 1.0, "fast": 1.25, "x-fast": 1.5, "default": 1.0}
 PITCHES = {"x-low": -4.0, "low": -2.0, "medium": 0.0, "high": 2.0, "x-high": 4.0, "default": 0.0}
-VOLUMES = {"silent": -math.inf, "x-soft": -12.0, "soft": -6.0, "medium": 0.0, "loud": 4.0,
-           "x-loud": 8.0, "default": 0.0}  # fmt: skip
+VOLUMES = {"silent": -math.inf, "x-soft": -12.0, "soft": -6.0, "medium": 0.0, "loud": 3.0,
+           "x-loud": 6.0, "default": 0.0}  # fmt: skip
 # What stays intelligible (and unclipped): beyond these a prosody value is clamped, with a warning.
 RATE_RANGE = (0.5, 2.0)  # times the caller's speed
 PITCH_RANGE = (-8.0, 8.0)  # semitones
-VOLUME_RANGE = (-40.0, 8.0)  # decibels; "silent" mutes instead
+# Decibels; "silent" mutes instead. Kokoro's speech peaks near -6 dBFS: +6 dB reaches full scale.
+VOLUME_RANGE = (-40.0, 6.0)
 # Emphasis: a change of stress (Kokoro's [word](+1) markup, misaki's levels), plus a small
 # change of rate and pitch for the emphasized words.
 EMPHASIS = {"strong": 2, "moderate": 1, "none": 0, "reduced": -1}
