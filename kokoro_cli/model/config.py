@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from importlib import resources
 from typing import Any
 
 # Facts of the published model that the rest of the tool builds on (torch-free, so any layer may
@@ -76,6 +75,8 @@ def _pick(kind: type, d: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str
 
 def load_config_dict() -> dict[str, Any]:
     """The packaged config.json as a dict (the same file the hub repo ships)."""
+    from importlib import resources  # not at import: audio code reads SAMPLE_RATE from here
+
     return json.loads(resources.files(__package__).joinpath("config.json").read_text("utf-8"))
 
 
