@@ -24,7 +24,7 @@ import soundfile as sf
 from kokoro_cli import SAMPLE_RATE
 from kokoro_cli.errors import UsageError
 from kokoro_cli.serve import client
-from tests.cli_helpers import Kokoro, voiced_seconds
+from tests.cli_helpers import Kokoro, silences, voiced_seconds
 from tests.server_helpers import Served, start_server, unix_get
 
 HELLO = "Hello there."
@@ -541,3 +541,31 @@ def test_a_killed_one_liner_leaves_nothing_and_frees_the_server(
     wait_for(lambda: served.stderr().count("a client went away") > gone, "the server to notice")
     code, heavy, _, err = quick(["say", HELLO, "-o", "after.wav"], tmp_path, env)
     assert (code, heavy, err) == (0, [], "") and sf.info(tmp_path / "after.wav").duration > 0.5
+
+
+def test_ssml_input_through_the_openai_client(served: Served, oai: openai.OpenAI) -> None:
+    doc = '<speak>Hello there. <break time="1s"/> <prosody rate="slow">Good bye.</prosody></speak>'
+    speech = oai.audio.speech.create(
+        model="kokoro", voice="af_heart", input=doc, response_format="pcm"
+    )
+    audio = pcm_of(speech.content)
+    gaps = [(b - a) / SAMPLE_RATE for a, b in silences(audio, SAMPLE_RATE, db=-50, least=0.5)]
+    assert gaps == [pytest.approx(1.0, abs=0.05)]
+    literal = oai.audio.speech.create(
+        model="kokoro",
+        voice="af_heart",
+        input=doc,
+        response_format="pcm",
+        extra_body={"ssml": False},
+    )
+    assert len(literal.content) != len(speech.content)  # the tags read aloud, no break
+    with pytest.raises(openai.BadRequestError) as bad:
+        oai.audio.speech.create(
+            model="kokoro", voice="af_heart", input="<speak>Hi <p>x</s></speak>"
+        )
+    error = bad.value.body
+    assert isinstance(error, dict) and error["param"] == "input"
+    assert "not well-formed at line 1:17: mismatched tag" in error["message"]
+    status, error = error_of(served.post({"input": "<speak>Hi</speak>", "ssml": "yes"}))
+    assert (status, error["param"]) == (400, "ssml")
+    assert served.health()["status"] == "ok"

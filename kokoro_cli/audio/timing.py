@@ -160,6 +160,36 @@ class WordTimer:
         """The Words of one chunk, whose audio `cut` was made from; sample 0 of that audio is
         `offset` samples into the output. `remap` takes positions in the model's audio to
         positions in that audio, if pauses were changed in between (joins.pace)."""
+        found = self._found(chunk_text, phonemes, durations, remap)
+        out = []
+        for k, (a, b, spans) in enumerate(found):
+            start, end = _audible(cut, min(s for s, _ in spans), max(e for _, e in spans))
+            if k == 0:  # the first word starts with the chunk's speech, the last ends with it
+                start = cut.speech[0]
+            if k == len(found) - 1:
+                end = cut.speech[1]
+            out.append(Word(self.text[a:b], a, b, offset + start, offset + max(start, end)))
+        return out
+
+    def token_spans(self, chunk_text: str, phonemes: str) -> list[tuple[int, int, int, int]]:
+        """Before a chunk is spoken: each of its words (char_start, char_end in the text) and
+        the tokens that say it (first, end: indices into the model's input, pads included).
+        A WordTimer of its own, as it follows the chunks through the text."""
+        ones = [1] * (len(phonemes) + 2)  # a frame a token: sample spans count tokens
+        out = []
+        for a, b, spans in self._found(chunk_text, phonemes, ones, None):
+            first, last = min(s for s, _ in spans), max(e for _, e in spans)
+            out.append((a, b, -(-first // FRAME_SAMPLES), -(-last // FRAME_SAMPLES)))
+        return out
+
+    def _found(
+        self,
+        chunk_text: str,
+        phonemes: str,
+        durations: Sequence[int],
+        remap: Callable[[int], int] | None,
+    ) -> list[tuple[int, int, list[tuple[int, int]]]]:
+        """The chunk's words as (char_start, char_end, the sample spans they are said in)."""
         said = chunk_text.split()
         norm = self.normalize(chunk_text).split()
         phon = phoneme_words(phonemes, durations)
@@ -198,15 +228,7 @@ class WordTimer:
                 b = max(source[j].end for j in src)
                 found.append((*align.trimmed_span(self.text, a, b), spans))
         found.sort(key=lambda f: f[0])
-        out = []
-        for k, (a, b, spans) in enumerate(found):
-            start, end = _audible(cut, min(s for s, _ in spans), max(e for _, e in spans))
-            if k == 0:  # the first word starts with the chunk's speech, the last ends with it
-                start = cut.speech[0]
-            if k == len(found) - 1:
-                end = cut.speech[1]
-            out.append(Word(self.text[a:b], a, b, offset + start, offset + max(start, end)))
-        return out
+        return found
 
 
 def _audible(cut: Trimmed, start: int, end: int) -> tuple[int, int]:

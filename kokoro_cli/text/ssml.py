@@ -69,6 +69,9 @@ class Group:
     style: Style
     text: Mapped
     marks: list[tuple[int, str]] = field(default_factory=list)  # (position in text, name)
+    # emphasized words: (start, end) in text and the level (values.EMPHASIS), for the small
+    # local change of rate and pitch the pipeline makes on their phonemes
+    emphasis: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -165,6 +168,7 @@ class _Building:
     needs_stop: bool = False  # its last words end no sentence (an <s> end adds a period)
     last_end: int = 0  # where in the source its last words end
     marks: list[tuple[int, str]] = field(default_factory=list)
+    emphasis: list[tuple[int, int, int]] = field(default_factory=list)
 
     def add(self, m: Mapped) -> None:
         self.runs += [(s + self.size, a, b, k) for s, a, b, k in m.runs]
@@ -178,7 +182,8 @@ class _Building:
 
     def group(self) -> Group:
         self.commit_space()
-        return Group(self.style, Mapped("".join(self.parts), self.runs), self.marks)
+        text = Mapped("".join(self.parts), self.runs)
+        return Group(self.style, text, self.marks, self.emphasis)
 
 
 class _Reader:
@@ -322,7 +327,7 @@ class _Reader:
             return
         if frame.mode == "collect" and frame.owner is not None:
             frame.owner.content = frame.owner.content + m
-        elif frame.stress and frame.style.lang not in ("ja", "zh"):
+        elif frame.stress:
             self.emphasized.append(m)
         else:
             self._say(m)
@@ -407,19 +412,22 @@ class _Reader:
             pos = word.end()
             core = _WORD.fullmatch(word[0])
             ps = ""
-            if core:
+            if core and frame.style.lang not in ("ja", "zh"):  # no stress marks in theirs
                 try:
                     ps = phonemize(core[2], frame.style.lang, self.lexicon)
                 except KokoroError:
                     ps = ""
-            if not core or not ps or re.search(r"[/()]", ps):
-                self._say(m.slice(word.start(), word.end()))
-                continue
-            a, b = word.start() + core.start(2), word.start() + core.end(2)
-            src_a, src_b = m.span(a, b) or (0, 0)
-            stressed = values.stressed(ps, frame.stress)
-            markup = Mapped.at("[", src_a) + m.slice(a, b) + Mapped.at(f"](/{stressed}/)", src_b)
-            self._say(m.slice(word.start(), a) + markup + m.slice(b, word.end()))
+            piece = m.slice(word.start(), word.end())
+            if core and ps and not re.search(r"[/()]", ps):
+                a, b = word.start() + core.start(2), word.start() + core.end(2)
+                src_a, src_b = m.span(a, b) or (0, 0)
+                stressed = values.stressed(ps, frame.stress)
+                markup = Mapped.at("[", src_a) + m.slice(a, b)
+                markup = markup + Mapped.at(f"](/{stressed}/)", src_b)
+                piece = m.slice(word.start(), a) + markup + m.slice(b, word.end())
+            self._say(piece)
+            g = self.groups[-1]
+            g.emphasis.append((g.size - len(piece.text), g.size, frame.stress))
         self._say(m.slice(pos, len(m.text)))
 
     # ---------------------------------------------------------- elements
