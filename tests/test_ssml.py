@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.server
 import math
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from xml.sax.saxutils import escape
@@ -412,3 +414,13 @@ def test_wrapping_text_in_speak_reads_the_same_text(text: str) -> None:
     wrapped = planned("<speak>" + escape(text, {"\r": "&#13;"}) + "</speak>")
     same = replace(plain.parts[0].config, ssml=None)
     assert [(p.text, p.config, p.gain) for p in wrapped.parts] == [(text, same, 1.0)]
+
+
+def test_phonemize_reads_ssml_as_say_does() -> None:
+    doc = '<speak>I say <phoneme ph="təmeɪtoʊ">tomato</phoneme>. <lang xml:lang="fr">Oui.</lang></speak>'
+    run = subprocess.run(
+        [sys.executable, "-m", "kokoro_cli", "phonemize", doc], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["I sˈA təmAtO.", "wˈi."]
+    assert "ff_siwis reads" in run.stderr

@@ -739,13 +739,21 @@ def phonemize(
     Example: kokoro phonemize --lexicon names.txt "Kokoro reads 3.11.7 aloud."
     """
     from kokoro_cli import text as front_end
+    from kokoro_cli.text.ssml import detect
 
     code = front_end.check_lang(lang)
     content = read_text(text, file)
     lex = load_lexicon(lexicon)
-    for chunk in front_end.chunks(content, code, lexicon=lex):
-        if chunk.tokens:  # pure pauses have nothing to show
-            print(" ".join(map(str, chunk.tokens)) if tokens else chunk.phonemes)
+    pieces = [(content, code)]
+    if detect(content):  # each stretch in its own language, as say reads it
+        from kokoro_cli.pipeline import SynthesisConfig, plan
+
+        script = plan(content, SynthesisConfig(lang=code, lexicon=lex))
+        pieces = [(p.text, p.config.lang or code) for p in script.parts if p.text.strip()]
+    for piece, piece_lang in pieces:
+        for chunk in front_end.chunks(piece, piece_lang, lexicon=lex):
+            if chunk.tokens:  # pure pauses have nothing to show
+                print(" ".join(map(str, chunk.tokens)) if tokens else chunk.phonemes)
     warn_unused(lex)
 
 
