@@ -187,6 +187,24 @@ def test_w3c_marks_audio_fallback_and_unknown_elements() -> None:
     assert any("<effect> (urn:x), <blink> are not supported" in w for w in script.warnings)
 
 
+def test_w3c_metadata_lexicons_and_paragraph_languages(tmp_path) -> None:
+    body = (
+        '  <lexicon uri="http://127.0.0.1:9/lexicon.pls" xml:id="pls"/>\n'
+        '  <meta name="seeAlso" content="http://example.com/my-ssml-metadata.xml"/>\n'
+        '  <metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        "<rdf:Description>Not to be read</rdf:Description></rdf:RDF></metadata>\n"
+        '  <p>I don\'t speak Japanese.</p>\n  <p xml:lang="ja">日本語が分かりません。</p>\n'
+        '  <lookup ref="pls">tomato</lookup>'
+    )
+    script = planned(w3c(body))
+    said = [(p.text.strip(), p.config.voice, p.config.lang) for p in script.parts]
+    # the paragraph's pause, where a new voice takes over, ends the part before
+    assert said[0] == ("I don't speak Japanese.\n   [pause:1.0000s]", "af_heart", "en-us")
+    assert said[1] == ("日本語が分かりません。", "jf_alpha", "ja") and said[2][0] == "tomato"
+    assert "Not to be read" not in spoken(script)
+    assert any("<lexicon> files are not loaded" in w for w in script.warnings)
+
+
 def test_w3c_two_voice_dialogue_nests_and_restores() -> None:
     doc = (
         '<speak><voice name="am_adam">Hi Mary. <voice name="af_bella">Hello Bob!</voice>'
