@@ -31,6 +31,7 @@ test: $(STAMP) ## Run the test suite (real model, real sound server when availab
 
 bench: $(STAMP) ## Measure speed against onnxruntime, batch on Ray, books' speed and memory
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/front_end.py
 	$(BIN)/python bench/ray_batch.py
 	$(BIN)/python bench/book.py
 

@@ -1,8 +1,9 @@
-"""Issue 12's readings: written forms and how they must be spoken, compared as phonemes.
+"""Issues 12 and 26's readings: written forms and how they must be spoken, compared as phonemes.
 
 Each written form and its expected spoken words go through the whole front-end; their phonemes
 must agree (stress and punctuation aside: a comma's pause is not a reading). Comparing phonemes,
-not normalized text, also catches a right text that espeak would still misread.
+not normalized text, also catches a right text that espeak would still misread. Issue 12's rows
+are below; issue 26's, by class of token, are in tests/readings_table.py.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import pytest
 
 from kokoro_cli.text import phonemize
+from tests.readings_table import EN_TABLES, ROMANCE
 
 EN = {
     # versions, dotted numbers, addresses
@@ -134,6 +136,7 @@ OTHER = {
     },
 }
 OTHER_CASES = [(lang, w) for lang, table in OTHER.items() for w in table]
+CLASS_CASES = [(kind, w) for kind, table in EN_TABLES.items() for w in table]
 _IGNORED = re.compile(r"[ˈˌ\s,.;:!?—…\"“”()-]+")
 
 
@@ -143,6 +146,9 @@ def _same(written: str, spoken: str, lang: str) -> tuple[str, str]:
 
 def test_the_table_is_big_enough() -> None:
     assert len(EN) >= 60
+    rows = len(EN) + len(OTHER_CASES) + len(CLASS_CASES) + len(ROMANCE)
+    assert rows >= 300 + 90 and len(ROMANCE) >= 60, rows  # issue 26: 300 rows beyond issue 12's
+    assert len({lang for lang, _, _ in ROMANCE}) == 4
 
 
 @pytest.mark.parametrize("written", list(EN))
@@ -155,6 +161,19 @@ def test_english_readings(written: str) -> None:
 def test_other_languages_readings(lang: str, written: str) -> None:
     got, want = _same(written, OTHER[lang][written], lang)
     assert got == want, f"{written!r} should be read as {OTHER[lang][written]!r} in {lang}"
+
+
+@pytest.mark.parametrize(("kind", "written"), CLASS_CASES)
+def test_english_readings_by_class(kind: str, written: str) -> None:
+    spoken = EN_TABLES[kind][written]
+    got, want = _same(written, spoken, "en-us")
+    assert got == want, f"{kind}: {written!r} should be read as {spoken!r}"
+
+
+@pytest.mark.parametrize(("lang", "written", "spoken"), ROMANCE)
+def test_romance_readings_by_class(lang: str, written: str, spoken: str) -> None:
+    got, want = _same(written, spoken, lang)
+    assert got == want, f"{written!r} should be read as {spoken!r} in {lang}"
 
 
 def test_british_readings_match_too() -> None:

@@ -198,6 +198,123 @@ KINDS: dict[str, Kind] = {
     "star_rating": _pick("★★★☆☆", "4/5", "10/10"),
     "chess": _pick("e4", "Nf3", "O-O", "Qxd5+"),
     "iso_codes": _pick("ISO 8601", "UTF-8", "H.264", "IEEE 754", "802.11ac"),
+    # issue 26: tokens a careful reader reads in a particular way
+    "ordinal_grouped": _fmt("{a},{b:03d}th", a=(1, 99), b=(0, 999)),
+    "mixed_unit": lambda r: (
+        f"{r.randint(1, 9)} {r.choice(['1/2', '1/4', '3/4'])} "
+        + r.choice(["lbs", "kg", "tsp", "mi", "oz"])
+    ),
+    "fraction_unit": lambda r: f"{r.choice(['1/2', '3/4', '5/16'])} {r.choice(['lb', 'in', 'h'])}",
+    "tax_code": _pick("401(k)", "403(b)", "501(c)(3)", "457(b)"),
+    "quarter": _fmt("{q}Q{y:02d}", q=(1, 4), y=(0, 99)),
+    "range_ampm": lambda r: (
+        f"{r.randint(1, 12)}{r.choice(['am', 'pm', ' a.m.', ''])}-"
+        f"{r.randint(1, 12)}{r.choice(['am', 'pm', ' p.m.', ' PM'])}"
+    ),
+    "range_clock": _fmt("{a}:{b:02d}-{c}:{d:02d}", a=(0, 12), b=(0, 59), c=(1, 23), d=(0, 59)),
+    "range_money": lambda r: (
+        f"${r.randint(1, 999)}-{r.choice(['$', ''])}{r.randint(1, 999)}"
+        + r.choice(["", "M", " million", ".50"])
+    ),
+    "range_decades": _pick("1960s-80s", "1960s-1980s", "mid-80s", "the 90s", "in her 30s"),
+    "range_years_short": _fmt("{a}-{b:02d}", a=(1900, 2030), b=(0, 99)),
+    "range_with_unit": lambda r: (
+        f"{r.randint(1, 2000)}-{r.randint(1, 2000)} " + r.choice(["kg", "km", "%", "lbs", "GB"])
+    ),
+    "feet_inches": lambda r: r.choice(
+        [
+            f"{r.randint(4, 7)}'{r.randint(0, 11)}\"",
+            f"{r.randint(4, 7)} ft {r.randint(0, 11)} in",
+            f"{r.randint(4, 7)}′{r.randint(0, 11)}″",
+            f'{r.randint(10, 80)}" screen',
+        ]
+    ),  # fmt: skip
+    "letter_label": _pick("Figure X", "Exhibit X", "Chapter X", "Table II", "Generation X"),
+    "given_regnal": _pick("Sam II", "Tom III", "John Smith III", "Rocky II", "Sam I am"),
+    "music_note": _pick("C#", "F# minor", "A♭", "B♭", "Eb major", "G♯", "E♮"),
+    "month_lower": lambda r: r.choice(
+        [
+            f"{r.choice(MONTHS).lower()}. {r.randint(1, 28)}",
+            f"{r.choice(MONTHS).upper()} {r.randint(1, 28)} {r.randint(1900, 2030)}",
+            f"{r.choice(MONTHS)}-{r.randint(1, 28)}-{r.randint(1900, 2030)}",
+            f"{r.randint(1, 28)} {r.choice(MONTHS).lower()}",
+            "may 5",
+            "march 3",
+            "sept. 25",
+        ]
+    ),  # fmt: skip
+    "numeric_date": lambda r: r.choice(
+        [
+            f"{r.randint(1900, 2030)}/{r.randint(1, 12):02d}/{r.randint(1, 28):02d}",
+            f"{r.randint(13, 28)}-{r.randint(1, 12):02d}-{r.randint(1900, 2030)}",
+            f"{r.randint(1, 12)}/{r.randint(1, 28)}/{r.randint(0, 99):02d}",
+        ]
+    ),  # fmt: skip
+    "era": lambda r: f"{r.randint(1, 2000)} {r.choice(['AD', 'BC', 'BCE', 'A.D.', 'CE'])}",
+    "money_edge": _pick(
+        "$.01",
+        ".1665",
+        "$20.5",
+        "$20.506",
+        "US$76.3 trillion",
+        "¥30b",
+        "₩460 billion",
+        "A$50",
+        "₹20.50",
+        "50¢",
+        "$5mm",
+    ),  # fmt: skip
+    "money_per": lambda r: (
+        f"{r.choice(['$', '£', '€'])}{r.randint(1, 999)}/"
+        + r.choice(["mo", "hr", "wk", "yr", "d", "kg", "person", "month"])
+    ),
+    "unit_compound": _pick(
+        "12/kg",
+        "12kg/kg",
+        "3 cc/s",
+        "km³",
+        "45º",
+        "9.8 m/s²",
+        "10 GB/s",
+        "12KG",
+        "3 mbps",
+        "100 million kg",
+        "2x8 m2",
+        "40°26'46\"N",
+    ),  # fmt: skip
+    "time_zone": lambda r: (
+        f"{r.randint(1, 12)}:{r.randint(0, 59):02d} "
+        + r.choice(["p.m. e.s.t", "a.m. PST", "pm EST", "p.m.est", "UTC+2", "GMT", "am CET"])
+    ),
+    "phone_dashes": lambda r: r.choice(
+        [
+            f"{r.randint(200, 999)}-{r.randint(200, 999)}-{r.randint(0, 9999):04d}",
+            f"{r.randint(100, 999)}-{r.randint(10, 99)}-{r.randint(0, 9999):04d}",
+            f"+1 ({r.randint(200, 999)})-{r.randint(200, 999)}-{r.randint(0, 9999):04d}",
+            "1-800-GO-U-HAUL",
+        ]
+    ),  # fmt: skip
+    "zip_state": _pick("Santa Clara, CA 95051", "Austin, TX 78701-1234", "City, NY", "Hello, OK"),
+    "card_ending": lambda r: (
+        f"{r.choice(['card ending in', 'PIN', 'order #', 'zip code'])} {r.randint(0, 99999):04d}"
+    ),
+    "dotted_digits": _fmt("{a}.{b}.{c}.{d}", a=(256, 999), b=(100, 999), c=(0, 9), d=(10, 99)),
+    "alnum_code": lambda r: f"{r.choice(['ab', 't', 'A', 'F', 'xz'])}{r.randint(100, 99999)}",
+    "address": lambda r: (
+        f"{r.randint(1, 9999)} {r.choice(['N', 'S', 'E', 'W', 'NE'])} "
+        + f"{r.choice(['Arques', '1st', 'Elm', 'San Tomas'])} "
+        + r.choice(["Ave", "St", "Expy", "Hwy", "Ct", "Blvd", "st"])
+    ),
+    "route": _pick("Hwy 101", "Route 66", "I-95", "US-101"),
+    "url_scheme": _pick(
+        "https://developer.example.com/drive-sim",
+        "file:///c/code/docs/intro.html",
+        "ftp://files.example.org/pub",
+        "HTTPS://EXAMPLE.COM/A",
+        "example.com/12-sm",
+    ),  # fmt: skip
+    "slash_words": _pick("upgrade/update", "TCP/IP", "he/she", "words/minute", "24/7", "w/o"),
+    "email_path": _pick("user@host/123-sm", "sdf@gmail.com/123-sm", "a@hotmail.de"),
 }
 
 

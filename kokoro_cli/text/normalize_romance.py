@@ -1,5 +1,6 @@
 """Spanish, French, Italian and Brazilian Portuguese: numbers written 1.250,5, money, metric
-units, percentages, clock times, durations, versions and addresses, as words."""
+units, percentages, clock times, durations, versions and addresses, as words; dates, ordinals,
+times with h and ranges come from readings_romance (issue 26)."""
 
 from __future__ import annotations
 
@@ -7,85 +8,115 @@ import re
 from collections.abc import Callable
 
 from kokoro_cli.text.numbers import cardinal, decimal, digits
+from kokoro_cli.text.readings_romance import RomanceReadings, count, read_clock, read_unit
+from kokoro_cli.text.rules import DIGIT, RuleList, apply, gated
+
+Rule = Callable[[re.Match[str]], str]
 
 # Romance languages write 1.250,5; Brazilian Portuguese, Spanish, French and Italian share it.
 _EU_NUM = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.\u202f ]\d{3})+|\d+)(?:,(\d+))?(?![\w]|[.,]\d)")
 PERCENT = {"es": "por ciento", "fr-fr": "pour cent", "it": "per cento", "pt-br": "por cento"}
-# Currency: (singular, plural) per symbol, and the word joining units and cents.
+# Currency: (singular, plural, feminine) per symbol, and the word joining units and cents.
 _MONEY = {
-    "es": ({"€": ("euro", "euros"), "$": ("dólar", "dólares"), "£": ("libra", "libras")}, "con"),
-    "fr-fr": ({"€": ("euro", "euros"), "$": ("dollar", "dollars"), "£": ("livre", "livres")}, ""),
-    "it": ({"€": ("euro", "euro"), "$": ("dollaro", "dollari"), "£": ("sterlina", "sterline")}, "e"),
-    "pt-br": (
-        {"€": ("euro", "euros"), "$": ("dólar", "dólares"), "£": ("libra", "libras"),
-         "R$": ("real", "reais")},
-        "e",
-    ),
+    "es": ({"€": ("euro", "euros", False), "$": ("dólar", "dólares", False),
+            "£": ("libra", "libras", True), "US$": ("dólar estadounidense",
+            "dólares estadounidenses", False)}, "con"),
+    "fr-fr": ({"€": ("euro", "euros", False), "$": ("dollar", "dollars", False),
+               "£": ("livre", "livres", True), "US$": ("dollar américain", "dollars américains",
+               False)}, ""),
+    "it": ({"€": ("euro", "euro", False), "$": ("dollaro", "dollari", False),
+            "£": ("sterlina", "sterline", True), "US$": ("dollaro statunitense",
+            "dollari statunitensi", False)}, "e"),
+    "pt-br": ({"€": ("euro", "euros", False), "$": ("dólar", "dólares", False),
+               "£": ("libra", "libras", True), "R$": ("real", "reais", False),
+               "US$": ("dólar americano", "dólares americanos", False)}, "e"),
 }  # fmt: skip
-# Metric units espeak would spell letter by letter ("km" -> "ka eme").
-_UNITS = {
-    "es": {"km": "kilómetro", "kg": "kilogramo", "cm": "centímetro", "mm": "milímetro",
-           "km/h": "kilómetro por hora"},
-    "fr-fr": {"km": "kilomètre", "kg": "kilogramme", "cm": "centimètre", "mm": "millimètre",
-              "km/h": "kilomètre par heure"},
-    "it": {"km": "chilometro", "kg": "chilogrammo", "cm": "centimetro", "mm": "millimetro",
-           "km/h": "chilometro orario"},
-    "pt-br": {"km": "quilômetro", "kg": "quilograma", "cm": "centímetro", "mm": "milímetro",
-              "km/h": "quilômetro por hora"},
-}  # fmt: skip
+# Scale words after an amount of money: "€5 millones" is "cinco millones de euros".
+_SCALES = {
+    "es": r"mil millones|millones|millón|billones|billón",
+    "fr-fr": r"milliards?|millions?",
+    "it": r"miliardi|miliardo|milioni|milione",
+    "pt-br": r"bilhões|bilhão|milhões|milhão",
+}
+_OF = {"es": "de", "fr-fr": "de", "it": "di", "pt-br": "de"}
+_PLUS = {"es": "más", "fr-fr": "plus", "it": "più", "pt-br": "mais"}
 _EU_AMOUNT = r"(\d{1,3}(?:[.\u202f ]\d{3})+|\d+)(?:,(\d+))?"
-_ITALIAN_PLURAL = {"chilometro": "chilometri", "chilogrammo": "chilogrammi",
-                   "centimetro": "centimetri", "millimetro": "millimetri",
-                   "chilometro orario": "chilometri orari"}  # fmt: skip
-
 
 LANGS = tuple(PERCENT)
 
 
-def _one(words: str, lang: str) -> str:
-    # Before a noun Spanish and Italian say "un", not the counting form "uno".
-    return re.sub(r"\buno$", "un", words) if lang in ("es", "it") else words
+class Romance:
+    """The normalizer of one Romance language: its rules in order, then plain numbers."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.symbols, self.conj = _MONEY[lang]
+        sym = "|".join(re.escape(k) for k in sorted(self.symbols, key=len, reverse=True))
+        scale = _SCALES[lang]
+        readings = RomanceReadings(lang, self)
+        tokens = _romance_tokens(lang)
+        units = readings.unit_pattern
+        self.rules: RuleList = gated(None, readings.centuries) + gated(DIGIT, [
+            *readings.rules,  # dates, ordinals
+            *readings.times,  # 14h30, 10:30 p. m.
+            *tokens[:3],  # IP addresses, versions, dotted numbers
+            tokens[6],  # 555-0199
+            # +34 600 123 456: plus, then each group as its own number
+            (
+                re.compile(r"(?<![\w+])\+(\d{1,3})((?:[ .-]\d{2,4}){2,5})(?![\w]|[.,]\d)"),
+                self._international,
+            ),
+            *readings.ranges,
+            *tokens[3:6],  # durations, clock times, ratios
+            (
+                re.compile(
+                    rf"(?:(?<![\w$])({sym})\s?{_EU_AMOUNT}(?:\s({scale}))?|{_EU_AMOUNT}"
+                    rf"\s?({sym}))(?![\w$€£])"
+                ),
+                self._money,
+            ),
+            (re.compile(rf"(?<![\w.,]){_EU_AMOUNT}\s?({units})(?![\w/²³'’])"), self._unit),
+            (re.compile(r"(\d)\s?%"), lambda m: f"{m[1]} {PERCENT[lang]}"),
+            (_EU_NUM, lambda m: self.amount(m[1], m[2])),
+        ])  # fmt: skip
+
+    def __call__(self, text: str) -> str:
+        return apply(self.rules, text)
+
+    def amount(self, whole: str, frac: str | None) -> str:
+        whole = re.sub(r"[.\u202f ]", "", whole)
+        return decimal(whole, frac, self.lang) if frac else cardinal(whole, self.lang)
+
+    def read_money(self, symbol: str, whole: str, cents: str | None, scale: str = "") -> str:
+        """ "€", "3", "50" -> "tres euros con cincuenta"; scale "millones": "de euros"."""
+        one_, many, feminine = self.symbols[symbol]
+        number = re.sub(r"[.\u202f ]", "", whole)
+        if scale:
+            of = "d'" if self.lang == "fr-fr" and many[0] in "aeioué" else _OF[self.lang] + " "
+            return f"{self.amount(whole, cents)} {scale} {of}{many}"
+        said = f"{count(number, self.lang, feminine)} {one_ if number == '1' else many}"
+        if cents and len(cents) == 2 and int(cents):
+            return f"{said} {self.conj} {cardinal(cents.lstrip('0'), self.lang)}".replace("  ", " ")
+        return said if not cents or not int(cents) else f"{self.amount(whole, cents)} {many}"
+
+    def _money(self, m: re.Match[str]) -> str:
+        if m[1]:
+            return self.read_money(m[1], m[2], m[3], m[4] or "")
+        return self.read_money(m[7], m[5], m[6])
+
+    def _international(self, m: re.Match[str]) -> str:
+        groups = [m[1], *re.split(r"[ .-]", m[2].strip(" .-"))]
+        said = ", ".join(digits(g, self.lang) if g[0] == "0" else cardinal(g, self.lang)
+                         for g in groups)  # fmt: skip
+        return f"{_PLUS[self.lang]} {said}"
+
+    def _unit(self, m: re.Match[str]) -> str:
+        return read_unit(re.sub(r"[.\u202f ]", "", m[1]), m[2], m[3], self.lang)
 
 
 def romance(lang: str) -> Callable[[str], str]:
-    symbols, conj = _MONEY[lang]
-    sym = "|".join(re.escape(k) for k in sorted(symbols, key=len, reverse=True))
-    money = re.compile(rf"(?:({sym})\s?{_EU_AMOUNT}|{_EU_AMOUNT}\s?({sym}))(?![\w$€£])")
-    units = "|".join(re.escape(u) for u in sorted(_UNITS[lang], key=len, reverse=True))
-    unit_re = re.compile(rf"(?<![\w.,]){_EU_AMOUNT}\s?({units})(?![\w/])")
-
-    def amount(whole: str, frac: str | None) -> str:
-        whole = re.sub(r"[.\u202f ]", "", whole)
-        return decimal(whole, frac, lang) if frac else cardinal(whole, lang)
-
-    def say_money(m: re.Match[str]) -> str:
-        symbol, whole, cents = (m[1], m[2], m[3]) if m[1] else (m[6], m[4], m[5])
-        one, many = symbols[symbol]
-        number = re.sub(r"[.\u202f ]", "", whole)
-        said = f"{_one(cardinal(number, lang), lang)} {one if number == '1' else many}"
-        if cents and len(cents) == 2 and int(cents):
-            return f"{said} {conj} {cardinal(cents.lstrip('0'), lang)}".replace("  ", " ")
-        return said if not cents or not int(cents) else f"{amount(whole, cents)} {many}"
-
-    def say_unit(m: re.Match[str]) -> str:
-        unit = _UNITS[lang][m[3]]
-        if m[1] == "1" and not m[2]:
-            return f"{_one(cardinal('1', lang), lang)} {unit}"
-        head, _, rest = unit.partition(" ")
-        plural = _ITALIAN_PLURAL.get(unit) if lang == "it" else f"{head}s {rest}".strip()
-        return f"{amount(m[1], m[2])} {plural}"
-
-    tokens = _romance_tokens(lang)
-
-    def normalize(text: str) -> str:
-        for pattern, rule in tokens:
-            text = pattern.sub(rule, text)
-        text = money.sub(say_money, text)
-        text = unit_re.sub(say_unit, text)
-        text = re.sub(r"(\d)\s?%", rf"\1 {PERCENT[lang]}", text)
-        return _EU_NUM.sub(lambda m: amount(m[1], m[2]), text)
-
-    return normalize
+    """The normalizer for a Romance language code."""
+    return Romance(lang)
 
 
 # Words for the technical tokens (versions, addresses, ratios, durations) of issue 12.
@@ -99,14 +130,6 @@ _TOKEN_WORDS = {
     "pt-br": ("ponto", "versão", "para", ("uma hora", "horas", "um minuto", "minutos",
                                           "um segundo", "segundos"), "e"),
 }  # fmt: skip
-# Clock times H:MM: the hour "one" (feminine: la una, une heure), the word between hours and
-# minutes, and what a full hour ends with ("las diez en punto").
-_CLOCK = {
-    "es": ("una", "y", "en punto"),
-    "fr-fr": ("une", "", ""),
-    "it": ("una", "e", "in punto"),
-    "pt-br": ("uma", "e", "em ponto"),
-}
 _NOT_AFTER = r"(?<![\w.,:])"
 _NOT_BEFORE = r"(?![\w:]|[.,]\d)"
 
@@ -141,13 +164,7 @@ def _romance_tokens(lang: str) -> list[tuple[re.Pattern[str], Callable[[re.Match
         hours, minutes = int(m[1]), int(m[2])
         if hours > 24 or minutes > 59:
             return f"{cardinal(str(hours), lang)} {cardinal(str(minutes), lang)}"
-        one, joiner, sharp = _CLOCK[lang]
-        said = one if hours == 1 else cardinal(str(hours), lang)
-        if lang == "fr-fr":  # 10:05 is "dix heures cinq", 1:00 "une heure"
-            said += " heure" if hours == 1 else " heures"
-        if not minutes:
-            return f"{said} {sharp}".strip()
-        return f"{said} {joiner} {cardinal(str(minutes), lang)}".replace("  ", " ")
+        return read_clock(hours, minutes, lang)
 
     return [
         (re.compile(rf"{_NOT_AFTER}(?:\d{{1,3}}\.){{3}}\d{{1,3}}{_NOT_BEFORE}"), ip),

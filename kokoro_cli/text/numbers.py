@@ -43,11 +43,17 @@ def cardinal(text: str, lang: str) -> str:
     return _clean(num2words(int(raw), lang=NUM2WORDS_LANG[lang]), lang)
 
 
+POINT = {"en-us": "point", "en-gb": "point", "es": "coma", "fr-fr": "virgule", "it": "virgola",
+         "pt-br": "vírgula"}  # fmt: skip
+
+
 def decimal(whole: str, frac: str, lang: str) -> str:
-    """A decimal number: the integer part as a number, each fraction digit on its own."""
-    point = {"en-us": "point", "en-gb": "point", "es": "coma", "fr-fr": "virgule", "it": "virgola"}
-    sep = point.get(lang, "vírgula")
-    return f"{cardinal(whole or '0', lang)} {sep} {digits(frac, lang)}"
+    """A decimal number: the integer part as a number, each fraction digit on its own.
+
+    English reads ".25" as "point two five", as written; the other languages say the zero."""
+    if not whole and lang.startswith("en"):
+        return f"{POINT[lang]} {digits(frac, lang)}"
+    return f"{cardinal(whole or '0', lang)} {POINT[lang]} {digits(frac, lang)}"
 
 
 def number(text: str, lang: str) -> str:
@@ -56,9 +62,26 @@ def number(text: str, lang: str) -> str:
     return decimal(whole, frac, lang) if frac else cardinal(whole, lang)
 
 
-def ordinal(n: int, lang: str) -> str:
-    """5 -> "fifth"."""
-    return _clean(num2words(n, lang=NUM2WORDS_LANG[lang], to="ordinal"), lang)
+def ordinal(n: int, lang: str, feminine: bool = False) -> str:
+    """5 -> "fifth"; `feminine` for Spanish, Italian, Portuguese and French ("primera", "première")."""
+    words = _clean(num2words(n, lang=NUM2WORDS_LANG[lang], to="ordinal"), lang)
+    if feminine and lang in ("es", "it", "pt-br"):
+        return re.sub(r"o\b", "a", words)  # "vigésimo primero" -> "vigésima primera"
+    if feminine and lang == "fr-fr":
+        return re.sub(r"\bpremier$", "première", words)
+    return words
+
+
+def pairs(text: str, lang: str) -> str:
+    """A number said in pairs of digits, as house numbers, routes and model numbers are: 1211 ->
+    "twelve eleven", 708 -> "seven oh eight", 1600 -> "sixteen hundred" (English; others count)."""
+    if not lang.startswith("en") or len(text) < 3 or text[0] == "0" or len(text) > 4:
+        return cardinal(text, lang) if len(text) < 5 else digits(text, lang)
+    head, tail = text[:-2], text[-2:]
+    if tail == "00":
+        return cardinal(text, lang) if head.endswith("0") else f"{cardinal(head, lang)} hundred"
+    said = f"oh {cardinal(tail[1], lang)}" if tail[0] == "0" else cardinal(tail, lang)
+    return f"{cardinal(head, lang)} {said}"
 
 
 def year(n: int, lang: str) -> str:
@@ -77,11 +100,11 @@ FRACTIONS = {2: ("half", "halves"), 3: ("third", "thirds"), 4: ("quarter", "quar
 
 
 def fraction(num: int, den: int, lang: str) -> str:
-    """3/4 -> "three quarters"; unusual denominators read as "x over y"."""
+    """3/4 -> "three quarters", 5/16 -> "five sixteenths"; large denominators "x over y"."""
     if den in FRACTIONS:
         one, many = FRACTIONS[den]
         return f"{cardinal(str(num), lang)} {one if num == 1 else many}"
-    if 5 <= den <= 10:
+    if 5 <= den <= 100 or den == 1000:
         word = ordinal(den, lang)
         return f"{cardinal(str(num), lang)} {word if num == 1 else word + 's'}"
     return f"{cardinal(str(num), lang)} over {cardinal(str(den), lang)}"

@@ -24,6 +24,21 @@ MONTHS = [
 LETTER = {"A": "eigh"}
 _ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _ROMAN_VALUE = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+# After these, a lone X is the letter: "Figure X", "Exhibit X" (but "Chapter X" is ten).
+LETTER_LABELS = {"Figure", "Fig.", "Exhibit", "Plate", "Form", "Schedule", "Table"}
+# Given names take a regnal number like kings do: "Sam II" is "Sam the Second" (issue 26); a
+# numeral after any other capitalized word counts ("Rocky II").
+GIVEN_NAMES = set(
+    "Aaron Adam Alan Alex Alfred Alice Amanda Amy Andrew Andy Angela Ann Anna Anthony Arthur"
+    " Barbara Ben Benjamin Betty Billy Bob Bobby Brian Bruce Carl Carol Caroline Charlie Chris"
+    " Christopher Dan Daniel Dave Dennis Donald Dorothy Douglas Ed Eddie Edgar Emily Emma Eric"
+    " Frank Fred Gary Gerald Grace Greg Hank Harry Helen Howard Hugh Jack Jacob Jake Jane Jason"
+    " Jeff Jennifer Jerry Jessica Jim Jimmy Joe Johnny Jonathan Joshua Julia Julian Karen Kate"
+    " Ken Kenneth Kevin Larry Laura Linda Lisa Lucas Luke Margaret Martin Matt Matthew Max Mike"
+    " Nancy Nathan Nick Oliver Oscar Patrick Phil Ralph Richie Rob Robbie Roger Ron Ronald Roy"
+    " Russell Ryan Sam Samuel Sandra Sarah Scott Sean Simon Steve Steven Susan Thomas Tim"
+    " Timothy Tom Tommy Tony Walter Wayne".split()
+)
 # Words after which a Roman numeral is a plain number ("Chapter IV", "World War II").
 COUNTED = ("Chapter Part Book Volume Vol. Act Scene Section Appendix Phase Episode Season Level"
            " Stage Article Psalm Canto Movement Symphony War Type Class Grade Category Division"
@@ -42,6 +57,10 @@ REGNAL = ("Henry Edward Elizabeth George William Charles James Richard Mary Anne
           " Willem Beatrix Juliana Wilhelmina Margrethe Harold Canute Edmund Ethelred Aethelred"
           ).split()  # fmt: skip
 
+
+_NAMES = {*REGNAL, *GIVEN_NAMES}
+_HASH = re.compile(r"(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}")
+_COUNTED = {*COUNTED, *(w.upper() for w in COUNTED)}
 
 # Capitalized words before a ratio that are not the name of a book ("A 2:1 split").
 _NOT_BOOKS = {"A", "An", "The", "At", "In", "On", "By", "Of", "With", "For", "To", "Ratio", "Odds"}
@@ -122,11 +141,20 @@ class Readings:
                 re.compile(r"(?<![\w])(?!0[xX])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]+(?![\w])"),
                 self._alnum,
             ),
-            (re.compile(rf"\b({'|'.join(map(re.escape, REGNAL))})\s+{roman}"), self._regnal),
+        ]
+        # Roman numerals after a word; the word decides (one generic pattern each, then a set
+        # lookup: an alternation of hundreds of names would be slow on every sentence)
+        self.romans: list[tuple[re.Pattern[str], Rule]] = [
+            # "John Smith III", "Davis Love III": a given name, a surname, a generation
             (
-                re.compile(rf"(?<![\w.])({'|'.join(map(re.escape, COUNTED))})\s+{roman}"),
-                self._count,
+                re.compile(r"\b([A-Z][a-z]+)\s([A-Z][a-z]+)\s(II|III|IV)(?![\w'’-])"),
+                lambda m: self._regnal(m, f"{m[1]} {m[2]}", m[3]) if m[1] in _NAMES else m[0],
             ),
+            (
+                re.compile(rf"\b([A-Z][a-z]+)\s+{roman}"),
+                lambda m: self._regnal(m, m[1], m[2]) if m[1] in _NAMES else m[0],
+            ),
+            (re.compile(rf"(?<![\w.])([A-Z][A-Za-z]*\.?)\s+{roman}"), self._count),
             # "Rocky II", "Final Fantasy VII": I/V/X numerals of two letters or more after a name
             (re.compile(r"\b([A-Z][a-z]+) ([IVX]{2,})(?![\w'’-])"), self._after_name),
         ]
@@ -154,8 +182,10 @@ class Readings:
         before = m.string[: m.start()].split()
         # 1.2.3.4 is a version unless it follows "IP" or "address"; 10.0.0.1 an address
         named = bool(before) and before[-1].strip(":").lower() in ("ip", "address", "dns")
-        if any(int(p) > 255 for p in parts) or not (named or any(len(p) > 1 for p in parts)):
+        if not (named or any(len(p) > 1 for p in parts)):
             return self._dotted(m[0])
+        if any(int(p) > 255 for p in parts) and not any(len(p) == 3 for p in parts):
+            return self._dotted(m[0])  # 987.987.0.40 is still an address, digit by digit
         return " dot ".join(_digits(p, self.lang) for p in parts)
 
     def _size(self, n: str) -> str:
@@ -185,25 +215,43 @@ class Readings:
         return f"{minutes} {unit} {seconds} seconds"
 
     def _alnum(self, m: re.Match[str]) -> str:
-        """4B -> "4 B", MP3 -> "MP 3", a1b2 -> "eigh 1 B 2": numbers then read as numbers."""
+        """4B -> "4 B", MP3 -> "MP 3", a1b2 -> "eigh 1 B 2": numbers then read as numbers.
+
+        After letters, a model number of three digits goes in pairs (A380: "three eighty") and a
+        code of four or more digit by digit ("ab9453"), unless round ("t2000", "RTX 4000")."""
+        if _HASH.fullmatch(m[0]):  # a commit or checksum: character by character
+            return " ".join(
+                _digits(ch, self.lang) if ch.isdigit() else LETTER.get(ch.upper(), ch.upper())
+                for ch in m[0]
+            )
         parts = re.findall(r"[A-Za-z]+|\d+", m[0])
-        said = [
-            LETTER.get(p.upper(), p.upper()) if len(p) == 1 and p.isalpha() else p for p in parts
-        ]
+        said = []
+        for k, p in enumerate(parts):
+            if p.isalpha():
+                said.append(LETTER.get(p.upper(), p.upper()) if len(p) == 1 else p)
+            elif k == 0 or p[0] == "0" or len(p) < 3:
+                said.append(p)
+            elif len(p) == 3:
+                said.append(nums.pairs(p, self.lang))
+            else:
+                round_ = len(p) == 4 and p.endswith("00")
+                said.append(p if round_ else _digits(p, self.lang))
         return " ".join(said)
 
     def _count(self, m: re.Match[str]) -> str:
-        if not _numeral(m[2]):
+        if m[1] not in _COUNTED or not _numeral(m[2]):
+            return m[0]
+        if m[2] == "X" and m[1].capitalize() in LETTER_LABELS:
             return m[0]
         return f"{m[1]} {nums.cardinal(str(_roman(m[2])), self.lang)}"
 
-    def _regnal(self, m: re.Match[str]) -> str:
+    def _regnal(self, m: re.Match[str], name: str, numeral: str) -> str:
         after = m.string[m.end() :]
         # "Henry I" ends a phrase or says "of"; in "John I think" the I is the pronoun.
-        pronoun = m[2] == "I" and not re.match(r"\s*(?:$|[^\w\s]|of\b)", after)
-        if not _numeral(m[2]) or pronoun:
+        pronoun = numeral == "I" and not re.match(r"\s*(?:$|[^\w\s]|of\b)", after)
+        if not _numeral(numeral) or pronoun:
             return m[0]
-        return f"{m[1]} the {nums.ordinal(_roman(m[2]), self.lang).capitalize()}"
+        return f"{name} the {nums.ordinal(_roman(numeral), self.lang).capitalize()}"
 
     def _after_name(self, m: re.Match[str]) -> str:
         if not _ROMAN.fullmatch(m[2]):

@@ -38,12 +38,14 @@ _ABBREVIATIONS = set(
 )
 _CLAUSE_END = re.compile(r"[,;:—…]\s+")
 _RAW_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
-# Clause boundaries; not before a digit, so "Jan. 3, 2024" keeps its year for the normalizer.
+# Clause boundaries; not before a digit, so "Jan. 3, 2024" keeps its year for the normalizer,
+# nor before a two-letter code ("Santa Clara, CA": read as a state after its city).
 # Chinese and Japanese put no space after a comma: there the cut needs none.
 _CLAUSE = re.compile(
-    r"(?<=[,;:—…])\s+(?!\d)|\s+(?=—)|(?<=[，、；：])|(?<=[,;:])(?=[\u3040-\u9fff])"
+    r"(?<=[,;:—…])\s+(?!\d|[A-Z]{2}\b)|\s+(?=—)|(?<=[，、；：])|(?<=[,;:])(?=[\u3040-\u9fff])"
 )
 _CLOSING = tuple(",.;:!?…)”")
+_HALF_DAY = re.compile(r"[\s\d][apAP]\.\s[mM]\.")
 
 Phonemizer = Callable[[list[str]], list[str]]  # texts -> Kokoro phonemes, one call per batch
 
@@ -110,8 +112,9 @@ def sentences(block: str, lang: str, raw_phonemes: bool = False) -> list[str]:
         if i < 0:
             continue  # pysbd altered this piece; the text is kept as part of the next one
         pos = i + len(seg)
-        # Only cut at whitespace: pysbd splits "0!0" or "end.Next", which would cut a word.
-        if pos < len(block) and block[pos].isspace():
+        # Only cut at whitespace: pysbd splits "0!0" or "end.Next", which would cut a word;
+        # nor inside Spanish "10:30 p. m.", which the normalizer reads as one time.
+        if pos < len(block) and block[pos].isspace() and not _HALF_DAY.match(block, pos - 3):
             cuts.append(pos)
     bounds = zip([0, *cuts], [*cuts, len(block)], strict=True)
     return [s for s in (block[a:b].strip() for a, b in bounds) if s]
