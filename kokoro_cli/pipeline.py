@@ -110,6 +110,7 @@ class Part:
     gain: float = 1.0  # on the audio (SSML volume); 0 is silent
     source: Mapped | None = None  # where each character of `text` comes from in the input
     marks: list[tuple[int, str]] = field(default_factory=list)  # SSML marks: (position, name)
+    emphasis: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, level)
 
 
 @dataclass
@@ -158,7 +159,7 @@ def plan(text: str, config: SynthesisConfig) -> Script:
                             f"{speed:g} is used (the model takes 0.25 to 4)")  # fmt: skip
         gain = 0.0 if style.volume == -math.inf else 10.0 ** (style.volume / 20.0)
         voiced = replace(config, voice=style.voice, lang=style.lang, speed=speed)
-        parts.append(Part(group.text.text, voiced, gain, group.text, group.marks))
+        parts.append(Part(group.text.text, voiced, gain, group.text, group.marks, group.emphasis))
     for warning in dict.fromkeys(warnings):
         log.warning(warning)
     return Script(text, parts, list(dict.fromkeys(warnings)))
@@ -243,6 +244,7 @@ def _speak(
 
     packs: dict[str, Any] = {}
     timers: dict[int, WordTimer] = {}
+    aligners: dict[int, WordTimer] = {}  # for emphasis: the words' tokens before they are said
     marks = [(k, pos, name) for k, p in enumerate(script.parts) for pos, name in p.marks]
     marks.reverse()  # popped from the end, in order
     position = offset  # samples emitted so far: exact, no float drift over a long book
@@ -263,7 +265,16 @@ def _speak(
             position += len(gap)
         if config.voice not in packs:
             packs[config.voice] = voices.load_voice(config.voice)
-        audio, durations = model.speak_timed(chunk.tokens, packs[config.voice], config.speed)
+        local = None
+        if part.emphasis:
+            if k not in aligners:
+                aligners[k] = WordTimer(part.text, config.lang or "", config.raw_phonemes)
+            local = _emphasis(aligners[k], chunk, part.emphasis)
+        if local is None:
+            audio, durations = model.speak_timed(chunk.tokens, packs[config.voice], config.speed)
+        else:
+            pack = packs[config.voice]
+            audio, durations = model.speak_timed(chunk.tokens, pack, config.speed, local=local)
         audio, durations = np.asarray(audio, dtype=np.float32), [int(d) for d in durations]
         remap = None
         if config.pause_sentence is not None:
@@ -297,6 +308,25 @@ def _speak(
         yield AudioChunk(
             np.zeros(0, np.float32), "", "", position / SAMPLE_RATE, [], position, rest
         )
+
+
+def _emphasis(
+    aligner: Any, chunk: Any, spans: list[tuple[int, int, int]]
+) -> tuple[list[float], list[float]] | None:
+    """Per token of `chunk`, the rate factor and semitones of SSML's emphasis (the small local
+    change beside the stress markup; ssml_values.EMPHASIS_RATE, EMPHASIS_PITCH), or None if
+    no emphasized word is in it."""
+    from kokoro_cli.text.ssml_values import EMPHASIS_PITCH, EMPHASIS_RATE
+
+    n = len(chunk.tokens)
+    rates, semitones = [1.0] * n, [0.0] * n
+    found = False
+    for a, b, first, end in aligner.token_spans(chunk.text, chunk.phonemes):
+        level = next((lv for s, e, lv in spans if s < b and a < e), 0)
+        for t in range(max(first - 1, 0), min(end - 1, n)) if level else ():
+            rates[t], semitones[t] = EMPHASIS_RATE[level], EMPHASIS_PITCH[level]
+            found = True
+    return (rates, semitones) if found else None
 
 
 def _pause(audio: np.ndarray, position: int) -> AudioChunk:

@@ -33,7 +33,7 @@ class SharedModel:
     def speak(self, tokens: list[int], pack: Any, speed: float = 1.0) -> Any:
         return self.speak_timed(tokens, pack, speed)[0]
 
-    def speak_timed(self, tokens: list[int], pack: Any, speed: float = 1.0) -> Any:
+    def speak_timed(self, tokens: list[int], pack: Any, speed: float = 1.0, **local: Any) -> Any:
         """The model's speak_timed() (audio, frames per token), when its turn comes."""
         import torch
 
@@ -52,7 +52,7 @@ class SharedModel:
             self._busy += n
         torch.set_num_threads(self.threads if alone else self.shared_threads)  # this thread's
         try:
-            return self.model.speak_timed(tokens, pack, speed)
+            return self.model.speak_timed(tokens, pack, speed, **local)
         finally:
             with self._free:
                 self._busy -= n
