@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from kokoro_cli.model.voices import VoiceInfo
-    from kokoro_cli.pipeline import AudioChunk, SynthesisConfig
+    from kokoro_cli.pipeline import AudioChunk, Script, SynthesisConfig
 
 __all__ = ["Kokoro"]
 
@@ -140,9 +140,11 @@ class Kokoro:
         voice's language; `phonemes=True` takes Kokoro phonemes instead of text; `fast_start`
         makes the first chunks short, for listeners. Further keyword `options` set other fields
         of pipeline.SynthesisConfig: `pitch` (semitones, -12 to +12: the model's predicted pitch
-        moved, timing kept), `volume_db` (a gain, at most +12), `lexicon`, the pauses.
-        Arguments are checked (and the model loaded) when stream() is called, before the first
-        chunk is asked for.
+        moved, timing kept), `volume_db` (a gain, at most +12), `lexicon`, the pauses,
+        `ssml`: text starting with <speak> is read as SSML (see the README) unless ssml=False;
+        ssml=True insists. Arguments and the text (SSML included) are checked, and the model
+        loaded, when stream() is called, before the first chunk is asked for; SSML warnings go
+        to the "kokoro_cli" logger.
 
         Margins: the output starts with `lead_in` seconds of silence before the first speech
         (default 0.2) and ends `tail` seconds after the last (default 0.45), as every whole
@@ -154,12 +156,13 @@ class Kokoro:
             >>> for chunk in tts.stream("One. Two. Three.", voice="af_bella+af_sarah"):
             ...     print(f"{chunk.start:5.2f} s  {chunk.text!r}")
             >>> low = tts.stream("A lower voice.", pitch=-3)
+            >>> audio, sr = tts.synthesize('<speak>Wait <break time="1s"/> now.</speak>')
         """
         from kokoro_cli.pipeline import synthesize
 
-        config = self._config(text, voice, speed, lang, phonemes, fast_start, options)
+        config, script = self._config(text, voice, speed, lang, phonemes, fast_start, options)
         self.load(None if phonemes else config.lang)
-        return synthesize(text, config, self._model)
+        return synthesize(script, config, self._model)
 
     FLUSH = FLUSH  # among stream_text()'s pieces: speak what is buffered now
 
@@ -203,11 +206,33 @@ class Kokoro:
         return self._live(with_flushes(pieces, flush_after), config)
 
     def _live(self, pieces: Iterable[Any], config: SynthesisConfig) -> Iterator[AudioChunk]:
-        from kokoro_cli.pipeline import synthesize_live
-        from kokoro_cli.text.live import sentences_of
+        """Sentence by sentence; an SSML document (it starts with <speak>, or ssml=True) is
+        read to its end first, as a whole: its sentences are not known before its markup is."""
+        from itertools import chain
 
-        found = sentences_of(pieces, config.lang or "en-us", raw_phonemes=config.raw_phonemes)
-        return synthesize_live(found, config, self._model)
+        from kokoro_cli.pipeline import synthesize, synthesize_live
+        from kokoro_cli.text.live import sentences_of
+        from kokoro_cli.text.ssml import detect_start
+
+        pieces = iter(pieces)
+        head: list[Any] = []  # what was read to decide
+        ssml = config.ssml
+        if ssml is None:
+            seen = ""
+            for piece in pieces:
+                head.append(piece)
+                seen += piece if isinstance(piece, str) else ""
+                ssml = detect_start(seen)
+                if ssml is not None:
+                    break
+        if ssml:
+            text = "".join(p for p in chain(head, pieces) if isinstance(p, str))
+            yield from synthesize(text, replace(config, ssml=True), self._model)
+            return
+        sentences = sentences_of(
+            chain(head, pieces), config.lang or "en-us", raw_phonemes=config.raw_phonemes
+        )
+        yield from synthesize_live(sentences, replace(config, ssml=False), self._model)
 
     async def _stream_async(
         self, pieces: AsyncIterable[str], config: SynthesisConfig, flush_after: float | None
@@ -436,14 +461,17 @@ class Kokoro:
     def _config(
         self, text: str, voice: str, speed: float, lang: str | None, raw: bool, fast_start: bool,
         options: dict[str, Any],
-    ) -> SynthesisConfig:  # fmt: skip
-        """Check every argument before anything slow happens (fail fast), voicepack included."""
+    ) -> tuple[SynthesisConfig, Script]:  # fmt: skip
+        """Check every argument and read the text (SSML too) before anything slow happens
+        (fail fast), voicepack included."""
         from kokoro_cli.model import voices
+        from kokoro_cli.pipeline import plan
 
         _check_text(text, "the text")
         config = self.check(voice, speed, lang, phonemes=raw, fast_start=fast_start, **options)
+        script = plan(text, config)  # before torch loads: bad SSML is reported at once
         voices.load_voice(voice)  # a broken voice file fails before the slow model load
-        return config
+        return config, script
 
 
 class _Stopped(Exception):

@@ -1,30 +1,35 @@
 """Text in, audio chunks out: the library entry point the CLI (and anyone else) drives.
 
-`synthesize()` is a generator so that callers can start playing or writing the first chunk while
-the rest is still being computed, and so that a whole book never has to sit in memory.
+`synthesize()` returns a generator so that callers can start playing or writing the first chunk
+while the rest is still being computed, and so that a whole book never has to sit in memory.
+SSML input (text/ssml.py) is planned into parts of one voice, language and speed each, spoken
+in order through the same chunking, pauses and joins as plain text.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import numbers
 import queue
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from kokoro_cli import pauses
 from kokoro_cli.audio import joins
+from kokoro_cli.errors import UsageError
 from kokoro_cli.model.config import SAMPLE_RATE
 
 if TYPE_CHECKING:
     from kokoro_cli.audio.timing import Word
-
-if TYPE_CHECKING:
     from kokoro_cli.text.lexicon import Lexicon
+    from kokoro_cli.text.ssml_source import Mapped
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -66,6 +71,7 @@ class SynthesisConfig:
     # to the model's predicted F0 (0: untouched); volume_db: a gain on the chunk audio.
     pitch: float = 0.0
     volume_db: float = 0.0
+    ssml: bool | None = None  # read the input as SSML; None: if it starts with <speak>
 
 
 @dataclass
@@ -78,6 +84,7 @@ class AudioChunk:
     start: float  # seconds from the start of the output
     words: list[Word] = field(default_factory=list)  # its words, timed from the output's start
     offset: int = 0  # samples from the start of the output: `start` without rounding
+    marks: list[tuple[str, int]] = field(default_factory=list)  # SSML <mark>s: (name, sample)
 
     @property
     def duration(self) -> float:
@@ -86,8 +93,6 @@ class AudioChunk:
 
 def check_speed(speed: float) -> float:
     """Reject speeds the model cannot honour (durations are divided by it)."""
-    from kokoro_cli.errors import UsageError
-
     if not 0.25 <= speed <= 4.0:
         raise UsageError(f"speed {speed:g} is out of range; use a value between 0.25 and 4")
     return speed
@@ -135,8 +140,6 @@ def gain(audio: np.ndarray, volume_db: float) -> np.ndarray:
 
 def check_pauses(config: SynthesisConfig) -> None:
     """Reject negative or absurd pauses, naming the option that sets each."""
-    from kokoro_cli.errors import UsageError
-
     for name in ("pause_sentence", "pause_paragraph", "pause_chapter", "lead_in", "tail"):
         seconds = getattr(config, name)
         if seconds is not None and not 0 <= seconds <= pauses.MAX_PAUSE:
@@ -156,10 +159,119 @@ def resolve_lang(config: SynthesisConfig) -> str:
     return text.check_lang(voices.voice_lang(config.voice))
 
 
+@dataclass
+class Part:
+    """A stretch of the input spoken with one voice, language and speed: all of a plain text,
+    or one group of an SSML document (text/ssml.py), whose text is then our inline markup."""
+
+    text: str
+    config: SynthesisConfig
+    gain: float = 1.0  # on the audio (SSML volume); 0 is silent
+    source: Mapped | None = None  # where each character of `text` comes from in the input
+    marks: list[tuple[int, str]] = field(default_factory=list)  # SSML marks: (position, name)
+    emphasis: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, level)
+
+
+@dataclass
+class Script:
+    """The input, checked and cut into Parts: what synthesize() speaks."""
+
+    text: str
+    parts: list[Part]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ssml(self) -> bool:
+        return any(p.source is not None for p in self.parts)
+
+
+def plan(text: str, config: SynthesisConfig) -> Script:
+    """Check `config` and read `text` (as SSML, if it is: see text/ssml.py) into a Script.
+
+    Everything that can be wrong with the input surfaces here, before any audio is made.
+    SSML warnings (unsupported elements, clamped values, a voice changed for a language) are
+    logged and kept in Script.warnings.
+    """
+    from kokoro_cli.text import ssml
+
+    check_prosody(config)
+    check_pauses(config)
+    config = replace(config, lang=resolve_lang(config))
+    if not ssml.detect(text, config.ssml):
+        return Script(text, [Part(text, config)])
+    if config.raw_phonemes:
+        raise UsageError(
+            "SSML and --phonemes do not mix; write <phoneme ph=...> in the SSML instead"
+        )
+    sentence = pauses.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
+    doc = ssml.parse(
+        text, config.voice, config.lang or "", _Voices(config.voice, config.lang or ""),
+        pauses=(sentence, config.pause_paragraph, config.pause_chapter), lexicon=config.lexicon,
+    )  # fmt: skip
+    warnings = list(doc.warnings)
+    parts = []
+    for group in doc.groups:
+        style = group.style
+        speed = min(max(config.speed * style.rate, 0.25), 4.0)
+        if speed != config.speed * style.rate:
+            warnings.append(f"SSML: a rate gives speed {config.speed * style.rate:.3g}; "
+                            f"{speed:g} is used (the model takes 0.25 to 4)")  # fmt: skip
+        gain = 0.0 if style.volume == -math.inf else 10.0 ** (style.volume / 20.0)
+        pitch = min(max(config.pitch + style.pitch, -MAX_PITCH), MAX_PITCH)
+        if pitch != config.pitch + style.pitch:
+            warnings.append(f"SSML: a pitch gives {config.pitch + style.pitch:+.3g} semitones; "
+                            f"{pitch:+g} is used (at most {MAX_PITCH:g} either way)")  # fmt: skip
+        voiced = replace(config, voice=style.voice, lang=style.lang, speed=speed, pitch=pitch)
+        parts.append(Part(group.text.text, voiced, gain, group.text, group.marks, group.emphasis))
+    for warning in dict.fromkeys(warnings):
+        log.warning(warning)
+    return Script(text, parts, list(dict.fromkeys(warnings)))
+
+
+class _Voices:
+    """What text/ssml.py asks about voices, answered from model/voices.py. Voice files are the
+    caller's to choose (--voice): an SSML document may name voices, not paths."""
+
+    def __init__(self, own: str, lang: str) -> None:
+        self.own, self.lang = own, lang
+
+    def lang_of(self, voice: str) -> str:
+        from kokoro_cli import paths
+        from kokoro_cli.errors import KokoroError, VoiceError
+        from kokoro_cli.model import voices
+
+        if voice == self.own:
+            try:
+                return voices.voice_lang(voice)
+            except KokoroError:
+                return self.lang  # a voice file of unknown language: as the caller reads it
+        names = voices.parse_blend(voice)[0]
+        if any(paths.is_voice_file(n) for n in names):
+            raise VoiceError(f"SSML may name voices, not voice files ('{voice}')")
+        for name in names:
+            voices.find_voice(name)
+        return voices.voice_lang(voice)
+
+    def gender_of(self, voice: str) -> str:
+        from kokoro_cli.errors import KokoroError
+        from kokoro_cli.model import voices
+
+        try:
+            return voices.find_voice(voices.parse_blend(voice)[0][0]).gender
+        except KokoroError:
+            return "unknown"
+
+    def pick(self, lang: str, gender: str | None, variant: int, current: str) -> str | None:
+        from kokoro_cli.model import voices
+
+        return voices.pick_voice(lang, gender if gender in ("female", "male") else None,
+                                 variant, current)  # fmt: skip
+
+
 def synthesize(
-    text: str, config: SynthesisConfig, model: Any, *, offset: int = 0
+    text: str | Script, config: SynthesisConfig, model: Any, *, offset: int = 0
 ) -> Iterator[AudioChunk]:
-    """Speak `text` with `model`, yielding audio chunk by chunk in order.
+    """Speak `text` (or a Script made by plan()) with `model`, yielding audio chunk by chunk.
 
     Each chunk is cut to its speech (see joins.py) and pauses come out as chunks of silence
     with empty text, so a sink only has to concatenate. The margins do too: config.lead_in
@@ -167,65 +279,123 @@ def synthesize(
     a player's device wakes meanwhile), and config.tail after the last. Every chunk carries its
     words, timed from the model's durations and pointing into `text` (see timing.py). `offset`
     is where the output starts, in samples, for callers that join several texts into one stream.
+    The input is checked when this is called, before the first chunk is asked for.
 
     config.pitch shifts the model's F0 and config.volume_db scales each chunk's audio (after
-    its speech edges are found, so timings do not move with the volume); callers that change
-    prosody or voice inside a text (SSML) call this once per piece, chaining `offset`.
+    its speech edges are found, so timings do not move with the volume); SSML's <prosody> adds
+    its own pitch and volume to them, part by part.
     """
+    script = text if isinstance(text, Script) else plan(text, config)
+    return _speak(script, _part_chunks(script), model, offset)
+
+
+def _part_chunks(script: Script) -> Iterator[tuple[int, Any]]:
+    """(part index, front-end chunk) for every part in order; markup is parsed now."""
     from kokoro_cli import text as front_end
-    from kokoro_cli.audio.timing import WordTimer
+
+    streams = []
+    for k, part in enumerate(script.parts):
+        c = part.config
+        if part.text.strip():
+            stream = front_end.chunks(
+                part.text, c.lang or "", raw_phonemes=c.raw_phonemes, fast_start=c.fast_start,
+                paragraph_pause=c.pause_paragraph, lexicon=c.lexicon,
+            )  # fmt: skip
+            streams.append((k, stream))
+    return ((k, chunk) for k, stream in streams for chunk in stream)
+
+
+def _speak(
+    script: Script, stream: Iterator[tuple[int, Any]], model: Any, offset: int
+) -> Iterator[AudioChunk]:
+    from kokoro_cli.audio.timing import WordTimer, to_source
     from kokoro_cli.model import voices
 
-    check_prosody(config)
-    check_pauses(config)
-    lang = resolve_lang(config)
-    pack = voices.load_voice(config.voice)
-    timer = WordTimer(text, lang, config.raw_phonemes)
+    packs: dict[str, Any] = {}
+    timers: dict[int, WordTimer] = {}
+    aligners: dict[int, WordTimer] = {}  # for emphasis: the words' tokens before they are said
+    marks = [(k, pos, name) for k, p in enumerate(script.parts) for pos, name in p.marks]
+    marks.reverse()  # popped from the end, in order
+    edges = script.parts[0].config if script.parts else SynthesisConfig()
     position = offset  # samples emitted so far: exact, no float drift over a long book
     spoken = False  # whether any speech is out: its EDGE_SAMPLES of quiet count in a pause
-    owed = config.lead_in  # the silence before the next speech, emitted once it follows
+    owed = edges.lead_in  # the silence before the next speech, emitted once it follows
     explicit = False  # whether `owed` comes from markup (also kept at the very end)
-    stream = front_end.chunks(
-        text,
-        lang,
-        raw_phonemes=config.raw_phonemes,
-        fast_start=config.fast_start,
-        paragraph_pause=config.pause_paragraph,
-        lexicon=config.lexicon,
-    )
-    for chunk in _prefetch(stream):
-        if not chunk.tokens:  # pause tags before any text
-            owed, explicit = owed + chunk.pause_after, True
+    speech_end = offset  # where the last words end: SSML marks after them sit there
+    for k, chunk in _prefetch(stream):
+        part = script.parts[k]
+        config = part.config
+        if not chunk.tokens:  # pause tags before any text (of this part: then they replace
+            owed = (owed if explicit else 0.0) + chunk.pause_after  # the natural pause)
+            explicit = True
             continue
         gap = joins.silence(owed, joins.EDGE_SAMPLES * (2 if spoken else 1))
         if len(gap):
             yield _pause(gap, position)
             position += len(gap)
-        if config.pitch:  # only then: engines that know no pitch still serve pitch 0
-            audio, durations = model.speak_timed(chunk.tokens, pack, config.speed, config.pitch)
-        else:
-            audio, durations = model.speak_timed(chunk.tokens, pack, config.speed)
+        if config.voice not in packs:
+            packs[config.voice] = voices.load_voice(config.voice)
+        local = None
+        if part.emphasis:
+            if k not in aligners:
+                aligners[k] = WordTimer(part.text, config.lang or "", config.raw_phonemes)
+            local = _emphasis(aligners[k], chunk, part.emphasis)
+        # pitch and local only when set: engines that know neither still serve plain speech
+        shift = (config.pitch,) if config.pitch else ()
+        shape = {"local": local} if local is not None else {}
+        pack = packs[config.voice]
+        audio, durations = model.speak_timed(chunk.tokens, pack, config.speed, *shift, **shape)
         audio, durations = np.asarray(audio, dtype=np.float32), [int(d) for d in durations]
         remap = None
         if config.pause_sentence is not None:
             audio, remap = joins.pace(audio, chunk.phonemes, durations, config.pause_sentence)
         cut = joins.trim(audio)
         where = position + cut.shift
-        words = timer.words(chunk.text, chunk.phonemes, durations, cut, where, remap)
+        if k not in timers:
+            timers[k] = WordTimer(part.text, config.lang or "", config.raw_phonemes)
+        words = timers[k].words(chunk.text, chunk.phonemes, durations, cut, where, remap)
+        found = []
+        for word in words:  # SSML marks go with the first word after them
+            while marks and (marks[-1][0], marks[-1][1]) <= (k, word.char_start):
+                found.append((marks.pop()[2], word.start_sample))
+        if part.source is not None:
+            words = to_source(words, part.source, script.text)
+        clip = gain(cut.audio, config.volume_db)
+        clip = clip if part.gain == 1.0 else clip * np.float32(part.gain)
         yield AudioChunk(
-            gain(cut.audio, config.volume_db), chunk.text, chunk.phonemes,
-            position / SAMPLE_RATE, words, position,
-        )  # fmt: skip
+            clip, chunk.text, chunk.phonemes, position / SAMPLE_RATE, words, position, found
+        )
         position += len(cut.audio)
+        speech_end = words[-1].end_sample if words else position
         spoken = True
         explicit = chunk.pause_after > 0
         sentence = pauses.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
         owed = chunk.pause_after if explicit else joins.boundary_pause(chunk.text, sentence)
     if not explicit and spoken:  # pause tags at the very end are kept; a natural pause is not
         owed = 0.0
-    gap = joins.silence(owed + config.tail, joins.EDGE_SAMPLES if spoken else 0)
-    if len(gap):
-        yield _pause(gap, position)
+    gap = joins.silence(owed + edges.tail, joins.EDGE_SAMPLES if spoken else 0)
+    rest = [(name, speech_end) for _, _, name in reversed(marks)]
+    if len(gap) or rest:
+        yield AudioChunk(gap, "", "", position / SAMPLE_RATE, [], position, rest)
+
+
+def _emphasis(
+    aligner: Any, chunk: Any, spans: list[tuple[int, int, int]]
+) -> tuple[list[float], list[float]] | None:
+    """Per token of `chunk`, the rate factor and semitones of SSML's emphasis (the small local
+    change beside the stress markup; ssml_values.EMPHASIS_RATE, EMPHASIS_PITCH), or None if
+    no emphasized word is in it."""
+    from kokoro_cli.text.ssml_values import EMPHASIS_PITCH, EMPHASIS_RATE
+
+    n = len(chunk.tokens)
+    rates, semitones = [1.0] * n, [0.0] * n
+    found = False
+    for a, b, first, end in aligner.token_spans(chunk.text, chunk.phonemes):
+        level = next((lv for s, e, lv in spans if s < b and a < e), 0)
+        for t in range(max(first - 1, 0), min(end - 1, n)) if level else ():
+            rates[t], semitones[t] = EMPHASIS_RATE[level], EMPHASIS_PITCH[level]
+            found = True
+    return (rates, semitones) if found else None
 
 
 def _pause(audio: np.ndarray, position: int) -> AudioChunk:

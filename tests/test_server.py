@@ -24,7 +24,7 @@ import soundfile as sf
 from kokoro_cli import SAMPLE_RATE, pauses
 from kokoro_cli.errors import UsageError
 from kokoro_cli.serve import client
-from tests.cli_helpers import Kokoro, margins, voiced_seconds
+from tests.cli_helpers import Kokoro, margins, silences, voiced_seconds
 from tests.server_helpers import Served, start_server, unix_get
 
 HELLO = "Hello there."
@@ -640,6 +640,8 @@ def test_verbose_one_liners_stay_on_the_fast_path(served: Served, kokoro: Kokoro
     assert err.splitlines()[-1] == here.stderr.splitlines()[-1]
     code, heavy, _, err = quick(["-q", "-v", "say", HELLO, "-o", "qv.wav"], tmp_path, env)
     assert (code, heavy, err) == (0, [], "")  # -q wins, as in the full CLI
+
+
 def test_openai_client_asks_for_a_pitch(oai: openai.OpenAI, model) -> None:  # noqa: ANN001
     """`pitch` (semitones) is our field beside OpenAI's: the official client sends it in
     extra_body, and the answer is the in-process synthesis at that pitch."""
@@ -658,3 +660,31 @@ def test_openai_client_asks_for_a_pitch(oai: openai.OpenAI, model) -> None:  # n
     assert low == to_pcm16(here) and low != ask()
     with pytest.raises(openai.BadRequestError, match="pitch 30 is out of range"):
         ask(pitch=30)
+
+
+def test_ssml_input_through_the_openai_client(served: Served, oai: openai.OpenAI) -> None:
+    doc = '<speak>Hello there. <break time="1s"/> <prosody rate="slow">Good bye.</prosody></speak>'
+    speech = oai.audio.speech.create(
+        model="kokoro", voice="af_heart", input=doc, response_format="pcm"
+    )
+    audio = pcm_of(speech.content)
+    gaps = [(b - a) / SAMPLE_RATE for a, b in silences(audio, SAMPLE_RATE, db=-50, least=0.5)]
+    assert gaps == [pytest.approx(1.0, abs=0.05)]
+    literal = oai.audio.speech.create(
+        model="kokoro",
+        voice="af_heart",
+        input=doc,
+        response_format="pcm",
+        extra_body={"ssml": False},
+    )
+    assert len(literal.content) != len(speech.content)  # the tags read aloud, no break
+    with pytest.raises(openai.BadRequestError) as bad:
+        oai.audio.speech.create(
+            model="kokoro", voice="af_heart", input="<speak>Hi <p>x</s></speak>"
+        )
+    error = bad.value.body
+    assert isinstance(error, dict) and error["param"] == "input"
+    assert "not well-formed at line 1:17: mismatched tag" in error["message"]
+    status, error = error_of(served.post({"input": "<speak>Hi</speak>", "ssml": "yes"}))
+    assert (status, error["param"]) == (400, "ssml")
+    assert served.health()["status"] == "ok"

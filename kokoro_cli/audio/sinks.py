@@ -220,6 +220,23 @@ class Cue:
         return row
 
 
+@dataclass
+class Mark:
+    """An SSML <mark>: its name, and when the speech reaches it."""
+
+    name: str
+    start: float
+
+    def as_json(self) -> dict[str, object]:
+        return {"type": "mark", "name": self.name, "start": round(self.start, 3)}
+
+
+def with_marks(cues: Iterable[Cue], marks: Iterable[Mark]) -> list[Cue | Mark]:
+    """Cues and marks in time order; a mark comes before a cue starting with it."""
+    events: list[Cue | Mark] = [*marks, *cues]
+    return sorted(events, key=lambda e: (e.start, isinstance(e, Cue)))
+
+
 def _stamp(seconds: float, sep: str) -> str:
     ms = round(seconds * 1000)
     h, rest = divmod(ms, 3_600_000)
@@ -228,12 +245,13 @@ def _stamp(seconds: float, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
-def render_subtitles(cues: Iterable[Cue], kind: str) -> str:
-    """SubRip (.srt), WebVTT (.vtt) or JSON (a list of cue objects) text for the cues."""
+def render_subtitles(cues: Iterable[Cue | Mark], kind: str) -> str:
+    """SubRip (.srt), WebVTT (.vtt) or JSON (a list of cue objects, and SSML marks as
+    {"type": "mark", "name", "start"}) text for the cues; .srt and .vtt have no marks."""
     return "".join(subtitle_pieces(cues, kind))
 
 
-def subtitle_pieces(cues: Iterable[Cue], kind: str) -> Iterator[str]:
+def subtitle_pieces(cues: Iterable[Cue | Mark], kind: str) -> Iterator[str]:
     """render_subtitles()' text a cue at a time (`kokoro book` streams a book's cues)."""
     if kind == "json":  # one cue a line
         sep = "["
@@ -247,7 +265,7 @@ def subtitle_pieces(cues: Iterable[Cue], kind: str) -> Iterator[str]:
         if kind == "vtt":
             yield from ("WEBVTT", "")
         sep = "." if kind == "vtt" else ","
-        for i, cue in enumerate(cues, 1):
+        for i, cue in enumerate((c for c in cues if isinstance(c, Cue)), 1):
             if kind == "srt":
                 yield str(i)
             yield f"{_stamp(cue.start, sep)} --> {_stamp(cue.end, sep)}"

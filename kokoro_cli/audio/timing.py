@@ -26,6 +26,7 @@ from kokoro_cli.text import align
 
 if TYPE_CHECKING:
     from kokoro_cli.audio.sinks import Cue
+    from kokoro_cli.text.ssml_source import Mapped
 
 # Kokoro's punctuation tokens: they carry pauses, not sounds, so words end before them.
 _PUNCT = set(';:,.!?¡¿—…"«»“”()[]{}-')
@@ -159,6 +160,36 @@ class WordTimer:
         """The Words of one chunk, whose audio `cut` was made from; sample 0 of that audio is
         `offset` samples into the output. `remap` takes positions in the model's audio to
         positions in that audio, if pauses were changed in between (joins.pace)."""
+        found = self._found(chunk_text, phonemes, durations, remap)
+        out = []
+        for k, (a, b, spans) in enumerate(found):
+            start, end = _audible(cut, min(s for s, _ in spans), max(e for _, e in spans))
+            if k == 0:  # the first word starts with the chunk's speech, the last ends with it
+                start = cut.speech[0]
+            if k == len(found) - 1:
+                end = cut.speech[1]
+            out.append(Word(self.text[a:b], a, b, offset + start, offset + max(start, end)))
+        return out
+
+    def token_spans(self, chunk_text: str, phonemes: str) -> list[tuple[int, int, int, int]]:
+        """Before a chunk is spoken: each of its words (char_start, char_end in the text) and
+        the tokens that say it (first, end: indices into the model's input, pads included).
+        A WordTimer of its own, as it follows the chunks through the text."""
+        ones = [1] * (len(phonemes) + 2)  # a frame a token: sample spans count tokens
+        out = []
+        for a, b, spans in self._found(chunk_text, phonemes, ones, None):
+            first, last = min(s for s, _ in spans), max(e for _, e in spans)
+            out.append((a, b, -(-first // FRAME_SAMPLES), -(-last // FRAME_SAMPLES)))
+        return out
+
+    def _found(
+        self,
+        chunk_text: str,
+        phonemes: str,
+        durations: Sequence[int],
+        remap: Callable[[int], int] | None,
+    ) -> list[tuple[int, int, list[tuple[int, int]]]]:
+        """The chunk's words as (char_start, char_end, the sample spans they are said in)."""
         said = chunk_text.split()
         norm = self.normalize(chunk_text).split()
         phon = phoneme_words(phonemes, durations)
@@ -197,15 +228,7 @@ class WordTimer:
                 b = max(source[j].end for j in src)
                 found.append((*align.trimmed_span(self.text, a, b), spans))
         found.sort(key=lambda f: f[0])
-        out = []
-        for k, (a, b, spans) in enumerate(found):
-            start, end = _audible(cut, min(s for s, _ in spans), max(e for _, e in spans))
-            if k == 0:  # the first word starts with the chunk's speech, the last ends with it
-                start = cut.speech[0]
-            if k == len(found) - 1:
-                end = cut.speech[1]
-            out.append(Word(self.text[a:b], a, b, offset + start, offset + max(start, end)))
-        return out
+        return found
 
 
 def _audible(cut: Trimmed, start: int, end: int) -> tuple[int, int]:
@@ -263,6 +286,37 @@ def sentences(words: Sequence[Word], text: str) -> list[Word]:
             )
             first = i + 1
     return out
+
+
+def to_source(words: Sequence[Word], mapped: Mapped, source: str) -> list[Word]:
+    """Words found in a text built from `source` (an SSML group's: text/ssml_source.py) as
+    Words of the source itself. The words a reading made of one token ("one thousand" for a
+    say-as "1000") become that token, timed from the first one's start to the last one's end."""
+    out: list[Word] = []
+    for w in words:
+        span = mapped.span(w.char_start, w.char_end)
+        if span is None:
+            continue
+        a, b = span
+        if out and out[-1].char_start < b and a < out[-1].char_end:
+            last = out[-1]
+            a, b = min(a, last.char_start), max(b, last.char_end)
+            out[-1] = Word(source[a:b], a, b, last.start_sample, max(w.end_sample, last.end_sample))
+            continue
+        out.append(Word(source[a:b], a, b, w.start_sample, w.end_sample))
+    return out
+
+
+def source_cues(words: Sequence[Word], source: str, *, by_word: bool = False) -> list[Cue]:
+    """Subtitle cues for the words of an SSML `source`: char_start/char_end index the source
+    as written, captions show its text without the markup."""
+    from kokoro_cli.audio.sinks import Cue
+    from kokoro_cli.text.ssml_source import caption, masked
+
+    shown = masked(source)  # same length: sentence ends and paragraphs found as in plain text
+    found = words if by_word else sentences(words, shown)
+    return [Cue(w.start, w.end, source[w.char_start : w.char_end], w.char_start, w.char_end,
+                caption(source[w.char_start : w.char_end])) for w in found]  # fmt: skip
 
 
 def cues(words: Sequence[Word], text: str, *, by_word: bool = False) -> list[Cue]:

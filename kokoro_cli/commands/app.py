@@ -154,11 +154,17 @@ def _global(
     OPTS.model, OPTS.device, OPTS.quiet, OPTS.verbose = model, device.value, quiet, verbose
     OPTS.precision = precision.value
     os.environ["KOKORO_PRECISION"] = precision.value  # for `doctor`, which reads it from there
+    library = logging.getLogger("kokoro_cli")
     if verbose:  # the library's progress messages (model loading, weight conversion) on stderr
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("kokoro: %(message)s"))
-        logging.getLogger("kokoro_cli").addHandler(handler)
-        logging.getLogger("kokoro_cli").setLevel(logging.INFO)
+        library.addHandler(handler)
+        library.setLevel(logging.INFO)
+    elif not library.handlers:  # its warnings (SSML it cannot honour...) as one line each
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("kokoro: warning: %(message)s"))
+        library.addHandler(handler)
+        library.setLevel(logging.ERROR if quiet else logging.WARNING)
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -226,6 +232,15 @@ TrimOpt = Annotated[
     bool,
     typer.Option(
         "--trim", help="Tight edges: no lead-in, no tail (the speech's 10 ms fades only)."
+    ),
+]
+SsmlOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--ssml/--no-ssml",
+        help="Read the text as SSML (default: when it starts with <speak>); --no-ssml reads it"
+        " as plain text.",
+        show_default=False,
     ),
 ]
 LexiconOpt = Annotated[
@@ -315,6 +330,7 @@ def say(
             "an unfinished one once the writer is quiet this long. 0: read to the end first.",
         ),
     ] = FLUSH_AFTER,
+    ssml: SsmlOpt = None,
 ) -> None:
     """Speak text: play it, or write it to a file or stdout.
 
@@ -323,6 +339,7 @@ def say(
     ollama run llama3 "Tell me a story." | kokoro say   (speaks while the model writes)
     kokoro say "Beep." -o beep.wav --trim   (no silence before or after the speech)
     kokoro say "A little lower." --pitch -2
+    kokoro say '<speak>Wait <break time="1s"/> <prosody rate="slow">now</prosody>.</speak>'
 
     With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
     that warm model and the audio comes back as it is made; otherwise it is synthesized here.
@@ -345,6 +362,7 @@ def say(
     edges = margins(lead_in, tail, trim)
     pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
     pause_options["pitch"] = pitch  # checked and passed on with the pauses
+    pause_options["ssml"] = ssml
     # word timings and pause settings are made here (the server's chunks carry neither)
     local = no_server or lexicon or subtitles or pause_sentence is not None
     local = local or pause_paragraph != pauses.PARAGRAPH_PAUSE
@@ -384,11 +402,11 @@ def say(
     pieces = with_flushes(_kept(read_pieces(*live), received), flush_after) if live else None
     if server is not None and pieces is not None:
         speech = _server_live(
-            server, pieces, voice, speed, lang, phonemes, fast_start, edges, pitch
+            server, pieces, voice, speed, lang, phonemes, fast_start, edges, pitch, ssml
         )
     elif server is not None:
         speech = _server_speech(
-            server, content, voice, speed, lang, phonemes, fast_start, edges, pitch
+            server, content, voice, speed, lang, phonemes, fast_start, edges, pitch, ssml
         )
     if speech is None:
         if tts is None:  # the server did not answer: check everything here after all
@@ -407,6 +425,7 @@ def say(
             )  # fmt: skip
     sinks: list[Any] = []
     spoken: list[Any] = []  # the words, with their timings
+    marks: list[tuple[str, int]] = []  # SSML marks: (name, sample)
     try:
         if to_stdout:
             sinks.append(audio.StreamSink(stdout_fmt))
@@ -416,21 +435,36 @@ def say(
             from kokoro_cli.audio.playback import Player
 
             sinks.append(Player())
-        _speak(speech, None if live else len(content), sinks, spoken, show_phonemes)
+        _speak(speech, None if live else len(content), sinks, spoken, show_phonemes, marks)
         for sink in sinks:  # files first: a Ctrl-C while the speaker drains keeps a whole file
             sink.commit()
         content = content or "".join(received)
         if subtitles and kind:
-            from kokoro_cli.audio.timing import cues
-
-            found = cues(spoken, content, by_word=words)
-            audio.write_text_atomic(subtitles, audio.render_subtitles(found, kind))
+            _write_subtitles(subtitles, kind, content, spoken, marks, words, ssml)
     except BaseException:
         for sink in sinks:
             with suppress(Exception):
                 sink.abort()
         raise
     warn_unused(lex)
+
+
+def _write_subtitles(
+    path: Path, kind: str, content: str, spoken: list, marks: list, by_word: bool,
+    ssml: bool | None,
+) -> None:  # fmt: skip
+    """The cues (and SSML marks, in .json) of what was said, indexing the input as given."""
+    from kokoro_cli.audio import sinks as audio
+    from kokoro_cli.audio.timing import cues, source_cues
+    from kokoro_cli.model.config import SAMPLE_RATE
+    from kokoro_cli.text.ssml import detect
+
+    if detect(content, ssml):
+        found = source_cues(spoken, content, by_word=by_word)
+    else:
+        found = cues(spoken, content, by_word=by_word)
+    events = audio.with_marks(found, [audio.Mark(n, at / SAMPLE_RATE) for n, at in marks])
+    audio.write_text_atomic(path, audio.render_subtitles(events, kind))
 
 
 def _server_address(voice: str) -> Any:
@@ -450,14 +484,14 @@ def _server_address(voice: str) -> Any:
 
 def _server_speech(
     address: Any, content: str, voice: str, speed: float, lang: str | None, phonemes: bool,
-    fast_start: bool, edges: dict[str, float], pitch: float = 0.0,
+    fast_start: bool, edges: dict[str, float], pitch: float = 0.0, ssml: bool | None = None,
 ) -> Iterator[AudioChunk] | None:  # fmt: skip
     """The chunks from the server (see client.py), or None when it does not answer."""
     from kokoro_cli.serve import client
 
     body = {
         "input": content, "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
-        "fast_start": fast_start, "response_format": client.FRAMES, **edges,
+        "fast_start": fast_start, "response_format": client.FRAMES, "ssml": ssml, **edges,
     }  # fmt: skip
     if pitch:
         body["pitch"] = pitch
@@ -478,6 +512,7 @@ def _kept(pieces: Iterator[str], into: list[str]) -> Iterator[str]:
 def _server_live(
     address: Any, pieces: Iterator[Any], voice: str, speed: float, lang: str | None,
     phonemes: bool, fast_start: bool, edges: dict[str, float], pitch: float = 0.0,
+    ssml: bool | None = None,
 ) -> Iterator[AudioChunk] | None:  # fmt: skip
     """Chunks from the server as the text streams up to it, or None when it does not answer
     (then nothing was read yet, and the text is spoken here)."""
@@ -485,7 +520,7 @@ def _server_live(
 
     settings = {
         "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
-        "fast_start": fast_start, "response_format": client.FRAMES, **edges,
+        "fast_start": fast_start, "response_format": client.FRAMES, "ssml": ssml, **edges,
     }  # fmt: skip
     if pitch:
         settings["pitch"] = pitch
@@ -497,9 +532,9 @@ def _server_live(
 
 
 def _speak(
-    speech: Iterator[AudioChunk], chars: int | None, sinks: list, words: list, show: bool
-) -> None:
-
+    speech: Iterator[AudioChunk], chars: int | None, sinks: list, words: list, show: bool,
+    marks: list | None = None,
+) -> None:  # fmt: skip
     with _progress(chars) as advance:
         for chunk in speech:
             if show and chunk.phonemes:
@@ -507,6 +542,8 @@ def _speak(
             for sink in sinks:
                 sink.write(chunk.audio)
             words += chunk.words
+            if marks is not None:
+                marks += getattr(chunk, "marks", [])
             advance(len(chunk.text))
 
 
@@ -531,7 +568,8 @@ def _progress(total: int | None) -> Iterator[Callable[[int], None]]:
 @app.command()
 def batch(
     inputs: Annotated[
-        list[str] | None, typer.Argument(help="Text files, folders (.txt/.md inside) or globs.")
+        list[str] | None,
+        typer.Argument(help="Text files, folders (.txt/.md/.ssml inside) or globs."),
     ] = None,
     outdir: Annotated[Path, typer.Option("-o", "--output-dir", help="Where outputs go.")] = Path(
         "out"
@@ -543,7 +581,9 @@ def batch(
     lang: LangOpt = None,
     manifest: Annotated[
         Path | None,
-        typer.Option(help='JSONL lines of {"text"|"file", "output", "voice", "speed", "pitch"}.'),
+        typer.Option(
+            help='JSONL lines of {"text"|"file", "output", "voice", "speed", "pitch", "ssml"}.'
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Redo outputs that already exist.")
@@ -563,6 +603,7 @@ def batch(
     tail: TailOpt = None,
     trim: TrimOpt = False,
     lexicon: LexiconOpt = None,
+    ssml: SsmlOpt = None,
     engine_: Annotated[
         Engine,
         typer.Option(
@@ -591,6 +632,8 @@ def batch(
     """Synthesize many inputs to files, resuming where a previous run stopped.
 
     Examples: kokoro batch chapters/ -o audio --format mp3;
+    kokoro batch prompts/*.ssml -o audio   (.ssml files, and manifest texts starting with <speak>,
+    are read as SSML);
     kokoro batch docs/ -o /shared/out --engine ray --address auto (see README, Scaling out).
     """
     from kokoro_cli.audio.sinks import format_for
@@ -629,6 +672,7 @@ def batch(
         pause_sentence=pause_sentence,
         pause_paragraph=pause_paragraph,
         **margins(lead_in, tail, trim),
+        ssml=ssml,
     )
     check_pauses(config)
     if manifest:
@@ -905,13 +949,21 @@ def phonemize(
     Example: kokoro phonemize --lexicon names.txt "Kokoro reads 3.11.7 aloud."
     """
     from kokoro_cli import text as front_end
+    from kokoro_cli.text.ssml import detect
 
     code = front_end.check_lang(lang)
     content = read_text(text, file)
     lex = load_lexicon(lexicon)
-    for chunk in front_end.chunks(content, code, lexicon=lex):
-        if chunk.tokens:  # pure pauses have nothing to show
-            print(" ".join(map(str, chunk.tokens)) if tokens else chunk.phonemes)
+    pieces = [(content, code)]
+    if detect(content):  # each stretch in its own language, as say reads it
+        from kokoro_cli.pipeline import SynthesisConfig, plan
+
+        script = plan(content, SynthesisConfig(lang=code, lexicon=lex))
+        pieces = [(p.text, p.config.lang or code) for p in script.parts if p.text.strip()]
+    for piece, piece_lang in pieces:
+        for chunk in front_end.chunks(piece, piece_lang, lexicon=lex):
+            if chunk.tokens:  # pure pauses have nothing to show
+                print(" ".join(map(str, chunk.tokens)) if tokens else chunk.phonemes)
     warn_unused(lex)
 
 

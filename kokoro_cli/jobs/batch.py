@@ -25,7 +25,7 @@ from kokoro_cli.pipeline import SynthesisConfig
 if TYPE_CHECKING:
     from kokoro_cli.api import Kokoro
 
-TEXT_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md", ".ssml")  # .ssml files are read as SSML
 Report = Callable[[tuple], None]  # progress events: ("start", i, chars) / ("chunk", i, secs, chars)
 
 
@@ -41,6 +41,7 @@ class Item:
     speed: float | None = None
     pitch: float | None = None  # semitones; None: the run's --pitch
     error: str | None = None  # known bad before starting (e.g. a malformed manifest line)
+    ssml: bool | None = None  # SSML or not; None: the run's setting (--ssml/--no-ssml, else auto)
 
 
 @dataclass
@@ -73,7 +74,7 @@ def items_from_inputs(inputs: list[str], outdir: Path, fmt: str) -> list[Item]:
                 raise UsageError(f"no files match {arg!r}; check the pattern")
             items += [_file_item(m, _mirror(m), outdir, fmt) for m in matches if m.is_file()]
     if not items:
-        raise UsageError("no .txt or .md files found in the given inputs")
+        raise UsageError("no .txt, .md or .ssml files found in the given inputs")
     return _check_unique(items)
 
 
@@ -85,12 +86,14 @@ def _mirror(path: Path) -> Path:
 
 
 def _file_item(path: Path, rel: Path, outdir: Path, fmt: str) -> Item:
-    return Item(label=str(path), output=outdir / rel.with_suffix(f".{fmt}"), source=path)
+    ssml = True if path.suffix.lower() == ".ssml" else None
+    return Item(str(path), outdir / rel.with_suffix(f".{fmt}"), source=path, ssml=ssml)
 
 
 def items_from_manifest(manifest: Path, outdir: Path, fmt: str) -> list[Item]:
     """JSONL: one object a line with "text" or "file", and optional "output", "voice", "speed",
-    "pitch"."""
+    "pitch", "ssml" (true/false; by default a text starting with <speak>, or a .ssml file, is
+    SSML)."""
     lines = decode_text(read_bytes(manifest), str(manifest)).splitlines()
     items = []
     for n, line in enumerate(lines, 1):
@@ -128,8 +131,13 @@ def _manifest_item(row: Any, label: str, base: Path, outdir: Path, fmt: str) -> 
     text = row.get("text")
     if text is not None and not isinstance(text, str):
         raise UsageError('"text" must be a string')
+    ssml = row.get("ssml")
+    if ssml is not None and not isinstance(ssml, bool):
+        raise UsageError(f'"ssml" must be true or false, not {ssml!r}')
     source = base / row["file"] if "file" in row else None
-    return Item(label, outdir / out, source, text, row.get("voice"), speed, pitch)
+    if ssml is None and source is not None and source.suffix.lower() == ".ssml":
+        ssml = True
+    return Item(label, outdir / out, source, text, row.get("voice"), speed, pitch, ssml=ssml)
 
 
 def _check_unique(items: list[Item]) -> list[Item]:
@@ -175,9 +183,10 @@ def process(
         voice, speed = item.voice or base.voice, item.speed or base.speed
         if item.pitch is not None:
             base = replace(base, pitch=item.pitch)
-        chunks = tts.stream(
-            text, voice, speed, base.lang, fast_start=base.fast_start, **options_of(base)
-        )
+        options = options_of(base)
+        if item.ssml is not None and base.ssml is not False:
+            options["ssml"] = item.ssml  # --no-ssml reads even .ssml files as they are
+        chunks = tts.stream(text, voice, speed, base.lang, fast_start=base.fast_start, **options)
         report(("start", index, len(text)))
         item.output.parent.mkdir(parents=True, exist_ok=True)
         sink = FileSink(item.output, format_for(item.output), tmp)

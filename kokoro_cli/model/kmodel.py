@@ -7,6 +7,7 @@ dicts (`bert`, `bert_encoder`, `predictor`, `text_encoder`, `decoder`).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -92,14 +93,16 @@ class KModel(nn.Module):
         durations: Tensor | None = None,
         generator: torch.Generator | None = None,
         pitch: float = 0.0,
+        local: tuple[Tensor, Tensor] | None = None,
     ) -> tuple[Tensor, Tensor]:
         """input_ids (1, T) with 0 pads at both ends, ref_s (1, 256) -> audio (N,), frames per token (T,).
 
         `durations` forces the alignment (for comparisons against another implementation);
         `generator` draws the source's noise (default: self.generator, else torch's global one);
-        `pitch` shifts the predicted F0 by that many semitones (see align()).
+        `pitch` shifts the predicted F0 by that many semitones, `local` changes the rate and
+        pitch of some tokens (see align()).
         """
-        asr, F0, N, durations = self.align(input_ids, ref_s, speed, durations, pitch)
+        asr, F0, N, durations = self.align(input_ids, ref_s, speed, durations, pitch, local)
         source = self.decoder.generator.source(F0, generator or self.generator, self.noise)
         audio = self.decoder(asr, F0, N, ref_s[:, :STYLE_DIM], source)
         return audio.squeeze(0).float(), durations
@@ -111,6 +114,7 @@ class KModel(nn.Module):
         speed: float,
         durations: Tensor | None,
         pitch: float = 0.0,
+        local: tuple[Tensor, Tensor] | None = None,
     ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """Everything before the decoder: text features per frame (1, 512, frames), F0 and
         energy curves (1, 2 * frames), and the frames per token (T,).
@@ -118,6 +122,11 @@ class KModel(nn.Module):
         `pitch` (semitones) scales the predicted F0 curve, which both the decoder's F0
         features and its harmonic source read: the voice moves in pitch, its timing and
         energy do not (issue 25). At 0 the curve is left untouched, bit for bit.
+
+        `local` is (rate (T,), F0 factor (T,)) per token, pads included: SSML's emphasis
+        (issue 25) says a few words a little slower and higher than their neighbours, in the
+        same utterance. The rates divide those tokens' durations, the factors scale the F0
+        curve over their frames. None leaves everything as predicted, bit for bit.
         """
         bert_dur = self.bert(input_ids)
         d_en = self.bert_encoder(bert_dur)  # (1, T, 512)
@@ -125,6 +134,8 @@ class KModel(nn.Module):
         d = self.predictor.text_encoder(d_en, s)  # (1, T, 640)
         if durations is None:
             dur = self.predictor.durations(d) / speed
+            if local is not None:
+                dur = dur / local[0]
             durations = torch.round(dur).clamp(min=1).long().squeeze(0)
         durations = durations.to(input_ids.device)
         # alignment: token t covers `durations[t]` frames; a gather instead of a one-hot matmul
@@ -135,6 +146,8 @@ class KModel(nn.Module):
         F0, N = self.predictor.F0Ntrain(en, s)
         if pitch:
             F0 = F0 * pitch_factor(pitch)
+        if local is not None:  # F0 runs at twice the frame rate
+            F0 = F0 * local[1][idx].repeat_interleave(2)
         asr = self.text_encoder(input_ids)[:, :, idx]  # (1, 512, frames)
         return asr, F0, N, durations
 
@@ -147,12 +160,20 @@ class KModel(nn.Module):
         return self.speak_timed(tokens, pack, speed, pitch)[0]
 
     def speak_timed(
-        self, tokens: list[int], pack: Tensor, speed: float = 1.0, pitch: float = 0.0
+        self,
+        tokens: list[int],
+        pack: Tensor,
+        speed: float = 1.0,
+        pitch: float = 0.0,
+        *,
+        local: tuple[Sequence[float], Sequence[float]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Like speak(), plus the frames each token lasts, from the same forward: (audio, durations).
 
         durations has len(tokens) + 2 entries (the pads first and last); token t spans
         durations[t] * FRAME_SAMPLES samples of the audio, and they add up to its length.
+        `pitch` shifts the whole chunk, `local` is (rate factor, semitones) for each of
+        `tokens` (see align()).
         """
         from kokoro_cli.errors import UsageError
 
@@ -175,6 +196,13 @@ class KModel(nn.Module):
         )  # style chosen by utterance length
         # a generator of this call's own: batch threads share the model
         generator = self.generator or torch.Generator().manual_seed(chunk_seed(tokens, speed))
+        shape = None
+        if local is not None:  # the pads keep their rate and pitch
+            rates = torch.tensor([1.0, *local[0], 1.0], device=device)
+            semitones = torch.tensor([0.0, *local[1], 0.0], device=device)
+            shape = (rates, 2.0 ** (semitones / 12.0))
         # the noise seed ignores pitch: a shifted chunk draws the same noise as the plain one
-        audio, durations = self.forward(ids, ref_s, speed, generator=generator, pitch=pitch)
+        audio, durations = self.forward(
+            ids, ref_s, speed, generator=generator, pitch=pitch, local=shape
+        )
         return audio.cpu().numpy(), durations.cpu().numpy()

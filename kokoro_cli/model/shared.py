@@ -34,7 +34,7 @@ class SharedModel:
         return self.speak_timed(tokens, pack, speed, pitch)[0]
 
     def speak_timed(
-        self, tokens: list[int], pack: Any, speed: float = 1.0, pitch: float = 0.0
+        self, tokens: list[int], pack: Any, speed: float = 1.0, pitch: float = 0.0, **local: Any
     ) -> Any:
         """The model's speak_timed() (audio, frames per token), when its turn comes."""
         import torch
@@ -55,7 +55,7 @@ class SharedModel:
         torch.set_num_threads(self.threads if alone else self.shared_threads)  # this thread's
         try:
             shift = (pitch,) if pitch else ()  # pitch 0: as for a model that knows no pitch
-            return self.model.speak_timed(tokens, pack, speed, *shift)
+            return self.model.speak_timed(tokens, pack, speed, *shift, **local)
         finally:
             with self._free:
                 self._busy -= n

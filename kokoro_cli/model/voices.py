@@ -147,6 +147,28 @@ def find_voice(name: str) -> VoiceInfo:
     raise VoiceError(f"unknown voice '{name}'{hint}; {_HINT}")
 
 
+# The voices pick_voice() prefers, best first: the highest-graded ones of each language in
+# Kokoro v1.0's voice list. Other voices of a language follow in name order.
+PREFERRED = ("af_heart", "af_bella", "am_fenrir", "am_michael", "bf_emma", "bm_george", "ef_dora",
+             "em_alex", "ff_siwis", "hf_alpha", "hm_omega", "if_sara", "im_nicola", "jf_alpha",
+             "jm_kumo", "pf_dora", "pm_alex", "zf_xiaobei", "zm_yunjian")  # fmt: skip
+
+
+def pick_voice(
+    lang: str, gender: str | None = None, variant: int = 1, current: str | None = None
+) -> str | None:
+    """A voice that speaks `lang` (and is of `gender`, if given): `current` if it qualifies,
+    else the best of the others; `variant` n takes the n-th candidate (SSML's <voice variant>),
+    the last one if there are fewer. None if no voice qualifies."""
+    rank = {name: i for i, name in enumerate(PREFERRED)}
+    found = [v for v in list_voices() if v.lang == lang and gender in (None, v.gender)]
+    names = [v.name for v in sorted(found, key=lambda v: (rank.get(v.name, len(rank)), v.name))]
+    if current in names:
+        names.remove(current)
+        names.insert(0, current)
+    return names[min(variant, len(names)) - 1] if names else None
+
+
 # ---------------------------------------------------------------- specs and blends
 
 

@@ -76,7 +76,7 @@ class Engine:
         return self.tts.stream(
             text, config.voice, config.speed, config.lang, phonemes=config.raw_phonemes,
             fast_start=config.fast_start, lexicon=config.lexicon, lead_in=config.lead_in,
-            tail=config.tail, pitch=config.pitch, volume_db=config.volume_db,
+            tail=config.tail, pitch=config.pitch, volume_db=config.volume_db, ssml=config.ssml,
         )  # fmt: skip
 
 
@@ -186,6 +186,7 @@ def parse_speech(payload: Any) -> SpeechRequest:
     timings = _field(payload, "timings", bool, False)
     lexicon = _lexicon(_field(payload, "lexicon", str, None))
     edges = _margins(payload)
+    ssml = _field(payload, "ssml", bool, None)  # None: SSML when the input starts with <speak>
     if timings and fmt == client.FRAMES:
         raise ApiError(400, "timings come with the standard formats, not x-kokoro", "timings")
     try:
@@ -206,8 +207,9 @@ def parse_speech(payload: Any) -> SpeechRequest:
     except UsageError as exc:
         raise ApiError(400, str(exc), "lang") from None
     config = SynthesisConfig(
-        voice, speed, lang, phonemes, fast_start, lexicon=lexicon, pitch=pitch, **edges
-    )
+        voice, speed, lang, phonemes, fast_start, lexicon=lexicon, pitch=pitch, ssml=ssml,
+        **edges,
+    )  # fmt: skip
     return SpeechRequest(text, config, fmt, timings, _file_format(payload, fmt))
 
 
