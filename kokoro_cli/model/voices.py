@@ -35,6 +35,12 @@ VOICE_LANG = {
     "i": "it", "j": "ja", "p": "pt-br", "z": "zh",
 }  # fmt: skip
 GENDERS = {"f": "female", "m": "male"}
+# The voice a language gets when only the language is known (a book's): the best graded voice
+# of each language in Kokoro v1.0's VOICES.md (af_heart A, bf_emma B-, jf_alpha C+, ...).
+LANG_VOICES = {
+    "en-us": "af_heart", "en-gb": "bf_emma", "es": "ef_dora", "fr-fr": "ff_siwis",
+    "hi": "hf_alpha", "it": "if_sara", "ja": "jf_alpha", "pt-br": "pf_dora", "zh": "zf_xiaobei",
+}  # fmt: skip
 VOICES_DIR_ENV = "KOKORO_VOICES_DIR"
 # Plain identifiers only: no path separators, no dots (so no ".."), no leading dash.
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")

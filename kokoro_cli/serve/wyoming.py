@@ -1,0 +1,445 @@
+"""`kokoro serve --wyoming tcp://HOST:PORT`: the Wyoming protocol (Home Assistant) on the engine
+and job slots that the HTTP listeners use.
+
+Each connection has a reader and a worker. The reader takes events off the wire (the `wyoming`
+package's framing, with limits on their size) and hands them to the worker in order, except the
+text of an open stream, which goes straight to that stream: its audio is being sent meanwhile.
+The worker answers one request at a time: Describe -> Info, Synthesize -> AudioStart,
+AudioChunk (100 ms each, sent as synthesized), AudioStop, and a stream (SynthesizeStart, its
+chunks, SynthesizeStop) -> its audio, then SynthesizeStopped. A request that cannot be served
+gets an Error event and the connection stays open; broken framing gets an Error event and the
+connection is closed (its next bytes cannot be trusted). A client that goes away stops its
+work at the next chunk and frees its slot. On SIGTERM (`drain()`), the listener closes, idle
+connections close, and busy ones finish their request first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from functools import partial
+from typing import Any
+
+import anyio
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.error import Error
+from wyoming.event import Event, async_read_event
+from wyoming.info import Describe
+from wyoming.ping import Ping, Pong
+from wyoming.server import AsyncEventHandler, AsyncServer
+from wyoming.tts import (
+    Synthesize,
+    SynthesizeChunk,
+    SynthesizeStart,
+    SynthesizeStop,
+    SynthesizeStopped,
+    SynthesizeVoice,
+)
+
+from kokoro_cli.audio.sinks import to_pcm16
+from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.model.config import SAMPLE_RATE
+from kokoro_cli.serve import wyoming_info
+from kokoro_cli.serve.server import MAX_BODY, ApiError, SpeechRequest, parse_speech
+
+DEFAULT_PORT = 10200  # wyoming-piper's: Home Assistant users know it
+LINE_LIMIT = 64 * 1024  # bytes of an event's JSON header line (asyncio's own default limit)
+MAX_DATA = MAX_BODY  # bytes of an event's data or payload: as much text as one HTTP request
+CHUNK_SAMPLES = SAMPLE_RATE // 10  # 100 ms of audio per AudioChunk
+WIDTH, CHANNELS = 2, 1  # 16-bit mono
+TAKES = "describe, synthesize, synthesize-start, synthesize-chunk, synthesize-stop and ping"
+
+
+def parse_uri(uri: str) -> tuple[str, int]:
+    """(host, port) of `--wyoming tcp://HOST:PORT`; no host: 127.0.0.1, no port: 10200."""
+    from urllib.parse import urlsplit
+
+    hint = "e.g. tcp://127.0.0.1:10200 (this machine) or tcp://0.0.0.0:10200 (the network)"
+    parts = urlsplit(uri.strip())
+    if parts.scheme != "tcp" or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise UsageError(f"--wyoming '{uri}' is not tcp://HOST:PORT; {hint}")
+    try:
+        port = DEFAULT_PORT if parts.port is None else parts.port
+    except ValueError:
+        raise UsageError(f"--wyoming '{uri}' has no valid port (0-65535); {hint}") from None
+    return parts.hostname or "127.0.0.1", port
+
+
+class Refused(Exception):
+    """A request this server will not serve: the Error event's text and code."""
+
+    def __init__(self, message: str, code: str = "bad-request") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def speech_request(text: Any, voice: SynthesizeVoice | None) -> SpeechRequest:
+    """The request as /v1/audio/speech would take it (one set of checks and messages)."""
+    from kokoro_cli.errors import VoiceError
+
+    if not isinstance(text, str):
+        raise Refused("'text' must be a string")
+    try:
+        name = wyoming_info.voice_for(voice)
+    except VoiceError as exc:
+        raise Refused(str(exc), "unknown-voice") from None
+    except UsageError as exc:
+        raise Refused(str(exc), "unknown-language") from None
+    try:
+        return parse_speech({"input": text, "voice": name, "response_format": "pcm"})
+    except ApiError as exc:
+        raise Refused(
+            exc.message.replace("input", "text"), f"bad-{exc.param or 'request'}"
+        ) from None
+
+
+class _Limited:
+    """The connection's reader as async_read_event sees it, refusing oversized events before
+    their bytes are read; `trouble` says what was wrong when it returns None early."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self._reader = reader
+        self.trouble: str | None = None
+        self.line = b""
+
+    async def readline(self) -> bytes:
+        try:
+            self.line = await self._reader.readline()
+        except ValueError:  # asyncio's limit: no newline within LINE_LIMIT bytes
+            self.trouble = f"an event's header line is over {LINE_LIMIT // 1024} KiB"
+            raise
+        return self.line
+
+    async def readexactly(self, n: Any) -> bytes:
+        if not isinstance(n, int) or n > MAX_DATA:
+            self.trouble = (
+                f"an event's data or payload of {n!r} bytes is refused (over "
+                f"{MAX_DATA // 1024} KiB); send long text as several events"
+            )
+            raise ValueError(self.trouble)
+        return await self._reader.readexactly(n)
+
+    def feed_eof(self) -> None:
+        self._reader.feed_eof()
+
+
+class Connection(AsyncEventHandler):
+    """One client: a reader (handle_event) and a worker answering its requests in order."""
+
+    def __init__(self, service: WyomingService, reader: Any, writer: Any) -> None:
+        self.limited = _Limited(reader)
+        super().__init__(self.limited, writer)  # type: ignore[arg-type]
+        self.service = service
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.stream: TextStream | None = None  # the stream whose text is still coming in
+        self.samples = 0  # audio sent in the current answer, for chunk timestamps
+
+    async def run(self) -> None:
+        worker = asyncio.ensure_future(self._work())
+        reader = asyncio.ensure_future(self._read())
+        try:
+            await asyncio.wait({worker, reader}, return_when=asyncio.FIRST_COMPLETED)
+            (worker if reader.done() else reader).cancel()  # the client left, or we are done
+            results = await asyncio.gather(reader, worker, return_exceptions=True)
+            for result in results:
+                if isinstance(result, Exception) and not isinstance(result, ConnectionError):
+                    log(f"kokoro: a Wyoming connection failed: {type(result).__name__}: {result}")
+        finally:
+            if self.stream is not None:
+                self.stream.end()
+            self.writer.close()
+
+    def finish(self) -> None:
+        """Close once the requests already received are answered (the server is draining)."""
+        self.inbox.put_nowait(None)
+
+    # ------------------------------------------------------------ reading
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                event = await async_read_event(self.reader)
+            except (KeyError, TypeError, AttributeError):  # JSON, but not an event's shape
+                self.limited.trouble = 'an event is not a JSON object with a "type"'
+                event = None
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return  # the client went away mid-event
+            if event is None:
+                trouble = self.limited.trouble
+                if trouble is None and self.limited.line.strip():
+                    trouble = "an event's header line is not valid JSON"
+                if trouble is not None:  # the framing is lost: say why, then hang up
+                    log(f"kokoro: Wyoming client refused: {trouble}")
+                    await self._error(f"{trouble}; closing the connection", "bad-event")
+                return
+            await self.handle_event(event)
+
+    async def handle_event(self, event: Event) -> bool:
+        kind, data = event.type, event.data if isinstance(event.data, dict) else {}
+        if self.stream is not None:
+            if SynthesizeChunk.is_type(kind):
+                self.stream.feed(data.get("text"))
+                return True
+            if Synthesize.is_type(kind):
+                return True  # the whole text again, for servers that cannot stream: ignored
+            if SynthesizeStop.is_type(kind):
+                self.stream.end()
+                self.stream = None
+                return True
+            if SynthesizeStart.is_type(kind):
+                await self.inbox.put(Refused("a stream is open; send synthesize-stop first"))
+                return True
+        if SynthesizeStart.is_type(kind):
+            self.stream = TextStream(data.get("voice"))
+            await self.inbox.put(self.stream)
+        else:
+            await self.inbox.put(event)
+        return True
+
+    # ------------------------------------------------------------ answering
+
+    async def _work(self) -> None:
+        while (item := await self.inbox.get()) is not None:
+            if isinstance(item, TextStream):
+                await self._speak_stream(item)
+            elif isinstance(item, Refused):
+                await self._error(str(item), item.code)
+            else:
+                await self._answer(item)
+            if self.service.draining and self.stream is None and self.inbox.empty():
+                return
+
+    async def _answer(self, event: Event) -> None:
+        kind, data = event.type, event.data if isinstance(event.data, dict) else {}
+        if Describe.is_type(kind):
+            await self.write_event(wyoming_info.describe().event())
+        elif Ping.is_type(kind):
+            await self.write_event(Pong(text=data.get("text")).event())
+        elif Synthesize.is_type(kind):
+            try:
+                req = speech_request(data.get("text"), _voice(data.get("voice")))
+            except Refused as exc:
+                await self._error(str(exc), exc.code)
+                return
+            await self._speak(req)
+        elif SynthesizeChunk.is_type(kind) or SynthesizeStop.is_type(kind):
+            await self._error(f"{kind} outside a stream; send synthesize-start first", "no-stream")
+        else:
+            await self._error(f"unknown event type {kind!r}; this server takes {TAKES}", "unknown")
+
+    async def _speak(self, req: SpeechRequest) -> None:
+        """Synthesize: AudioStart, the audio in 100 ms AudioChunks as it is made, AudioStop."""
+        state = self.service.state
+        await state.slots.acquire()
+        chunks = None
+        try:
+            start = partial(state.engine.synthesize, req.text, req.config)
+            chunks = await anyio.to_thread.run_sync(start)
+            self.samples = 0
+            first = True
+            while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
+                if first:  # after the first chunk: a voice that fails to load is an Error
+                    await self.write_event(AudioStart(SAMPLE_RATE, WIDTH, CHANNELS).event())
+                    first = False
+                await self.send_audio(chunk.audio)
+            if first:
+                await self.write_event(AudioStart(SAMPLE_RATE, WIDTH, CHANNELS).event())
+            await self.write_event(AudioStop(timestamp=self._ms()).event())
+        except KokoroError as exc:
+            await self._error(str(exc), "failed")
+        except (ConnectionError, asyncio.CancelledError):
+            raise  # the client went away: nobody to tell
+        except Exception as exc:  # a bug or a broken model: say so, keep serving
+            log(f"kokoro: Wyoming request failed: {type(exc).__name__}: {exc}")
+            await self._error(f"synthesis failed: {type(exc).__name__}: {exc}", "failed")
+        finally:
+            if chunks is not None:
+                chunks.close()  # stops the front end's prefetch thread too
+            state.slots.release()
+
+    async def _speak_stream(self, stream: TextStream) -> None:
+        """A stream's audio, then SynthesizeStopped. Its text is gathered until the stream
+        ends, then spoken as one Synthesize would speak it."""
+        text = await stream.text()
+        if stream.error is not None:
+            await self._error(stream.error, "bad-request")
+        elif text.strip():
+            try:
+                req = speech_request(text, stream.voice)
+            except Refused as exc:
+                await self._error(str(exc), exc.code)
+            else:
+                await self._speak(req)
+        await self.write_event(SynthesizeStopped().event())
+
+    async def send_audio(self, audio: Any) -> None:
+        pcm = to_pcm16(audio)
+        step = CHUNK_SAMPLES * WIDTH * CHANNELS
+        for at in range(0, len(pcm), step):
+            piece = pcm[at : at + step]
+            event = AudioChunk(SAMPLE_RATE, WIDTH, CHANNELS, piece, timestamp=self._ms())
+            await self.write_event(event.event())
+            self.samples += len(piece) // (WIDTH * CHANNELS)
+
+    def _ms(self) -> int:
+        return self.samples * 1000 // SAMPLE_RATE
+
+    async def _error(self, message: str, code: str) -> None:
+        await self.write_event(Error(text=message, code=code).event())
+
+
+def _voice(raw: Any) -> SynthesizeVoice | None:
+    """The request's voice: {"name": ..., "speaker": ...} or {"language": ...}."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or any(
+        not isinstance(raw.get(key), (str, type(None))) for key in ("name", "language", "speaker")
+    ):
+        raise Refused('\'voice\' must be {"name": "af_heart"} or {"language": "en-US"}')
+    return SynthesizeVoice.from_dict(raw)
+
+
+class TextStream:
+    """The text of one SynthesizeStart..SynthesizeStop stream, as it arrives."""
+
+    def __init__(self, voice: Any) -> None:
+        self.error: str | None = None
+        self.voice: SynthesizeVoice | None = None
+        try:
+            self.voice = _voice(voice)
+        except Refused as exc:
+            self.error = str(exc)
+        self.pieces: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def feed(self, text: Any) -> None:
+        if not isinstance(text, str):
+            self.error = self.error or "a synthesize-chunk's 'text' must be a string"
+            return
+        self.pieces.put_nowait(text)
+
+    def end(self) -> None:
+        self.pieces.put_nowait(None)
+
+    async def text(self) -> str:
+        parts = []
+        while (piece := await self.pieces.get()) is not None:
+            parts.append(piece)
+        return "".join(parts)
+
+
+class WyomingService(AsyncServer):
+    """The Wyoming listener: connections on a bound socket, served on the HTTP app's engine
+    and job slots (`state`: the Starlette app.state of server.create_app)."""
+
+    def __init__(self, state: Any, sock: Any, announce: str | None = None) -> None:
+        super().__init__()
+        self.state, self.sock, self.announce = state, sock, announce
+        self.draining = False
+        self._server: asyncio.Server | None = None
+        self._zeroconf: Any = None
+
+    async def start(self, handler_factory: Any = None) -> None:
+        factory = handler_factory or partial(Connection, self)
+        self._server = await asyncio.start_server(
+            partial(self._handler_callback, factory), sock=self.sock, limit=LINE_LIMIT
+        )
+        if self.announce:
+            host, port = self.sock.getsockname()[:2]
+            self._zeroconf = await zeroconf_register(self.announce, host, port)
+
+    async def run(self, handler_factory: Any = None) -> None:
+        await self.start(handler_factory)
+        assert self._server is not None
+        await self._server.serve_forever()
+
+    async def drain(self) -> None:
+        """Stop listening; close idle connections; let busy ones finish, then close them."""
+        self.draining = True
+        if self._server is not None:
+            self._server.close()
+        if self._zeroconf is not None:
+            await zeroconf_unregister(*self._zeroconf)
+            self._zeroconf = None
+        for handler in list(self._handlers.values()):
+            if isinstance(handler, Connection):
+                handler.finish()
+        if self._handlers:
+            await asyncio.wait(list(self._handlers))
+
+
+# ---------------------------------------------------------------- discovery
+
+SERVICE_TYPE = "_wyoming._tcp.local."  # what Home Assistant's zeroconf discovery listens for
+
+
+def zeroconf_address(host: str) -> str:
+    """The address to announce: the bound one, or for a wildcard bind the address this machine
+    would send multicast from (a UDP connect picks it from the routes; nothing is sent)."""
+    import socket
+
+    if host not in ("0.0.0.0", "::", ""):
+        return host
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("224.0.0.251", 5353))  # mDNS's group
+        return str(probe.getsockname()[0])
+    except OSError:
+        raise UsageError(
+            "--wyoming-zeroconf cannot tell this machine's network address; "
+            "bind to it: --wyoming tcp://ADDRESS:10200"
+        ) from None
+    finally:
+        probe.close()
+
+
+def check_zeroconf(host: str) -> None:
+    """Refuse to announce a service nobody else can reach (bound to loopback)."""
+    import ipaddress
+
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        raise UsageError(
+            f"--wyoming-zeroconf announces the service to the network, but it listens on {host} "
+            "only; use --wyoming tcp://0.0.0.0:10200"
+        )
+    try:
+        import zeroconf  # noqa: F401
+    except ModuleNotFoundError:
+        raise UsageError(
+            "--wyoming-zeroconf needs the zeroconf package: pip install 'kokoro-cli[zeroconf]'"
+        ) from None
+
+
+async def zeroconf_register(name: str, host: str, port: int) -> tuple[Any, Any]:
+    """Announce `name` as a Wyoming service at host:port by mDNS; (zeroconf, info) to undo it."""
+    import socket
+
+    from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
+
+    address = zeroconf_address(host)
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    info = AsyncServiceInfo(
+        SERVICE_TYPE,
+        f"{name}.{SERVICE_TYPE}",
+        addresses=[socket.inet_pton(family, address)],
+        port=port,
+        server=f"{socket.gethostname()}.local.",
+    )
+    zc = AsyncZeroconf()
+    await zc.async_register_service(info)
+    return zc, info
+
+
+async def zeroconf_unregister(zc: Any, info: Any) -> None:
+    """Say goodbye (clients drop the service at once), then close the mDNS sockets."""
+    try:
+        await zc.async_unregister_service(info)
+    finally:
+        await zc.async_close()
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
