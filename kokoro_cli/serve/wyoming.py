@@ -133,12 +133,18 @@ class Connection(AsyncEventHandler):
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.stream: TextStream | None = None  # the stream whose text is still coming in
         self.samples = 0  # audio sent in the current answer, for chunk timestamps
+        self.spoken = 0  # chunks of speech synthesized for the current answer (pauses not counted)
+        self.busy = False  # a request is being answered (or its stream's text awaited)
 
     async def run(self) -> None:
         worker = asyncio.ensure_future(self._work())
         reader = asyncio.ensure_future(self._read())
         try:
             await asyncio.wait({worker, reader}, return_when=asyncio.FIRST_COMPLETED)
+            if reader.done() and self.busy:
+                log(
+                    f"kokoro: a Wyoming client went away; stopped after {self.spoken} spoken chunks"
+                )
             (worker if reader.done() else reader).cancel()  # the client left, or we are done
             results = await asyncio.gather(reader, worker, return_exceptions=True)
             for result in results:
@@ -167,7 +173,7 @@ class Connection(AsyncEventHandler):
             if event is None:
                 trouble = self.limited.trouble
                 if trouble is None and self.limited.line.strip():
-                    trouble = "an event's header line is not valid JSON"
+                    trouble = "an event is not valid JSON"
                 if trouble is not None:  # the framing is lost: say why, then hang up
                     log(f"kokoro: Wyoming client refused: {trouble}")
                     await self._error(f"{trouble}; closing the connection", "bad-event")
@@ -200,12 +206,14 @@ class Connection(AsyncEventHandler):
 
     async def _work(self) -> None:
         while (item := await self.inbox.get()) is not None:
+            self.busy, self.spoken = True, 0
             if isinstance(item, TextStream):
                 await self._speak_stream(item)
             elif isinstance(item, Refused):
                 await self._error(str(item), item.code)
             else:
                 await self._answer(item)
+            self.busy = False
             if self.service.draining and self.stream is None and self.inbox.empty():
                 return
 
@@ -241,6 +249,7 @@ class Connection(AsyncEventHandler):
                 if first:  # after the first chunk: a voice that fails to load is an Error
                     await self.write_event(AudioStart(SAMPLE_RATE, WIDTH, CHANNELS).event())
                     first = False
+                self.spoken += bool(chunk.text.strip())
                 await self.send_audio(chunk.audio)
             if first:
                 await self.write_event(AudioStart(SAMPLE_RATE, WIDTH, CHANNELS).event())
