@@ -368,6 +368,87 @@ def test_bad_wyoming_options_are_usage_errors(
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
+# ---------------------------------------------------------------- discovery
+
+# A private network namespace with a veth pair and a multicast route: mDNS stays inside it.
+NETNS = (
+    "ip link set lo up && ip link add kk0 type veth peer name kk1 && "
+    "ip addr add 192.0.2.1/24 dev kk0 && ip link set kk0 up && ip link set kk1 up && "
+    "ip route add 224.0.0.0/4 dev kk0"
+)
+# Home Assistant's way: browse for _wyoming._tcp.local., resolve it, connect, Describe.
+BROWSE = """
+import asyncio, json
+from wyoming.client import AsyncTcpClient
+from wyoming.info import Describe, Info
+from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+
+async def main():
+    zc = AsyncZeroconf()
+    names = []
+    browser = AsyncServiceBrowser(
+        zc.zeroconf, ["_wyoming._tcp.local."], handlers=[lambda name, **_: names.append(name)]
+    )
+    for _ in range(100):
+        if names:
+            break
+        await asyncio.sleep(0.1)
+    info = AsyncServiceInfo("_wyoming._tcp.local.", names[0])
+    assert await info.async_request(zc.zeroconf, 3000)
+    host, port = info.parsed_addresses()[0], info.port
+    async with AsyncTcpClient(host, port) as client:
+        await client.write_event(Describe().event())
+        program = Info.from_event(await client.read_event()).tts[0]
+    await browser.async_cancel()
+    await zc.async_close()
+    print(json.dumps({"name": names[0], "host": host, "port": port, "program": program.name,
+                      "voices": len(program.voices)}))
+
+asyncio.run(main())
+"""
+
+
+def test_zeroconf_announces_the_service_the_way_home_assistant_finds_it(
+    model, tmp_path: Path
+) -> None:
+    probe = subprocess.run(["unshare", "--net", "sh", "-c", NETNS], capture_output=True, text=True)
+    if probe.returncode:
+        pytest.skip(f"no private network namespace here (needs root): {probe.stderr.strip()}")
+    log = tmp_path / "serve.log"
+    command = (
+        f'{NETNS} && exec "$0" -m kokoro_cli serve --wyoming tcp://0.0.0.0:0 --wyoming-zeroconf'
+    )
+    with log.open("wb") as err:  # Wyoming alone: no --port, only the Unix socket beside it
+        proc = subprocess.Popen(
+            ["unshare", "--net", "sh", "-c", command, sys.executable],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+            env={**os.environ, "XDG_RUNTIME_DIR": str(tmp_path)},
+        )  # fmt: skip
+    try:
+        for _ in range(3000):
+            if found := re.search(r"wyoming tcp://0\.0\.0\.0:(\d+)", log.read_text()):
+                break
+            assert proc.poll() is None, log.read_text()
+            threading.Event().wait(0.1)
+        assert found, log.read_text()
+        assert "http://" not in log.read_text() and "no keys" in log.read_text()
+        browse = subprocess.run(
+            ["nsenter", "-t", str(proc.pid), "-n", sys.executable, "-c", BROWSE],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert browse.returncode == 0, browse.stderr
+        seen = json.loads(browse.stdout)
+        assert seen["name"].endswith("._wyoming._tcp.local.") and seen["name"].startswith("kokoro-")
+        assert (seen["host"], seen["port"]) == ("192.0.2.1", int(found[1]))
+        assert seen["program"] == "kokoro" and seen["voices"] >= 54
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 # ---------------------------------------------------------------- last: the module's server stops
 
 

@@ -148,7 +148,9 @@ def start(
             ) from None
         wy_host, wy_port = wy.parse_uri(wyoming)
         if zeroconf:
-            wy.check_zeroconf(wy_host)
+            from kokoro_cli.serve import wyoming_mdns
+
+            wyoming_mdns.check(wy_host)
         wyoming_sock = bind_tcp(wy_host, wy_port, "port in --wyoming tcp://HOST:PORT")
     if port is not None or host is not None:
         try:

@@ -39,7 +39,7 @@ from wyoming.tts import (
 from kokoro_cli.audio.sinks import to_pcm16
 from kokoro_cli.errors import KokoroError, UsageError
 from kokoro_cli.model.config import SAMPLE_RATE
-from kokoro_cli.serve import wyoming_info
+from kokoro_cli.serve import wyoming_info, wyoming_mdns
 from kokoro_cli.serve.server import MAX_BODY, ApiError, SpeechRequest, parse_speech
 
 DEFAULT_PORT = 10200  # wyoming-piper's: Home Assistant users know it
@@ -354,7 +354,7 @@ class WyomingService(AsyncServer):
         )
         if self.announce:
             host, port = self.sock.getsockname()[:2]
-            self._zeroconf = await zeroconf_register(self.announce, host, port)
+            self._zeroconf = await wyoming_mdns.register(self.announce, host, port)
 
     async def run(self, handler_factory: Any = None) -> None:
         await self.start(handler_factory)
@@ -367,87 +367,13 @@ class WyomingService(AsyncServer):
         if self._server is not None:
             self._server.close()
         if self._zeroconf is not None:
-            await zeroconf_unregister(*self._zeroconf)
+            await wyoming_mdns.unregister(*self._zeroconf)
             self._zeroconf = None
         for handler in list(self._handlers.values()):
             if isinstance(handler, Connection):
                 handler.finish()
         if self._handlers:
             await asyncio.wait(list(self._handlers))
-
-
-# ---------------------------------------------------------------- discovery
-
-SERVICE_TYPE = "_wyoming._tcp.local."  # what Home Assistant's zeroconf discovery listens for
-
-
-def zeroconf_address(host: str) -> str:
-    """The address to announce: the bound one, or for a wildcard bind the address this machine
-    would send multicast from (a UDP connect picks it from the routes; nothing is sent)."""
-    import socket
-
-    if host not in ("0.0.0.0", "::", ""):
-        return host
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("224.0.0.251", 5353))  # mDNS's group
-        return str(probe.getsockname()[0])
-    except OSError:
-        raise UsageError(
-            "--wyoming-zeroconf cannot tell this machine's network address; "
-            "bind to it: --wyoming tcp://ADDRESS:10200"
-        ) from None
-    finally:
-        probe.close()
-
-
-def check_zeroconf(host: str) -> None:
-    """Refuse to announce a service nobody else can reach (bound to loopback)."""
-    import ipaddress
-
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback:
-        raise UsageError(
-            f"--wyoming-zeroconf announces the service to the network, but it listens on {host} "
-            "only; use --wyoming tcp://0.0.0.0:10200"
-        )
-    try:
-        import zeroconf  # noqa: F401
-    except ModuleNotFoundError:
-        raise UsageError(
-            "--wyoming-zeroconf needs the zeroconf package: pip install 'kokoro-cli[zeroconf]'"
-        ) from None
-
-
-async def zeroconf_register(name: str, host: str, port: int) -> tuple[Any, Any]:
-    """Announce `name` as a Wyoming service at host:port by mDNS; (zeroconf, info) to undo it."""
-    import socket
-
-    from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
-
-    address = zeroconf_address(host)
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    info = AsyncServiceInfo(
-        SERVICE_TYPE,
-        f"{name}.{SERVICE_TYPE}",
-        addresses=[socket.inet_pton(family, address)],
-        port=port,
-        server=f"{socket.gethostname()}.local.",
-    )
-    zc = AsyncZeroconf()
-    await zc.async_register_service(info)
-    return zc, info
-
-
-async def zeroconf_unregister(zc: Any, info: Any) -> None:
-    """Say goodbye (clients drop the service at once), then close the mDNS sockets."""
-    try:
-        await zc.async_unregister_service(info)
-    finally:
-        await zc.async_close()
 
 
 def log(message: str) -> None:
