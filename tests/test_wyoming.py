@@ -347,6 +347,32 @@ def test_malformed_and_oversized_events_never_kill_the_server(served: Wyoming) -
 # ---------------------------------------------------------------- command line
 
 
+def test_addresses_languages_and_voice_choice() -> None:
+    from kokoro_cli.errors import UsageError, VoiceError
+    from kokoro_cli.serve.wyoming import parse_uri
+    from kokoro_cli.serve.wyoming_info import language_code, voice_for
+
+    assert parse_uri("tcp://0.0.0.0:10200") == ("0.0.0.0", 10200)
+    assert parse_uri("tcp://:10300") == ("127.0.0.1", 10300)  # this machine unless told
+    assert parse_uri("tcp://[::1]:10200") == ("::1", 10200)
+    assert parse_uri("tcp://localhost") == ("localhost", 10200)
+    for bad in ("10200", "unix:///tmp/x", "tcp://host:port", "tcp://h:1/path"):
+        with pytest.raises(UsageError):
+            parse_uri(bad)
+    assert [language_code(t) for t in ("en-US", "en_GB", "EN", "fr", "pt-PT", "es-MX", "zh-TW")] == [
+        "en-us", "en-gb", "en-us", "fr-fr", "pt-br", "es", "zh"
+    ]  # fmt: skip
+    with pytest.raises(UsageError, match="'de-DE'"):
+        language_code("de-DE")
+    assert voice_for(None) == "af_heart"
+    assert voice_for(SynthesizeVoice(language="ja-JP")) == "jf_alpha"
+    assert voice_for(SynthesizeVoice(name="am_adam", speaker="x")) == "am_adam"
+    assert voice_for(SynthesizeVoice(name="af_bella+af_sarah")) == "af_bella+af_sarah"
+    for bad in ("af_nope", "voices/af_heart.pt", " ", "af_bella+nope"):
+        with pytest.raises(VoiceError):
+            voice_for(SynthesizeVoice(name=bad))
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
