@@ -45,6 +45,8 @@ from kokoro_cli.serve.server import MAX_BODY, ApiError, SpeechRequest, parse_spe
 DEFAULT_PORT = 10200  # wyoming-piper's: Home Assistant users know it
 LINE_LIMIT = 64 * 1024  # bytes of an event's JSON header line (asyncio's own default limit)
 MAX_DATA = MAX_BODY  # bytes of an event's data or payload: as much text as one HTTP request
+STREAM_TEXT = 16 * MAX_DATA  # characters of one stream's text (an LLM's answer: a few KB)
+QUEUED = 16  # requests a client may send ahead of their answers before we stop reading
 CHUNK_SAMPLES = SAMPLE_RATE // 10  # 100 ms of audio per AudioChunk
 WIDTH, CHANNELS = 2, 1  # 16-bit mono
 TAKES = "describe, synthesize, synthesize-start, synthesize-chunk, synthesize-stop and ping"
@@ -130,11 +132,12 @@ class Connection(AsyncEventHandler):
         self.limited = _Limited(reader)
         super().__init__(self.limited, writer)  # type: ignore[arg-type]
         self.service = service
-        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue(QUEUED)  # full: stop reading the client
         self.stream: TextStream | None = None  # the stream whose text is still coming in
         self.samples = 0  # audio sent in the current answer, for chunk timestamps
         self.spoken = 0  # chunks of speech synthesized for the current answer (pauses not counted)
         self.busy = False  # a request is being answered (or its stream's text awaited)
+        self._finishing: asyncio.Future[None] | None = None
 
     async def run(self) -> None:
         worker = asyncio.ensure_future(self._work())
@@ -157,7 +160,7 @@ class Connection(AsyncEventHandler):
 
     def finish(self) -> None:
         """Close once the requests already received are answered (the server is draining)."""
-        self.inbox.put_nowait(None)
+        self._finishing = asyncio.ensure_future(self.inbox.put(None))
 
     # ------------------------------------------------------------ reading
 
@@ -319,10 +322,18 @@ class TextStream:
         except Refused as exc:
             self.error = str(exc)
         self.pieces: asyncio.Queue[str | None] = asyncio.Queue()
+        self.size = 0
 
     def feed(self, text: Any) -> None:
         if not isinstance(text, str):
             self.error = self.error or "a synthesize-chunk's 'text' must be a string"
+            return
+        self.size += len(text)
+        if self.size > STREAM_TEXT:
+            self.error = self.error or (
+                f"a stream's text is over {STREAM_TEXT // 2**20} Mi characters; "
+                "send long text as several streams"
+            )
             return
         self.pieces.put_nowait(text)
 
