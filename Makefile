@@ -29,11 +29,12 @@ demo: $(STAMP) ## Speak a sample with the default model and voice into demo.wav
 test: $(STAMP) ## Run the test suite (real model, real sound server when available)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP) ## Measure speed against onnxruntime, batch on Ray, books' speed and memory
+bench: $(STAMP) ## Measure speed against onnxruntime, batch on Ray, books, live text latency
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/front_end.py
 	$(BIN)/python bench/ray_batch.py
 	$(BIN)/python bench/book.py
+	$(BIN)/python bench/live.py
 
 lint: $(STAMP) ## ruff check + format check
 	$(BIN)/ruff check kokoro_cli tests bench

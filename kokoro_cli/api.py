@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kokoro_cli.errors import UsageError
+from kokoro_cli.inputs import FLUSH
 from kokoro_cli.model.config import SAMPLE_RATE
 
 if TYPE_CHECKING:
@@ -150,6 +151,102 @@ class Kokoro:
         config = self._config(text, voice, speed, lang, phonemes, fast_start, options)
         self.load(None if phonemes else config.lang)
         return synthesize(text, config, self._model)
+
+    FLUSH = FLUSH  # among stream_text()'s pieces: speak what is buffered now
+
+    def stream_text(
+        self,
+        pieces: Iterable[str] | AsyncIterable[str],
+        voice: str = DEFAULT_VOICE,
+        speed: float = 1.0,
+        lang: str | None = None,
+        *,
+        phonemes: bool = False,
+        fast_start: bool = True,
+        flush_after: float | None = None,
+        **options: Any,
+    ) -> Iterator[AudioChunk] | AsyncIterator[AudioChunk]:
+        """Speak text while it is still being written: an LLM's tokens, lines of a log.
+
+        `pieces` is an iterable (or async iterable: then an async iterator comes back) of str,
+        cut anywhere. Each sentence is spoken once its end is certain (see text/live.py), a
+        blank line ends one at once, `Kokoro.FLUSH` among the pieces speaks what is buffered,
+        and so does the writer going quiet for `flush_after` seconds (None: never). The
+        AudioChunks are those of stream(); word offsets point into all the text received so
+        far. Other arguments as for stream(); they are checked (and the model loaded) now.
+
+        Example:
+            >>> tokens = ["Hel", "lo the", "re. How", " are you", "?"]
+            >>> for chunk in tts.stream_text(tokens, voice="af_heart"):
+            ...     play(chunk.audio)
+        """
+        from kokoro_cli.inputs import with_flushes
+        from kokoro_cli.model import voices
+
+        if isinstance(pieces, str):
+            raise UsageError("pieces must be an iterable of str, not one str; use stream()")
+        config = self.check(voice, speed, lang, phonemes=phonemes, fast_start=fast_start,
+                            **options)  # fmt: skip
+        voices.load_voice(voice)
+        self.load(None if phonemes else config.lang)
+        if isinstance(pieces, AsyncIterable):
+            return self._stream_async(pieces, config, flush_after)
+        return self._live(with_flushes(pieces, flush_after), config)
+
+    def _live(self, pieces: Iterable[Any], config: SynthesisConfig) -> Iterator[AudioChunk]:
+        from kokoro_cli.pipeline import synthesize_live
+        from kokoro_cli.text.live import sentences_of
+
+        found = sentences_of(pieces, config.lang or "en-us", raw_phonemes=config.raw_phonemes)
+        return synthesize_live(found, config, self._model)
+
+    async def _stream_async(
+        self, pieces: AsyncIterable[str], config: SynthesisConfig, flush_after: float | None
+    ) -> AsyncIterator[AudioChunk]:
+        """stream_text() for async pieces: they are read on the event loop, synthesis runs in
+        a worker thread, one chunk at a time."""
+        import asyncio
+        import queue
+
+        from kokoro_cli.inputs import with_flushes
+
+        loop = asyncio.get_running_loop()
+        inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        async def pump() -> None:
+            try:
+                async for piece in pieces:
+                    inbox.put(("piece", piece))
+                inbox.put(("end", None))
+            except BaseException as exc:  # handed to the synthesis side, which re-raises it
+                inbox.put(("error", exc))
+
+        def received() -> Iterator[Any]:
+            while True:
+                kind, value = inbox.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                yield value
+
+        reader = loop.create_task(pump())
+        chunks = self._live(with_flushes(received(), flush_after), config)
+        step: asyncio.Future[Any] | None = None
+        try:
+            while True:
+                step = loop.run_in_executor(None, next, chunks, None)
+                chunk = await asyncio.shield(step)  # a cancelled consumer lets the step end
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            reader.cancel()
+            inbox.put(("error", _Stopped()))  # the text ends for the synthesis side too
+            if step is not None and not step.done():  # a step still runs: close after it
+                step.add_done_callback(lambda done: _close_after(done, chunks))
+            else:
+                chunks.close()
 
     def synthesize(
         self,
@@ -329,6 +426,16 @@ class Kokoro:
         config = self.check(voice, speed, lang, phonemes=raw, fast_start=fast_start, **options)
         voices.load_voice(voice)  # a broken voice file fails before the slow model load
         return config
+
+
+class _Stopped(Exception):
+    """The async consumer of stream_text() stopped early: its synthesis ends too."""
+
+
+def _close_after(step: Any, chunks: Iterator[Any]) -> None:
+    if not step.cancelled():
+        step.exception()  # retrieved: nobody awaits it any more
+    chunks.close()  # type: ignore[attr-defined]
 
 
 def options_of(config: SynthesisConfig) -> dict[str, Any]:

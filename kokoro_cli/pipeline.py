@@ -203,3 +203,95 @@ def _prefetch(items: Iterable[T], depth: int = PREFETCH) -> Iterator[T]:
                 q.get_nowait()
             except queue.Empty:
                 worker.join(0.05)
+
+
+def synthesize_live(
+    sentences: Iterable[tuple[int, str]], config: SynthesisConfig, model: Any
+) -> Iterator[AudioChunk]:
+    """Speak (offset, text) sentences as they come (text.live.sentences_of), each at once.
+
+    Each sentence is synthesized on its own (short first chunks for the first one only), so the
+    audio of a text depends on where its sentences end, never on when they arrived. Between
+    sentences go the pauses whole text gets (a sentence's, or a paragraph's after a blank line);
+    the pause is sent as soon as the next sentence arrives, so a player fills it while the
+    sentence is synthesized. Word offsets point into the whole text received.
+    """
+    from dataclasses import fields, replace
+
+    from kokoro_cli.errors import UsageError
+    from kokoro_cli.text.live import ends_paragraph
+
+    sentence_pause = (
+        pauses.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
+    )
+    # Where the config has margins (a lead-in before the output's speech, a tail after it),
+    # they are the stream's: the first sentence gets the lead-in, the end of the text the tail.
+    names = {f.name for f in fields(config)}
+    tail = float(getattr(config, "tail", 0.0) or 0.0)
+
+    def margins(spoken: bool) -> dict[str, float]:
+        found = {"tail": 0.0} if "tail" in names else {}
+        if "lead_in" in names and spoken:
+            found["lead_in"] = 0.0
+        return found
+
+    position = 0
+    owed = 0.0  # the pause owed before the next speech
+    spoken = False
+    nothing: UsageError | None = None  # why sentences with nothing to say were left out
+    for start, text in sentences:
+        lead = text[: len(text) - len(text.lstrip())]
+        if spoken and ends_paragraph(lead):  # a blank line before it (or all it has)
+            owed = max(owed, config.pause_paragraph)
+        if not text.strip():
+            continue
+        gap = joins.silence(owed, 2 * joins.EDGE_SAMPLES) if spoken else joins.silence(0)
+        eager = any(ch.isalnum() for ch in text)  # surely speech: the pause can go out now
+        if eager and len(gap):
+            yield _pause(gap, position)
+            position += len(gap)
+            gap = gap[:0]
+        this = replace(config, fast_start=config.fast_start and not spoken, **margins(spoken))
+        last: AudioChunk | None = None
+        shift = 0  # samples of a pause sent after synthesis began (see `eager`)
+        try:
+            for chunk in synthesize(text, this, model, offset=position):
+                if len(gap):
+                    yield _pause(gap, position)
+                    shift, gap = len(gap), gap[:0]
+                chunk.start += shift / SAMPLE_RATE
+                chunk.offset += shift
+                chunk.words = [_shifted(w, start, shift) for w in chunk.words]
+                yield chunk
+                last = chunk
+            position = (last.offset + len(last.audio)) if last else position
+        except UsageError as exc:
+            if not str(exc).startswith("no text to speak"):
+                raise
+            nothing = exc  # only invisible characters or punctuation: whole text skips them too
+            continue
+        if last is None:
+            continue
+        spoken = True
+        if ends_paragraph(text):
+            owed = config.pause_paragraph
+        elif last.text:
+            owed = joins.boundary_pause(last.text, sentence_pause)
+        else:
+            owed = 0.0  # the sentence ended in pause tags, and their silence is out already
+    if not spoken and nothing is not None:
+        raise nothing
+    if spoken and tail:
+        yield _pause(joins.silence(tail, joins.EDGE_SAMPLES), position)
+
+
+def _shifted(word: Word, chars: int, samples: int) -> Word:
+    from dataclasses import replace
+
+    return replace(
+        word,
+        char_start=word.char_start + chars,
+        char_end=word.char_end + chars,
+        start_sample=word.start_sample + samples,
+        end_sample=word.end_sample + samples,
+    )

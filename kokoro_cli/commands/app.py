@@ -23,7 +23,14 @@ import typer
 
 from kokoro_cli import pauses
 from kokoro_cli.errors import KokoroError, UsageError
-from kokoro_cli.inputs import read_text
+from kokoro_cli.inputs import (
+    FLUSH_AFTER,
+    MAX_FLUSH_AFTER,
+    live_source,
+    read_pieces,
+    read_text,
+    with_flushes,
+)
 from kokoro_cli.version import __version__
 
 if TYPE_CHECKING:
@@ -218,18 +225,38 @@ def say(
         bool, typer.Option("--no-server", help="Synthesize here even if `kokoro serve` runs.")
     ] = False,
     lexicon: LexiconOpt = None,
+    flush_after: Annotated[
+        float,
+        typer.Option(
+            "--flush-after",
+            metavar="SECONDS",
+            help="Text from a pipe is spoken sentence by sentence as it arrives (speaker, -o -); "
+            "an unfinished one once the writer is quiet this long. 0: read to the end first.",
+        ),
+    ] = FLUSH_AFTER,
 ) -> None:
     """Speak text: play it, or write it to a file or stdout.
 
     Examples: kokoro say "Hi." -o hi.mp3;
-    kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5
+    kokoro say -f talk.txt -o talk.wav --subtitles talk.json --words --pause-paragraph 1.5;
+    ollama run llama3 "Tell me a story." | kokoro say   (speaks while the model writes)
 
     With `kokoro serve` running (or KOKORO_SERVER=unix:PATH|http://HOST:PORT), the text goes to
     that warm model and the audio comes back as it is made; otherwise it is synthesized here.
     """
     from kokoro_cli.audio import sinks as audio
 
-    content = read_text(text, file)
+    if not 0 <= flush_after <= MAX_FLUSH_AFTER:
+        raise UsageError(
+            f"--flush-after {flush_after:g} is out of range; use 0 to {MAX_FLUSH_AFTER:g} seconds"
+        )
+    # A pipe still being written is read as it comes, for someone who listens (issue 23). A
+    # file alone is made at full speed from the whole text, as from any file: nobody hears it
+    # sooner, and sentence by sentence costs about twice the CPU (bench/README.md).
+    listens = output == "-" or play or not output
+    live = live_source(text, file) if flush_after > 0 and listens else None
+    content = read_text(text, file) if live is None else ""
+    received: list[str] = []  # the live text so far: what subtitles index
     if words and not subtitles:
         raise UsageError("--words needs --subtitles FILE (.srt, .vtt or .json) to write them to")
     pause_options = {"pause_sentence": pause_sentence, "pause_paragraph": pause_paragraph}
@@ -265,17 +292,28 @@ def say(
     # Short first chunks only when someone hears the audio as it comes (speaker or a pipe).
     fast_start = to_stdout or play or not output
     speech = None
-    if server is not None:
+    # Live text is read from now on, while the model loads (or the server is asked), so that
+    # the writer's pauses are seen when they happen; the same reader serves either way.
+    pieces = with_flushes(_kept(read_pieces(*live), received), flush_after) if live else None
+    if server is not None and pieces is not None:
+        speech = _server_live(server, pieces, voice, speed, lang, phonemes, fast_start)
+    elif server is not None:
         speech = _server_speech(server, content, voice, speed, lang, phonemes, fast_start)
     if speech is None:
         if tts is None:  # the server did not answer: check everything here after all
             tts, lex = engine(), load_lexicon(lexicon)
             tts.check(voice, speed, lang, phonemes=phonemes, **pause_options)
         # Reads the voice, then loads the model.
-        speech = tts.stream(
-            content, voice, speed, lang, phonemes=phonemes, lexicon=lex, fast_start=fast_start,
-            **pause_options,
-        )  # fmt: skip
+        if pieces is not None:  # flushes are marked in `pieces` already
+            speech = tts.stream_text(
+                pieces, voice, speed, lang, phonemes=phonemes, lexicon=lex,
+                fast_start=fast_start, **pause_options,
+            )  # type: ignore[assignment]  # fmt: skip
+        else:
+            speech = tts.stream(
+                content, voice, speed, lang, phonemes=phonemes, lexicon=lex,
+                fast_start=fast_start, **pause_options,
+            )  # fmt: skip
     sinks: list[Any] = []
     spoken: list[Any] = []  # the words, with their timings
     try:
@@ -287,9 +325,10 @@ def say(
             from kokoro_cli.audio.playback import Player
 
             sinks.append(Player())
-        _speak(speech, len(content), sinks, spoken, show_phonemes)
+        _speak(speech, None if live else len(content), sinks, spoken, show_phonemes)
         for sink in sinks:  # files first: a Ctrl-C while the speaker drains keeps a whole file
             sink.commit()
+        content = content or "".join(received)
         if subtitles and kind:
             from kokoro_cli.audio.timing import cues
 
@@ -336,7 +375,35 @@ def _server_speech(
     return None if response is None else client.stream_chunks(response)
 
 
-def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, words: list, show: bool) -> None:
+def _kept(pieces: Iterator[str], into: list[str]) -> Iterator[str]:
+    """`pieces`, each also appended to `into` (the text received, for subtitles)."""
+    for piece in pieces:
+        into.append(piece)
+        yield piece
+
+
+def _server_live(
+    address: Any, pieces: Iterator[Any], voice: str, speed: float, lang: str | None,
+    phonemes: bool, fast_start: bool,
+) -> Iterator[AudioChunk] | None:  # fmt: skip
+    """Chunks from the server as the text streams up to it, or None when it does not answer
+    (then nothing was read yet, and the text is spoken here)."""
+    from kokoro_cli.serve import client
+
+    settings = {
+        "voice": voice, "speed": speed, "lang": lang, "phonemes": phonemes,
+        "fast_start": fast_start, "response_format": client.FRAMES,
+    }  # fmt: skip
+    response = client.request_live(address, settings, lambda: pieces)
+    if OPTS.verbose:
+        where = "speaking live through" if response else "no answer from"
+        info(f"kokoro: {where} the server at {address}")
+    return None if response is None else client.stream_chunks(response)
+
+
+def _speak(
+    speech: Iterator[AudioChunk], chars: int | None, sinks: list, words: list, show: bool
+) -> None:
 
     with _progress(chars) as advance:
         for chunk in speech:
@@ -349,9 +416,10 @@ def _speak(speech: Iterator[AudioChunk], chars: int, sinks: list, words: list, s
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None]]:
-    """A transient rich bar over input characters, only when stderr is a terminal."""
-    if OPTS.quiet or not sys.stderr.isatty():
+def _progress(total: int | None) -> Iterator[Callable[[int], None]]:
+    """A transient rich bar over input characters, only when stderr is a terminal (and the
+    length is known: not for live text)."""
+    if OPTS.quiet or not sys.stderr.isatty() or total is None:
         yield lambda n: None
         return
     from rich.console import Console

@@ -30,6 +30,7 @@ VALUES = {
     "-o": "output",
     "--output": "output",
     "--format": "format",
+    "--flush-after": "flush_after",
 }
 FLAGS = {"--phonemes": True, "--no-phonemes": False}
 PROGRESS_CHARS = 2000  # longer input on a terminal goes to the full CLI, for its progress bar
@@ -84,7 +85,10 @@ def say(options: dict[str, Any]) -> int | None:
         from kokoro_cli.serve import client
 
         try:
-            response = client.request_speech(request.pop("address"), request)
+            address, live = request.pop("address"), request.pop("live", None)
+            if live is not None:
+                return _live(address, request, live, options)
+            response = client.request_speech(address, request)
             if response is None:
                 return None  # nobody answered after all: synthesize here
             if options["output"] == "-":
@@ -111,10 +115,15 @@ def _request(options: dict[str, Any]) -> dict[str, Any] | None:
 
     if ".pt" in voice or paths.is_voice_file(voice) or os.path.exists(voice):
         return None  # a voicepack file of this machine, relative to this folder (or in a blend)
+    from kokoro_cli.inputs import FLUSH_AFTER, MAX_FLUSH_AFTER, live_source
+
     try:
         speed = float(options.get("speed", 1.0))
+        flush_after = float(options.get("flush_after", FLUSH_AFTER))
     except ValueError:
         return None
+    if not 0 <= flush_after <= MAX_FLUSH_AFTER:
+        return None  # the full CLI explains
     body = {
         "voice": voice, "speed": speed, "lang": options.get("lang"),
         "phonemes": options.get("phonemes", False), "fast_start": output == "-",
@@ -139,6 +148,11 @@ def _request(options: dict[str, Any]) -> dict[str, Any] | None:
         return None  # a malformed KOKORO_SERVER: the full CLI reports it
     if address is None or paths.lexicon_in_use():
         return None
+    text, file = options.get("text"), options.get("file")
+    live = flush_after > 0 and output == "-"  # a file alone is made from the whole text
+    source = live_source(text, Path(file) if file else None) if live else None
+    if source is not None:  # a pipe: its text streams up as it comes (issue 23)
+        return {**body, "address": address, "live": (source, flush_after)}
     text = _read_text(options)
     if text is None or (sys.stderr.isatty() and len(text) > PROGRESS_CHARS):
         return None
@@ -165,6 +179,44 @@ def _read_text(options: dict[str, Any]) -> str | None:
     finally:
         if replay is not None:
             replay.seek(0)  # for the full CLI, should it take over
+
+
+def _live(address: Any, settings: dict[str, Any], live: Any, options: dict[str, Any]) -> int | None:
+    """A live request (-o -): the pipe's text goes up as it comes, the audio comes down as it
+    is made; None when the server does not answer after all."""
+    from kokoro_cli.inputs import read_pieces, with_flushes
+    from kokoro_cli.serve import client
+
+    (fd, where), flush_after = live
+    pieces = lambda: with_flushes(read_pieces(fd, where), flush_after)  # noqa: E731
+    response = client.request_live(address, settings, pieces)
+    if response is None:
+        return None
+    frames = client.read_raw_frames(response)
+    try:
+        _frames_to_stdout(frames)
+    except BaseException as exc:
+        failed = client.live_error(response)
+        if failed is not None and isinstance(exc, (OSError, client.KokoroError)):
+            raise failed from None  # the input's own error (not UTF-8...) comes first
+        raise
+    finally:
+        response.close()
+    failed = client.live_error(response)
+    if failed is not None:
+        raise failed
+    return 0
+
+
+def _frames_to_stdout(frames: Any) -> None:
+    out = sys.stdout.buffer
+    try:
+        for _, payload in frames:
+            out.write(payload)
+            out.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        sys.exit(128 + signal.SIGPIPE)
 
 
 def _to_stdout(response: Any) -> None:

@@ -18,12 +18,13 @@ complete, with its length, or answers with an error instead.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import socket
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 SERVER_ENV = "KOKORO_SERVER"  # unix:PATH, http://HOST:PORT, or off
 API_KEY_ENV = "KOKORO_API_KEY"
 SPEECH_PATH = "/v1/audio/speech"
+LIVE_PATH = "/v1/audio/speech/live"  # text streaming in: NDJSON over HTTP, or a WebSocket
 FRAMES = "x-kokoro"  # the response_format of our chunk frames
 FILE = "x-kokoro-file"  # the response_format of a whole output file
 _HEADER = struct.Struct(">I")
@@ -169,18 +171,51 @@ def encode_frame(header: dict[str, Any], audio: np.ndarray | None = None) -> byt
     return _HEADER.pack(len(head)) + head + samples
 
 
-def read_frames(response: http.client.HTTPResponse) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
-    """Decode x-kokoro frames as they arrive; an error frame raises its message."""
-    import numpy as np
+def encode_bytes(header: dict[str, Any], data: bytes = b"", size: int | None = None) -> bytes:
+    """A frame whose payload is `data` as it is (encoded audio, a file): header {"bytes": n}.
+    With `size`, only the header goes now and its `size` bytes follow."""
+    head = json.dumps({**header, "bytes": len(data) if size is None else size}).encode()
+    return _HEADER.pack(len(head)) + head + data
 
+
+def read_raw_frames(response: http.client.HTTPResponse) -> Iterator[tuple[dict[str, Any], Any]]:
+    """(header, payload) of each frame as it arrives; no numpy. A frame with "bytes" yields its
+    payload as bytes, or (over FILE_FRAME bytes) a reader of them; an error frame raises."""
     while True:
         size = _read_exactly(response, _HEADER.size, allow_end=True)
         if size is None:
             return
         header = json.loads(_read_exactly(response, _HEADER.unpack(size)[0]))
         if "error" in header:
-            raise KokoroError(f"the server failed mid-stream: {header['error']['message']}")
-        raw = _read_exactly(response, 4 * int(header["samples"]))
+            error = header["error"]
+            kind = UsageError if error.get("type") == "invalid_request_error" else KokoroError
+            where = "" if kind is UsageError else "the server failed mid-stream: "
+            raise kind(f"{where}{error['message']}")
+        if header.get("file"):
+            yield header, _Payload(response, int(header["bytes"]))
+            continue
+        n = int(header["bytes"]) if "bytes" in header else 4 * int(header["samples"])
+        yield header, _read_exactly(response, n)
+
+
+class _Payload:
+    """A long frame payload (a whole file), read in blocks."""
+
+    def __init__(self, response: http.client.HTTPResponse, size: int) -> None:
+        self.response, self.left = response, size
+
+    def blocks(self, size: int = 256 * 1024) -> Iterator[bytes]:
+        while self.left:
+            block = _read_exactly(self.response, min(size, self.left))
+            self.left -= len(block)
+            yield block
+
+
+def read_frames(response: http.client.HTTPResponse) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
+    """Decode x-kokoro frames as they arrive; an error frame raises its message."""
+    import numpy as np
+
+    for header, raw in read_raw_frames(response):
         yield header, np.frombuffer(raw, dtype="<f4").astype(np.float32)
 
 
@@ -211,5 +246,88 @@ def stream_chunks(response: http.client.HTTPResponse) -> Iterator[Any]:
     try:
         for header, audio in read_frames(response):
             yield AudioChunk(audio, header["text"], header["phonemes"], header["start"])
+        failed = live_error(response)
+    except KokoroError as exc:
+        failed = live_error(response) or exc  # the text's own error (not UTF-8...) comes first
     finally:
         response.close()
+    if failed is not None:
+        raise failed
+
+
+def request_live(
+    address: Address, settings: dict[str, Any], pieces: Callable[[], Iterable[Any]]
+) -> http.client.HTTPResponse | None:
+    """Start a live request (NDJSON up, frames down: serve/live.py); None when nobody answers.
+
+    `settings` go first; once the server has said yes, a thread sends each piece of `pieces()`
+    (str, or FLUSH) as it comes, then {"end": true}: nothing is read before that, so a caller
+    left alone can still read it all. An error while reading `pieces` (the
+    input is not UTF-8, say) ends the request and is raised by read_raw_frames' caller through
+    `live_error(response)`.
+    """
+    from kokoro_cli.inputs import FLUSH
+
+    conn = address.connection(CONNECT_TIMEOUT)
+    try:
+        conn.connect()
+    except OSError:
+        conn.close()
+        return None
+    conn.sock.settimeout(READ_TIMEOUT)
+    try:
+        conn.putrequest("POST", LIVE_PATH)
+        headers = {**_headers(os.environ.get(API_KEY_ENV)), "Transfer-Encoding": "chunked"}
+        headers["Content-Type"] = "application/x-ndjson"
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        _send_line(conn.sock, settings)
+        response = conn.getresponse()
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return None
+    if response.status == 404:  # a server from before live text: speak it here instead
+        conn.close()
+        return None
+    if response.status != 200:
+        message = _error_message(response.read())
+        conn.close()
+        if response.status == 401:
+            raise UsageError(
+                f"the server at {address} refused the request ({message}); set {API_KEY_ENV}"
+            )
+        if 400 <= response.status < 500:
+            raise UsageError(message)
+        raise KokoroError(f"the server at {address} failed: {message}")
+    sock = conn.sock
+    failure: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            for piece in pieces():
+                _send_line(sock, {"flush": True} if piece is FLUSH else {"text": piece})
+            _send_line(sock, {"end": True})
+            sock.sendall(b"0\r\n\r\n")
+        except BaseException as exc:  # the reader raises it (see live_error)
+            failure.append(exc)
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    import threading
+
+    threading.Thread(target=send, name="kokoro-live-send", daemon=True).start()
+    response.live_failure = failure  # type: ignore[attr-defined]
+    return response
+
+
+def live_error(response: Any) -> BaseException | None:
+    """What went wrong on the sending side of a live request, if anything."""
+    failure = getattr(response, "live_failure", None)
+    return failure[0] if failure else None
+
+
+def _send_line(sock: socket.socket, message: dict[str, Any]) -> None:
+    """One NDJSON line as one chunk of a chunked request body."""
+    line = json.dumps(message, ensure_ascii=False).encode() + b"\n"
+    sock.sendall(b"%x\r\n%s\r\n" % (len(line), line))

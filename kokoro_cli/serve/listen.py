@@ -13,7 +13,7 @@ from typing import Any
 
 from kokoro_cli.errors import KokoroError, UsageError
 from kokoro_cli.pipeline import SynthesisConfig
-from kokoro_cli.serve import client
+from kokoro_cli.serve import client, live
 from kokoro_cli.serve.server import Engine, create_app
 
 
@@ -188,6 +188,7 @@ def start(
                 "kokoro: warning: anyone who reaches the Wyoming port can use it "
                 "(the protocol has no keys); keep it to a trusted network"
             )
+        live.add_routes(app, api_key)  # text streaming in (issue 23)
         run(app, sockets, verbose, service)
         info("kokoro: stopped")
     finally:
