@@ -6,9 +6,10 @@ package's framing, with limits on their size) and hands them to the worker in or
 text of an open stream, which goes straight to that stream: its audio is being sent meanwhile.
 The worker answers one request at a time: Describe -> Info, Synthesize -> AudioStart,
 AudioChunk (100 ms each, sent as synthesized), AudioStop, and a stream (SynthesizeStart, its
-chunks, SynthesizeStop) -> its audio, then SynthesizeStopped. A request that cannot be served
-gets an Error event and the connection stays open; broken framing gets an Error event and the
-connection is closed (its next bytes cannot be trusted). A client that goes away stops its
+chunks, SynthesizeStop) -> each sentence's audio as soon as the sentence is complete, then
+SynthesizeStopped. A request that cannot be served gets an Error event and the connection
+stays open; broken framing gets an Error event and the connection is closed (its next bytes
+cannot be trusted). A client that goes away stops its
 work at the next chunk and frees its slot. On SIGTERM (`drain()`), the listener closes, idle
 connections close, and busy ones finish their request first.
 """
@@ -39,8 +40,9 @@ from wyoming.tts import (
 from kokoro_cli.audio.sinks import to_pcm16
 from kokoro_cli.errors import KokoroError, UsageError
 from kokoro_cli.model.config import SAMPLE_RATE
-from kokoro_cli.serve import wyoming_info, wyoming_mdns
-from kokoro_cli.serve.server import MAX_BODY, ApiError, SpeechRequest, parse_speech
+from kokoro_cli.serve import wyoming_mdns
+from kokoro_cli.serve.server import MAX_BODY, SpeechRequest
+from kokoro_cli.serve.wyoming_info import Refused, describe, speech_request, voice_of
 
 DEFAULT_PORT = 10200  # wyoming-piper's: Home Assistant users know it
 LINE_LIMIT = 64 * 1024  # bytes of an event's JSON header line (asyncio's own default limit)
@@ -65,34 +67,6 @@ def parse_uri(uri: str) -> tuple[str, int]:
     except ValueError:
         raise UsageError(f"--wyoming '{uri}' has no valid port (0-65535); {hint}") from None
     return parts.hostname or "127.0.0.1", port
-
-
-class Refused(Exception):
-    """A request this server will not serve: the Error event's text and code."""
-
-    def __init__(self, message: str, code: str = "bad-request") -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def speech_request(text: Any, voice: SynthesizeVoice | None) -> SpeechRequest:
-    """The request as /v1/audio/speech would take it (one set of checks and messages)."""
-    from kokoro_cli.errors import VoiceError
-
-    if not isinstance(text, str):
-        raise Refused("'text' must be a string")
-    try:
-        name = wyoming_info.voice_for(voice)
-    except VoiceError as exc:
-        raise Refused(str(exc), "unknown-voice") from None
-    except UsageError as exc:
-        raise Refused(str(exc), "unknown-language") from None
-    try:
-        return parse_speech({"input": text, "voice": name, "response_format": "pcm"})
-    except ApiError as exc:
-        raise Refused(
-            exc.message.replace("input", "text"), f"bad-{exc.param or 'request'}"
-        ) from None
 
 
 class _Limited:
@@ -223,12 +197,12 @@ class Connection(AsyncEventHandler):
     async def _answer(self, event: Event) -> None:
         kind, data = event.type, event.data if isinstance(event.data, dict) else {}
         if Describe.is_type(kind):
-            await self.write_event(wyoming_info.describe().event())
+            await self.write_event(describe().event())
         elif Ping.is_type(kind):
             await self.write_event(Pong(text=data.get("text")).event())
         elif Synthesize.is_type(kind):
             try:
-                req = speech_request(data.get("text"), _voice(data.get("voice")))
+                req = speech_request(data.get("text"), voice_of(data.get("voice")))
             except Refused as exc:
                 await self._error(str(exc), exc.code)
                 return
@@ -270,18 +244,48 @@ class Connection(AsyncEventHandler):
             state.slots.release()
 
     async def _speak_stream(self, stream: TextStream) -> None:
-        """A stream's audio, then SynthesizeStopped. Its text is gathered until the stream
-        ends, then spoken as one Synthesize would speak it."""
-        text = await stream.text()
-        if stream.error is not None:
+        """A stream's audio, each sentence spoken as soon as its end is certain (text/live.py,
+        through serve/session.py's live session, which takes a job slot per model call), then
+        SynthesizeStopped once the client's SynthesizeStop has come and all is spoken."""
+        from kokoro_cli.serve.session import Session
+
+        try:
+            if stream.error is not None:
+                raise Refused(stream.error)
+            req = speech_request("-", stream.voice)  # voice and language, checked before text
+        except Refused as exc:
+            await self._error(str(exc), exc.code)
+            await stream.text()  # the stream's text, not spoken
+            await self.write_event(SynthesizeStopped().event())
+            return
+        session = Session(self.service.state, req)
+        session.start()
+        feeding = asyncio.ensure_future(_feed(stream, session))
+        try:
+            self.samples = 0
+            started = False
+            while True:
+                kind, value = await session.next()
+                if kind == "chunk":
+                    if not started:
+                        await self.write_event(AudioStart(SAMPLE_RATE, WIDTH, CHANNELS).event())
+                        started = True
+                    self.spoken += bool(value.text.strip())
+                    await self.send_audio(value.audio)
+                    continue
+                if kind == "error":
+                    await self._error(str(value), "failed")
+                break
+            if started:
+                await self.write_event(AudioStop(timestamp=self._ms()).event())
+            await feeding  # after a failure, the rest of the text until the client's stop
+        except BaseException:
+            feeding.cancel()
+            raise
+        finally:
+            session.stop()
+        if stream.error is not None:  # a piece refused mid-stream (the text before it is spoken)
             await self._error(stream.error, "bad-request")
-        elif text.strip():
-            try:
-                req = speech_request(text, stream.voice)
-            except Refused as exc:
-                await self._error(str(exc), exc.code)
-            else:
-                await self._speak(req)
         await self.write_event(SynthesizeStopped().event())
 
     async def send_audio(self, audio: Any) -> None:
@@ -300,15 +304,23 @@ class Connection(AsyncEventHandler):
         await self.write_event(Error(text=message, code=code).event())
 
 
-def _voice(raw: Any) -> SynthesizeVoice | None:
-    """The request's voice: {"name": ..., "speaker": ...} or {"language": ...}."""
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or any(
-        not isinstance(raw.get(key), (str, type(None))) for key in ("name", "language", "speaker")
-    ):
-        raise Refused('\'voice\' must be {"name": "af_heart"} or {"language": "en-US"}')
-    return SynthesizeVoice.from_dict(raw)
+async def _feed(stream: TextStream, session: Any) -> None:
+    """A stream's text pieces into its live session as they come; its end when the stream's
+    SynthesizeStop comes (a piece the session refuses ends the text there)."""
+    from kokoro_cli.serve.session import Refused as Unusable
+
+    ended = False
+    while (piece := await stream.pieces.get()) is not None:
+        if ended or session.stopped.is_set():
+            continue
+        try:
+            session.take({"text": piece})
+        except Unusable as exc:
+            stream.error = stream.error or str(exc)
+            session.take({"end": True})
+            ended = True
+    if not ended and not session.stopped.is_set():
+        session.take({"end": True})
 
 
 class TextStream:
@@ -318,7 +330,7 @@ class TextStream:
         self.error: str | None = None
         self.voice: SynthesizeVoice | None = None
         try:
-            self.voice = _voice(voice)
+            self.voice = voice_of(voice)
         except Refused as exc:
             self.error = str(exc)
         self.pieces: asyncio.Queue[str | None] = asyncio.Queue()

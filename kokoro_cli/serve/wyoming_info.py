@@ -1,4 +1,5 @@
-"""What a Wyoming client sees of our voices: Describe's Info, and the voice a request names.
+"""What a Wyoming client sees of our voices (Describe's Info), and its requests checked: the
+voice it names, its text, as /v1/audio/speech checks them.
 
 Home Assistant lists a Wyoming TTS service's voices per language, under each voice's
 `description` (falling back to its name), and sends back the chosen voice's `name`. Our voice
@@ -9,12 +10,15 @@ Mandarin is mainland (zh-CN), its Portuguese Brazilian.
 
 from __future__ import annotations
 
+from typing import Any
+
 from wyoming.info import Attribution, Info, TtsProgram, TtsVoice
 from wyoming.tts import SynthesizeVoice
 
 from kokoro_cli.errors import UsageError, VoiceError
 from kokoro_cli.model import voices
 from kokoro_cli.paths import is_voice_file
+from kokoro_cli.serve.server import ApiError, SpeechRequest, parse_speech
 from kokoro_cli.version import __version__
 
 PROGRAM = "kokoro"  # Home Assistant names its TTS entity after the program: tts.kokoro
@@ -102,3 +106,42 @@ def voice_for(asked: SynthesizeVoice | None) -> str:
             raise VoiceError(f"voice '{term}' is a file path; choose a voice by name (Describe)")
         voices.find_voice(term)  # unknown: "unknown voice 'x' (did you mean ...?)"
     return name
+
+
+def voice_of(raw: Any) -> SynthesizeVoice | None:
+    """The request's voice: {"name": ..., "speaker": ...} or {"language": ...}."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or any(
+        not isinstance(raw.get(key), (str, type(None))) for key in ("name", "language", "speaker")
+    ):
+        raise Refused('\'voice\' must be {"name": "af_heart"} or {"language": "en-US"}')
+    return SynthesizeVoice.from_dict(raw)
+
+
+class Refused(Exception):
+    """A request this server will not serve: the Error event's text and code."""
+
+    def __init__(self, message: str, code: str = "bad-request") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def speech_request(text: Any, voice: SynthesizeVoice | None) -> SpeechRequest:
+    """The request as /v1/audio/speech would take it (one set of checks and messages)."""
+    from kokoro_cli.errors import VoiceError
+
+    if not isinstance(text, str):
+        raise Refused("'text' must be a string")
+    try:
+        name = voice_for(voice)
+    except VoiceError as exc:
+        raise Refused(str(exc), "unknown-voice") from None
+    except UsageError as exc:
+        raise Refused(str(exc), "unknown-language") from None
+    try:
+        return parse_speech({"input": text, "voice": name, "response_format": "pcm"})
+    except ApiError as exc:
+        raise Refused(
+            exc.message.replace("input", "text"), f"bad-{exc.param or 'request'}"
+        ) from None
