@@ -202,7 +202,8 @@ class Connection(AsyncEventHandler):
             await self.write_event(Pong(text=data.get("text")).event())
         elif Synthesize.is_type(kind):
             try:
-                req = speech_request(data.get("text"), voice_of(data.get("voice")))
+                voice = voice_of(data.get("voice"))
+                req = speech_request(data.get("text"), voice, data.get("text_format"))
             except Refused as exc:
                 await self._error(str(exc), exc.code)
                 return

@@ -127,8 +127,11 @@ class Refused(Exception):
         self.code = code
 
 
-def speech_request(text: Any, voice: SynthesizeVoice | None) -> SpeechRequest:
-    """The request as /v1/audio/speech would take it (one set of checks and messages)."""
+def speech_request(
+    text: Any, voice: SynthesizeVoice | None, text_format: Any = None
+) -> SpeechRequest:
+    """The request as /v1/audio/speech would take it (one set of checks and messages);
+    text_format "ssml" reads the text as SSML where the server reads SSML."""
     from kokoro_cli.errors import VoiceError
 
     if not isinstance(text, str):
@@ -140,7 +143,10 @@ def speech_request(text: Any, voice: SynthesizeVoice | None) -> SpeechRequest:
     except UsageError as exc:
         raise Refused(str(exc), "unknown-language") from None
     try:
-        return parse_speech({"input": text, "voice": name, "response_format": "pcm"})
+        payload = {"input": text, "voice": name, "response_format": "pcm"}
+        if text_format == "ssml":
+            payload["ssml"] = True
+        return parse_speech(payload)
     except ApiError as exc:
         raise Refused(
             exc.message.replace("input", "text"), f"bad-{exc.param or 'request'}"
