@@ -234,6 +234,32 @@ def test_streaming_speaks_the_first_sentence_before_the_stream_ends(served: Wyom
     assert 0.8 < streamed / whole < 1.25  # all of it, once: the compatibility copy is not spoken
 
 
+def test_a_stream_with_a_bad_voice_is_refused_and_still_stopped(served: Wyoming) -> None:
+    async def stream() -> list[Event]:
+        async with AsyncTcpClient("127.0.0.1", served.wyoming) as client:
+            await client.write_event(SynthesizeStart(voice=SynthesizeVoice("af_nope")).event())
+            await client.write_event(SynthesizeChunk(text="Not spoken. ").event())
+            await client.write_event(SynthesizeStop().event())
+            error = await read_until(client, "synthesize-stopped")
+            return error + await read_until(client, "synthesize-stopped")
+
+    async def after_error() -> list[Event]:
+        async with AsyncTcpClient("127.0.0.1", served.wyoming) as client:
+            await client.write_event(SynthesizeStart().event())
+            await client.write_event(SynthesizeStop().event())
+            stopped = await read_until(client, "synthesize-stopped")  # an empty stream
+            await client.write_event(synthesize(HELLO))  # the connection stays usable
+            return stopped + await read_until(client, "audio-stop")
+
+    refused = run(stream())
+    assert refused[0].type == "error" and "unknown voice 'af_nope'" in refused[0].data["text"]
+    assert refused[0].data["code"] == "unknown-voice"
+    assert [e.type for e in refused] == ["error", "synthesize-stopped"]  # nothing spoken
+    empty_then_hello = run(after_error())
+    assert [e.type for e in empty_then_hello][:2] == ["synthesize-stopped", "audio-start"]
+    assert len(pcm_of(empty_then_hello)) > SAMPLE_RATE
+
+
 def test_two_clients_at_once_and_http_beside(served: Wyoming) -> None:
     texts = ("The first client asks for this.", "And the second one asks for that.")
 
