@@ -151,7 +151,9 @@ def test_synthesize_speaks_intelligibly_in_100_ms_chunks(served: Wyoming) -> Non
     assert wer(reference, backwards) > 0.8, backwards  # the score listens: no words, no match
 
 
-def test_voice_by_language_and_errors_keep_the_connection(served: Wyoming) -> None:
+def test_voice_by_language_and_errors_keep_the_connection(
+    served: Wyoming, voices_dir: Path
+) -> None:
     async def talk() -> list[list[Event]]:
         async with AsyncTcpClient("127.0.0.1", served.wyoming) as client:
             answers = []
@@ -161,6 +163,7 @@ def test_voice_by_language_and_errors_keep_the_connection(served: Wyoming) -> No
                 synthesize(HELLO, language="tlh"),
                 synthesize("   "),
                 synthesize(HELLO, "../etc/af_heart.pt"),
+                synthesize(HELLO, "af_broken"),  # listed, but its pack does not load
                 Event("synthesize", {"text": 5}),
                 Event("synthesize", {"text": HELLO, "voice": "af_heart"}),
                 SynthesizeChunk(text="no stream").event(),
@@ -172,7 +175,11 @@ def test_voice_by_language_and_errors_keep_the_connection(served: Wyoming) -> No
             answers.append(await read_until(client, "pong"))
             return answers
 
-    french, *errors, pong = run(talk())
+    (voices_dir / "af_broken.pt").write_bytes(b"not a tensor")
+    try:
+        french, *errors, pong = run(talk())
+    finally:
+        (voices_dir / "af_broken.pt").unlink()
     assert pcm_of(french) == http_pcm(served, "Bonjour à tous.", "ff_siwis")
     texts = [e[-1].data["text"] for e in errors]
     assert all(e[-1].type == "error" for e in errors), texts
@@ -180,10 +187,11 @@ def test_voice_by_language_and_errors_keep_the_connection(served: Wyoming) -> No
     assert "tlh" in texts[1] and "en-US" in texts[1]
     assert "empty" in texts[2]
     assert "file path" in texts[3]
-    assert "'text' must be a string" in texts[4]
-    assert "'voice' must be" in texts[5]
-    assert "outside a stream" in texts[6]
-    assert "unknown event type 'frobnicate'" in texts[7] and "synthesize" in texts[7]
+    assert "cannot read voicepack" in texts[4] and len(errors[4]) == 1  # no audio-start first
+    assert "'text' must be a string" in texts[5]
+    assert "'voice' must be" in texts[6]
+    assert "outside a stream" in texts[7]
+    assert "unknown event type 'frobnicate'" in texts[8] and "synthesize" in texts[8]
     assert pong[-1].data["text"] == "still there?"
 
 

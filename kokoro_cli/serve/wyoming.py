@@ -69,6 +69,10 @@ def parse_uri(uri: str) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", port
 
 
+class Broken(Exception):
+    """A request failed after some of its audio went out: the connection is closed."""
+
+
 class _Limited:
     """The connection's reader as async_read_event sees it, refusing oversized events before
     their bytes are read; `trouble` says what was wrong when it returns None early."""
@@ -125,7 +129,9 @@ class Connection(AsyncEventHandler):
             (worker if reader.done() else reader).cancel()  # the client left, or we are done
             results = await asyncio.gather(reader, worker, return_exceptions=True)
             for result in results:
-                if isinstance(result, Exception) and not isinstance(result, ConnectionError):
+                if isinstance(result, Exception) and not isinstance(
+                    result, (ConnectionError, Broken)
+                ):
                     log(f"kokoro: a Wyoming connection failed: {type(result).__name__}: {result}")
         finally:
             if self.stream is not None:
@@ -218,11 +224,11 @@ class Connection(AsyncEventHandler):
         state = self.service.state
         await state.slots.acquire()
         chunks = None
+        first = True  # no audio sent yet
         try:
             start = partial(state.engine.synthesize, req.text, req.config)
             chunks = await anyio.to_thread.run_sync(start)
             self.samples = 0
-            first = True
             while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
                 if first:  # after the first chunk: a voice that fails to load is an Error
                     await self.write_event(AudioStart(SAMPLE_RATE, WIDTH, CHANNELS).event())
@@ -232,13 +238,10 @@ class Connection(AsyncEventHandler):
             if first:
                 await self.write_event(AudioStart(SAMPLE_RATE, WIDTH, CHANNELS).event())
             await self.write_event(AudioStop(timestamp=self._ms()).event())
-        except KokoroError as exc:
-            await self._error(str(exc), "failed")
         except (ConnectionError, asyncio.CancelledError):
             raise  # the client went away: nobody to tell
-        except Exception as exc:  # a bug or a broken model: say so, keep serving
-            log(f"kokoro: Wyoming request failed: {type(exc).__name__}: {exc}")
-            await self._error(f"synthesis failed: {type(exc).__name__}: {exc}", "failed")
+        except Exception as exc:  # bad input found late, a broken voicepack, a bug
+            await self._failed(exc, midway=not first)
         finally:
             if chunks is not None:
                 chunks.close()  # stops the front end's prefetch thread too
@@ -275,7 +278,7 @@ class Connection(AsyncEventHandler):
                     await self.send_audio(value.audio)
                     continue
                 if kind == "error":
-                    await self._error(str(value), "failed")
+                    await self._failed(value, midway=started)
                 break
             if started:
                 await self.write_event(AudioStop(timestamp=self._ms()).event())
@@ -300,6 +303,17 @@ class Connection(AsyncEventHandler):
 
     def _ms(self) -> int:
         return self.samples * 1000 // SAMPLE_RATE
+
+    async def _failed(self, exc: BaseException, midway: bool) -> None:
+        """Say why a request failed. Before any audio the connection stays usable; after some,
+        it is closed: an answer cut short must not pass for a whole one (Home Assistant keeps
+        the audio it got when it sees audio-stop, and reports a lost connection)."""
+        message = str(exc) if isinstance(exc, KokoroError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, KokoroError):
+            log(f"kokoro: Wyoming request failed: {message}")
+        await self._error(f"synthesis failed: {message}", "failed")
+        if midway:
+            raise Broken(message)
 
     async def _error(self, message: str, code: str) -> None:
         await self.write_event(Error(text=message, code=code).event())
