@@ -713,11 +713,26 @@ def serve(
         str | None,
         typer.Option(envvar="KOKORO_API_KEY", help="Require Authorization: Bearer KEY."),
     ] = None,
+    wyoming: Annotated[
+        str | None,
+        typer.Option(
+            metavar="tcp://HOST:PORT",
+            help="Also speak the Wyoming protocol (Home Assistant) there, e.g. "
+            "tcp://0.0.0.0:10200 for the network (the protocol has no keys).",
+        ),
+    ] = None,
+    wyoming_zeroconf: Annotated[
+        bool,
+        typer.Option(
+            "--wyoming-zeroconf", help="Announce the Wyoming service by mDNS (needs zeroconf)."
+        ),
+    ] = False,
 ) -> None:
     """Keep the model warm and serve speech: `kokoro say` uses it, so do OpenAI clients.
 
     Examples: kokoro serve &   (then: kokoro say "Done." answers at once)
               kokoro serve --port 8880   (also POST http://127.0.0.1:8880/v1/audio/speech)
+              kokoro serve --wyoming tcp://0.0.0.0:10200   (Home Assistant: Wyoming Protocol)
     """
     try:
         from kokoro_cli.serve.listen import start
@@ -725,7 +740,10 @@ def serve(
         raise KokoroError(
             f"kokoro serve needs {exc.name}; install the extra: pip install 'kokoro-cli[serve]'"
         ) from None
-    start(socket_path, host, port, jobs, api_key, load=engine, verbose=OPTS.verbose, info=info)
+    start(
+        socket_path, host, port, jobs, api_key, load=engine, verbose=OPTS.verbose, info=info,
+        wyoming=wyoming, zeroconf=wyoming_zeroconf,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- book
