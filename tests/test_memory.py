@@ -34,3 +34,27 @@ def test_freed_heap_blocks_are_returned() -> None:
 def test_release_is_safe_to_call_repeatedly() -> None:
     for _ in range(3):
         release_free_memory()
+
+
+def test_short_chunks_skip_the_trims_long_ones_keep_them(model, monkeypatch) -> None:
+    """The trims cost a short chunk's forward ~8 % (issue 23); the long chunks that set the
+    peak RSS still trim, before the forward and before the generator."""
+    from kokoro_cli.model import istftnet, kmodel, memory
+    from kokoro_cli.model.voices import load_voice
+
+    calls: list[int] = []
+
+    def counted() -> None:
+        calls.append(1)
+        release_free_memory()
+
+    monkeypatch.setattr(kmodel, "release_free_memory", counted)
+    monkeypatch.setattr(istftnet, "release_free_memory", counted)
+    pack = load_voice("af_heart")
+    short = [50, 83, 54, 156, 43] * 4  # 20 tokens
+    audio = model.speak(short, pack)
+    assert len(calls) == 0
+    model.speak(short * (memory.TRIM_MIN_TOKENS // len(short) + 1), pack)
+    assert len(calls) == 2
+    monkeypatch.setattr(memory, "TRIM_MIN_TOKENS", 1)  # trimming never changes the audio
+    assert (model.speak(short, pack) == audio).all() and len(calls) == 4

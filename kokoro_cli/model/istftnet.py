@@ -161,13 +161,15 @@ class Generator(nn.Module):
         ).squeeze(1)
         return self.m_source(f0, generator, noise)
 
-    def forward(self, x: Tensor, s: Tensor, source: Tensor) -> Tensor:
+    def forward(self, x: Tensor, s: Tensor, source: Tensor, trim: bool = True) -> Tensor:
         """x (B, C, T), source (B, 300 * T) from source() -> audio (B, samples).
 
         The source and the inverse STFT always run in fp32; the convolutions in between run in
         the dtype of the generator's weights (bf16 when the CPU has native support for it).
+        `trim` False skips the heap trim (short chunks: see memory.py).
         """
-        release_free_memory()  # the stages below are the peak: start them from a trimmed heap
+        if trim:  # the stages below are the peak: start them from a trimmed heap
+            release_free_memory()
         dtype = self.conv_post.bias.dtype
         har = self.stft(source).to(dtype)
         x, s = x.to(dtype), s.to(dtype)
@@ -217,10 +219,16 @@ class Decoder(nn.Module):
         self.generator = Generator(style_dim, c, sample_rate)
 
     def forward(
-        self, asr: Tensor, F0_curve: Tensor, N: Tensor, s: Tensor, source: Tensor
+        self,
+        asr: Tensor,
+        F0_curve: Tensor,
+        N: Tensor,
+        s: Tensor,
+        source: Tensor,
+        trim: bool = True,
     ) -> Tensor:
         """asr (B, 512, frames), F0/N (B, 2 * frames), s (B, 128) timbre, source (B, 600 * frames)
-        from generator.source(F0_curve) -> audio (B, 600 * frames)."""
+        from generator.source(F0_curve) -> audio (B, 600 * frames); `trim` as for Generator."""
         dtype = self.asr_res[0].bias.dtype
         asr, N, s = asr.to(dtype), N.to(dtype), s.to(dtype)
         F0 = self.F0_conv(F0_curve.to(dtype).unsqueeze(1))
@@ -233,4 +241,4 @@ class Decoder(nn.Module):
                 x = torch.cat([x, asr_res, F0, N], dim=1)
             x = block(x, s)
             res = res and not block.upsample
-        return self.generator(x, s, source)
+        return self.generator(x, s, source, trim)

@@ -15,7 +15,7 @@ from torch import Tensor, nn
 
 from .config import MAX_TOKENS, PACK_SHAPE, ModelConfig, default_config
 from .istftnet import AdaINResBlock1, Decoder
-from .memory import release_free_memory
+from .memory import release_free_memory, worth_trimming
 from .modules import WNConv1d
 from .plbert import PLBERT
 from .prosody import ProsodyPredictor
@@ -104,7 +104,8 @@ class KModel(nn.Module):
         """
         asr, F0, N, durations = self.align(input_ids, ref_s, speed, durations, pitch, local)
         source = self.decoder.generator.source(F0, generator or self.generator, self.noise)
-        audio = self.decoder(asr, F0, N, ref_s[:, :STYLE_DIM], source)
+        trim = worth_trimming(input_ids.shape[1] - 2)
+        audio = self.decoder(asr, F0, N, ref_s[:, :STYLE_DIM], source, trim)
         return audio.squeeze(0).float(), durations
 
     def align(
@@ -187,8 +188,9 @@ class KModel(nn.Module):
         if tuple(pack.shape) != PACK_SHAPE:
             raise UsageError(f"voicepack has shape {list(pack.shape)}, expected {list(PACK_SHAPE)}")
         # trim what the previous chunk freed now, not after this one: the caller waits for
-        # this chunk's audio, and the trim takes a few ms
-        release_free_memory()
+        # this chunk's audio, and the trim takes a few ms (short chunks skip it: memory.py)
+        if worth_trimming(n):
+            release_free_memory()
         device = next(self.parameters()).device
         ids = torch.tensor([[0, *tokens, 0]], dtype=torch.long, device=device)
         ref_s = pack[n - 1].to(
