@@ -218,3 +218,40 @@ def test_batch_reads_ssml_files_and_manifest_rows(kokoro: Kokoro, tmp_path: Path
         )
     assert gaps[0] == pytest.approx(2.0, abs=0.05) and gaps[1] == pytest.approx(2.0, abs=0.05)
     assert gaps[2] < 1.0  # read as plain text: the tags aloud, no two-second break
+
+
+def test_prosody_pitch_moves_the_f0_and_adds_to_the_callers(model) -> None:
+    """<prosody pitch> shifts the model's predicted F0 (the --pitch machinery), by the semitones
+    asked, on top of the caller's own pitch; the timing stays."""
+    from tests import pitch_helpers
+
+    text = "We walked along the river until the sun went down."
+    plain = speak(model, text)
+    base = pitch_helpers.median_f0(plain)
+    for doc_pitch, caller, want in (("+3st", 0.0, 3.0), ("-3st", 0.0, -3.0), ("+3st", -2.0, 1.0)):
+        doc = f'<speak><prosody pitch="{doc_pitch}">{text}</prosody></speak>'
+        assert plan(doc, SynthesisConfig(pitch=caller)).parts[0].config.pitch == want
+        shifted = speak(model, doc, pitch=caller)
+        moved = pitch_helpers.semitones(pitch_helpers.median_f0(shifted), base)
+        assert moved == pytest.approx(want, abs=0.5), (doc_pitch, caller)
+        assert len(shifted) == len(plain)  # F0 only: the same frames
+
+
+def test_live_ssml_is_read_whole_and_sounds_as_the_document(model) -> None:
+    """A live stream that starts with <speak> cannot be cut into sentences before its markup
+    is known: it is read to its end and spoken as SSML, the same audio as the document."""
+    from kokoro_cli.api import Kokoro
+
+    tts = Kokoro()._using(model)
+    doc = (
+        '<speak>First part. <break time="1s"/> <prosody rate="slow">Second part.</prosody></speak>'
+    )
+    whole = np.concatenate([c.audio for c in tts.stream(doc)])
+    cuts = [0, 3, 12, 31, 42, len(doc)]  # inside the tag, the words, the attributes
+    pieces = ["  "] + [doc[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    live = np.concatenate([c.audio for c in tts.stream_text(pieces)])
+    assert np.array_equal(whole, live)
+    # ssml=False reads the tags as text, sentence by sentence (no one-second break)
+    literal = np.concatenate([c.audio for c in tts.stream_text([doc], ssml=False)])
+    gaps = [(b - a) / SAMPLE_RATE for a, b in silences(literal, SAMPLE_RATE, db=-50, least=0.3)]
+    assert all(g < 0.9 for g in gaps)
