@@ -18,7 +18,14 @@ from kokoro_cli.model.config import MAX_TOKENS
 from kokoro_cli.text import Chunk, chunks, tokenize
 from kokoro_cli.text.markup import PARAGRAPH_PAUSE
 from kokoro_cli.text.normalize import clean
-from kokoro_cli.text.split import BLOCK_CHARS, CHUNK_TOKENS, FIRST_TOKENS, blocks
+from kokoro_cli.text.split import (
+    _OPENERS,
+    BLOCK_CHARS,
+    CHUNK_TOKENS,
+    FIRST_TOKENS,
+    LEAD_WORDS,
+    blocks,
+)
 
 WORDS = (
     "the quick brown fox jumps over a lazy dog while seven wizards quietly hex "
@@ -54,7 +61,8 @@ def test_long_text_short_first_chunk_then_full_chunks() -> None:
     got = list(chunks(text, "en-us"))
     check(text, got)
     assert len(got[0].tokens) <= FIRST_TOKENS
-    assert got[0].text.endswith((".", ",", ";"))  # ends at a sentence or clause boundary
+    # ends at a sentence or clause boundary, or before a word that opens a phrase
+    assert got[0].text.endswith((".", ",", ";")) or got[1].text.split()[0] in _OPENERS["en"]
     assert max(len(c.tokens) for c in got) > 250  # later chunks are packed, not one per sentence
     assert max(len(c.tokens) for c in got) <= CHUNK_TOKENS  # and stay small enough for memory
     assert all(c.pause_after == 0 for c in got)
@@ -76,13 +84,46 @@ def test_without_fast_start_the_first_chunk_is_full_size() -> None:
     assert len(list(chunks("This is file number one. It has two sentences.", "en-us"))) == 2
 
 
+def test_a_long_first_clause_is_cut_before_a_phrase() -> None:
+    """Issue 23: the first audio of a 63-token sentence waits for a 27-token forward."""
+    sentence = "The quick brown fox jumps over the lazy dog near the river."
+    text = f"{sentence} {sentence}"
+    got = list(chunks(text, "en-us"))
+    check(text, got)
+    assert got[0].text == "The quick brown fox jumps"
+    assert len(got[0].tokens) <= FIRST_TOKENS
+    assert [c.text for c in got[1:]] == ["over the lazy dog near the river.", sentence]
+    # a whole sentence where no cut leaves LEAD_WORDS words on each side, or without fast_start
+    assert [c.text for c in chunks(sentence, "en-us", fast_start=False)] == [sentence]
+    no_opener = "Seven wizards quietly hexed enormous sphinxes, judging my vow."
+    assert (
+        list(chunks(no_opener, "en-us"))[0].text == "Seven wizards quietly hexed enormous sphinxes,"
+    )
+    short_rest = "The lighthouse keeper slowly climbed one hundred steps before dawn."
+    assert len(short_rest.split()[short_rest.split().index("before") :]) < LEAD_WORDS
+    assert [c.text for c in chunks(short_rest, "en-us")] == [short_rest]
+
+
+@given(seed=st.integers(0, 10_000), n=st.integers(8, 40))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_first_chunk_cuts_keep_every_word(seed: int, n: int) -> None:
+    text = speech(seed, n, punct="")
+    got = list(chunks(text, "en-us"))
+    check(text, got)
+    if len(got) > 1 and not got[0].text.endswith("."):
+        assert len(got[0].tokens) <= FIRST_TOKENS
+        assert len(got[0].text.split()) >= LEAD_WORDS
+        assert got[1].text.split()[0] in _OPENERS["en"]
+
+
 def test_long_sentence_splits_at_clauses_first() -> None:
     clause = "the quick brown fox jumps over the lazy dog again and again"
     text = ", ".join([clause] * 40) + "."
     got = list(chunks(text, "en-us"))
     check(text, got)
     assert len(got) > 2
-    assert all(c.text.endswith((",", ".")) for c in got)
+    assert all(c.text.endswith((",", ".")) for c in got[1:])
+    assert got[0].text.endswith(",") or got[1].text.split()[0] in _OPENERS["en"]  # a phrase
 
 
 def test_sentence_without_punctuation_splits_between_words() -> None:

@@ -183,10 +183,13 @@ def _run_chunks(
     Every other chunk is yielded the moment it is complete, so playback never waits on text
     further ahead than the chunk being built.
     """
-    splitter = Splitter(_phonemizer(run, lang, raw, lexicon))
+    splitter = Splitter(_phonemizer(run, lang, raw, lexicon), "" if raw else lang)
     for block, last_block in _last_flagged(blocks(run.text)):
         sents = sentences(block, lang, raw)
-        pieces = splitter.pieces(sents, packer.limit if packer.limit < CHUNK_TOKENS else None)
+        first_limit = packer.limit if packer.limit < CHUNK_TOKENS else None
+        # the output's first chunk may end inside its first sentence, before a phrase
+        lead = packer.first and not packer.texts and first_limit is not None
+        pieces = splitter.pieces(sents, first_limit, lead)
         for piece, last_piece in _last_flagged(iter(pieces)):
             done = list(packer.add(piece))
             final = last_block and last_piece

@@ -26,6 +26,27 @@ WORD_GROUP_TOKENS = 250  # aim of a word-boundary cut, leaving slack under CHUNK
 # limit then doubles chunk by chunk, so each chunk is ready before the audio ahead of it runs out
 # even on a machine several times slower than real time's half, and later chunks are full size.
 FIRST_TOKENS = 40
+# A first clause longer than that is cut between words for the first chunk, before a word that
+# opens a phrase, where a reader may take a breath ("The quick brown fox jumps | over the lazy
+# dog"), with at least LEAD_WORDS words on each side. The first audio of a 63-token sentence
+# then comes after a 27-token forward: 30-45 % sooner (issue 23, bench/README.md). Languages
+# without a list here are not cut inside a clause.
+LEAD_WORDS = 3
+_PHRASE_OPENERS = {
+    "en": "about above across after against along among around as at because before behind"
+    " below beneath beside between beyond but by during for from if in into near nor on onto"
+    " or over past since so than that though through till to toward towards under unless until"
+    " upon when where whereas whether which while who whom whose with within without yet",
+    "es": "aunque cerca como con cuando desde donde durante entre hacia hasta mientras para"
+    " pero porque que quien según si sin sobre tras",
+    "fr": "après avant avec car comme dans depuis donc dont lorsque mais malgré où par parce"
+    " pendant pour puisque quand que qui sans selon si sous sur vers",
+    "it": "che come con dopo dove durante finché fra mentre perché per poiché prima quando"
+    " se senza sopra sotto tra verso",
+    "pt": "após até com como contra desde durante enquanto entre mas onde para pelo pela"
+    " porque quando que sem se sob sobre",
+}
+_OPENERS = {lang: frozenset(words.split()) for lang, words in _PHRASE_OPENERS.items()}
 
 _PYSBD_LANG = {"en-us": "en", "en-gb": "en", "es": "es", "fr-fr": "fr", "it": "it", "hi": "hi"}
 # A likely sentence end: terminal punctuation, closing quotes, space, then a capital or a quote.
@@ -148,22 +169,47 @@ def split_phonemes(phonemes: str, limit: int) -> list[str]:
 class Splitter:
     """Turns sentences into Pieces of at most CHUNK_TOKENS phonemes each."""
 
-    def __init__(self, phonemize: Phonemizer) -> None:
+    def __init__(self, phonemize: Phonemizer, lang: str = "") -> None:
         self.phonemize = phonemize
+        self.openers = _OPENERS.get(lang.split("-")[0], frozenset())
 
-    def pieces(self, sents: list[str], first_limit: int | None) -> list[Piece]:
+    def pieces(self, sents: list[str], first_limit: int | None, lead: bool = False) -> list[Piece]:
         """Phonemize `sents` in one batch, splitting those over the limit.
 
         With first_limit, sentence i may hold at most first_limit * 2**i tokens (the ramp of
-        chunk sizes at the start of the output); later sentences up to CHUNK_TOKENS.
+        chunk sizes at the start of the output); later sentences up to CHUNK_TOKENS. `lead`:
+        the first sentence opens the output, and a first clause over the limit is cut before a
+        phrase (see FIRST_TOKENS).
         """
         out: list[Piece] = []
         for i, (text, ps) in enumerate(zip(sents, self.phonemize(sents), strict=True)):
             limit = min(CHUNK_TOKENS, first_limit << i) if first_limit and i < 8 else CHUNK_TOKENS
             parts = [Piece(text, ps)] if len(ps) <= limit else self._clauses(text, limit)
+            if lead and i == 0 and len(parts[0].phonemes) > limit:
+                parts[:1] = self._lead(parts[0], limit)
             parts[-1].sentence_end = True
             out.extend(parts)
         return out
+
+    def _lead(self, piece: Piece, limit: int) -> list[Piece]:
+        """`piece` cut before a phrase-opening word so that its head fits in `limit` tokens,
+        or [piece] where no such word leaves LEAD_WORDS words on each side."""
+        words = piece.text.split()
+        cuts = [
+            j
+            for j in range(LEAD_WORDS, len(words) - LEAD_WORDS + 1)
+            if words[j].lower().strip("\"'“‘«(¿¡") in self.openers
+        ]
+        # the longest heads that the piece's characters-per-token ratio lets fit, at most
+        # three espeak calls; the phonemes decide
+        ratio = len(piece.phonemes) / max(len(piece.text), 1)
+        fits = [j for j in reversed(cuts) if len(" ".join(words[:j])) * ratio <= limit * 1.2]
+        for j in fits[:3]:
+            head, rest = " ".join(words[:j]), " ".join(words[j:])
+            ps_head, ps_rest = self.phonemize([head, rest])
+            if len(ps_head) <= limit:
+                return [Piece(head, ps_head), Piece(rest, ps_rest)]
+        return [piece]
 
     def _clauses(self, text: str, limit: int) -> list[Piece]:
         clauses = [c for c in _CLAUSE.split(text) if c.strip()]
