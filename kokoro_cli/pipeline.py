@@ -325,8 +325,9 @@ def _speak(
     for k, chunk in _prefetch(stream):
         part = script.parts[k]
         config = part.config
-        if not chunk.tokens:  # pause tags before any text (of this part: then they replace
-            owed = (owed if explicit else 0.0) + chunk.pause_after  # the natural pause)
+        if not chunk.tokens:  # pause tags before any text of this part: they replace the
+            # natural pause after the speech before, and add to the lead-in before any speech
+            owed = (owed if explicit or not spoken else 0.0) + chunk.pause_after
             explicit = True
             continue
         gap = joins.silence(owed, joins.EDGE_SAMPLES * (2 if spoken else 1))

@@ -63,7 +63,8 @@ def test_flush_speaks_what_is_buffered(tts: Kokoro) -> None:
     chunks = list(tts.stream_text(["Hello there", Kokoro.FLUSH, " my friend"]))
     texts = [c.text for c in chunks if c.text]
     assert texts == ["Hello there", "my friend"]  # the fragment, then the rest at the end
-    friend = chunks[-1].words[-1]
+    friend = [c for c in chunks if c.words][-1].words[-1]
+    assert chunks[-1].text == "" and chunks[-1].duration > 0.4  # the tail, as whole text has
     assert (friend.text, friend.char_start) == ("friend", len("Hello there my "))
 
 

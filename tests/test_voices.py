@@ -370,9 +370,9 @@ def test_built_wheel_carries_the_voices(tmp_path: Path) -> None:
         zf.extractall(tmp_path / "site")
     expected = {f"kokoro_cli/voices/{x.name}.pt" for x in bundled()}
     expected |= {f"kokoro_cli/voices/{f}" for f in ("voices.json", "NOTICE", "LICENSE")}
-    assert expected <= names and "kokoro_cli/voices.py" in names
+    assert expected <= names and "kokoro_cli/model/voices.py" in names
     assert "kokoro_cli/py.typed" in names  # type checkers see the API's hints (PEP 561)
-    # Installed layout: the module kokoro_cli/voices.py next to the data folder kokoro_cli/voices/.
+    # Installed layout: the module kokoro_cli/model/voices.py finds the data folder kokoro_cli/voices/.
     code = (
         "import kokoro_cli.model.voices as v; d = v.bundled_voices_dir(); p = v.load_voice('af_heart');"
         "print(d); print(len(v.list_voices()), tuple(p.shape))"
