@@ -26,7 +26,7 @@ import socket
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from kokoro_cli.errors import KokoroError, UsageError
 
@@ -144,6 +144,11 @@ def request_speech(address: Address, body: dict[str, Any]) -> http.client.HTTPRe
         return None
     if response.status == 200:
         return response
+    _refused(response, conn, address)
+
+
+def _refused(response: Any, conn: Any, address: Any) -> NoReturn:
+    """The server's answer to a request it did not take, as our error; the connection closed."""
     message = _error_message(response.read())
     conn.close()
     if response.status == 401:
@@ -291,15 +296,7 @@ def request_live(
         conn.close()
         return None
     if response.status != 200:
-        message = _error_message(response.read())
-        conn.close()
-        if response.status == 401:
-            raise UsageError(
-                f"the server at {address} refused the request ({message}); set {API_KEY_ENV}"
-            )
-        if 400 <= response.status < 500:
-            raise UsageError(message)
-        raise KokoroError(f"the server at {address} failed: {message}")
+        _refused(response, conn, address)
     sock = conn.sock
     failure: list[BaseException] = []
 
