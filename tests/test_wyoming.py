@@ -317,6 +317,8 @@ def test_a_client_that_hangs_up_frees_its_slot(served: Wyoming) -> None:
             break
         threading.Event().wait(0.1)
     assert served.health()["active"] == 0
+    # closing the request while its model call still ran once failed here, and kept the slot
+    assert "a Wyoming connection failed" not in served.stderr()
     stopped = re.findall(
         r"a Wyoming client went away; stopped after (\d+) spoken chunks", served.stderr()
     )

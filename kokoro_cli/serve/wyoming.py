@@ -224,12 +224,19 @@ class Connection(AsyncEventHandler):
         state = self.service.state
         await state.slots.acquire()
         chunks = None
+        step: asyncio.Future[Any] | None = None  # the model call in a worker thread
         first = True  # no audio sent yet
         try:
             start = partial(state.engine.synthesize, req.text, req.config)
             chunks = await anyio.to_thread.run_sync(start)
             self.samples = 0
-            while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
+            loop = asyncio.get_running_loop()
+            while True:
+                step = loop.run_in_executor(None, next, chunks, None)
+                # shielded: a client that hangs up cancels this task, not the model call
+                chunk = await asyncio.shield(step)
+                if chunk is None:
+                    break
                 if first:  # after the first chunk: a voice that fails to load is an Error
                     await self.write_event(AudioStart(SAMPLE_RATE, WIDTH, CHANNELS).event())
                     first = False
@@ -243,9 +250,12 @@ class Connection(AsyncEventHandler):
         except Exception as exc:  # bad input found late, a broken voicepack, a bug
             await self._failed(exc, midway=not first)
         finally:
-            if chunks is not None:
-                chunks.close()  # stops the front end's prefetch thread too
-            state.slots.release()
+            if step is not None and not step.done():
+                # a model call still runs in its thread (the generator is executing): close
+                # the generator and free the slot once it returns, not before
+                step.add_done_callback(partial(_finish, chunks, state.slots))
+            else:
+                _finish(chunks, state.slots)
 
     async def _speak_stream(self, stream: TextStream) -> None:
         """A stream's audio, each sentence spoken as soon as its end is certain (text/live.py,
@@ -416,3 +426,14 @@ class WyomingService(AsyncServer):
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _finish(chunks: Any, slots: Any, step: asyncio.Future[Any] | None = None) -> None:
+    """Close a request's chunks (the front end's prefetch thread stops too), then free its slot."""
+    if step is not None and not step.cancelled():
+        step.exception()  # retrieved: nobody awaits it any more
+    try:
+        if chunks is not None:
+            chunks.close()
+    finally:
+        slots.release()
