@@ -21,3 +21,8 @@ class ModelError(KokoroError):
 
 class VoiceError(UsageError):
     """Unknown voice, bad blend expression or malformed voicepack."""
+
+
+class PipeClosed(Exception):
+    """The reader of stdout went away (`| head`, a closed player): stop quietly. Here, not in
+    audio.sinks which raises it, so that the CLI catches it without importing numpy."""

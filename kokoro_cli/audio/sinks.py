@@ -21,7 +21,7 @@ from typing import BinaryIO, Protocol
 import numpy as np
 
 from kokoro_cli.atomic import temp_path, write_text_atomic  # noqa: F401 (re-exported)
-from kokoro_cli.errors import KokoroError, UsageError
+from kokoro_cli.errors import KokoroError, PipeClosed, UsageError  # noqa: F401 (PipeClosed re-exported)
 from kokoro_cli.model.config import SAMPLE_RATE
 
 
@@ -155,10 +155,6 @@ def wav_stream_header() -> bytes:
         + b"data"
         + struct.pack("<I", unknown)
     )
-
-
-class PipeClosed(Exception):
-    """The reader of stdout went away (`| head`, a closed player): stop quietly."""
 
 
 class StreamSink:

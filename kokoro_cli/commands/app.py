@@ -1004,7 +1004,7 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Console entry point: the one place where errors become messages and exit codes."""
-    from kokoro_cli.audio.sinks import PipeClosed
+    from kokoro_cli.errors import PipeClosed
 
     signal.signal(signal.SIGTERM, _terminate)
     try:
