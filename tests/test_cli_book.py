@@ -376,7 +376,11 @@ def test_plan_estimates_within_ten_percent(model, tmp_path: Path, tag: str) -> N
     book = read_document(tmp_path / "b.epub")
     who = pick(book.language, voice=None, lang=None)
     config = SynthesisConfig(voice=who.voice, lang=voice_lang(who.voice), fast_start=False)
-    plan = plan_rows(book, [1, 2], config)
+    plan = plan_rows(book, [1, 2], config, split=True)  # rendered below with --split
+    # one file instead: one lead-in and one tail fewer, a chapter pause between the two
+    whole = sum(r["seconds"] for r in plan_rows(book, [1, 2], config))
+    shift = config.lead_in + config.tail - config.pause_chapter
+    assert sum(r["seconds"] for r in plan) - whole == pytest.approx(shift, abs=0.15)
     (tmp_path / "out").mkdir()
     done = render(book, [1, 2], config, model, output=None, split=tmp_path / "out", fmt="wav",
                   narrator=who.voice, progress=Quiet())  # fmt: skip

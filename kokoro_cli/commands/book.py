@@ -136,7 +136,7 @@ def run(
     if narrate is not None:
         config = narrate(book.language)
     if plan:
-        rows = plan_rows(book, selection, config)
+        rows = plan_rows(book, selection, config, split=split is not None)
         if with_text:  # what the char offsets of --subtitles ... .json index, chapter by chapter
             for row in rows:
                 row["text"] = chapter_text(book.chapters[row["index"] - 1])

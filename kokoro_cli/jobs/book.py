@@ -73,22 +73,28 @@ def estimate(words: int, speed: float) -> float:
     return words / WORDS_PER_SECOND / speed
 
 
-def plan_rows(book: Book, selection: list[int], config: Any) -> list[dict[str, Any]]:
+def plan_rows(
+    book: Book, selection: list[int], config: Any, split: bool = False
+) -> list[dict[str, Any]]:
     """--plan's rows: each selected chapter with its words, notes and estimated seconds (as
-    rendered with `config`: its voice, language, speed and pauses; see jobs.duration)."""
+    rendered with `config`: its voice, language, speed, pauses and margins; see jobs.duration).
+    One output has the lead-in before its first chapter and the tail after its last, the
+    chapter pause between; with `split` every chapter's file has both, and no chapter pause."""
     from kokoro_cli.jobs.duration import chapter_seconds
 
     rows = []
     for n, i in enumerate(selection):
         chapter = book.chapters[i - 1]
+        first, last = split or n == 0, split or n + 1 == len(selection)
         seconds = chapter_seconds(
             spoken_title(chapter.title),
             chapter.paragraphs(),
             config,
             title_pause=TITLE_PAUSE,
-            last=n + 1 == len(selection),
+            last=last,
             words=chapter.words,
         )
+        seconds += (config.lead_in if first else 0.0) + (config.tail if last else 0.0)
         row = {"index": i, "title": chapter.title, "words": chapter.words}
         rows.append({**row, "seconds": round(seconds, 1), "notes": chapter.notes})
     return rows
