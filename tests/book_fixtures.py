@@ -91,10 +91,7 @@ def make_epub(path: Path, *, version: int = 3) -> Path:
 <spine toc="ncx"><itemref idref="one"/><itemref idref="twothree"/><itemref idref="four"/></spine>
 </package>"""
     files = {
-        "META-INF/container.xml": '<?xml version="1.0"?><container version="1.0" '
-        'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
-        '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
-        "</rootfiles></container>",
+        "META-INF/container.xml": CONTAINER.format("OEBPS/content.opf"),
         "OEBPS/content.opf": opf,
         "OEBPS/toc.ncx": ncx,
         "OEBPS/text/one.xhtml": one,

@@ -19,7 +19,7 @@ from kokoro_cli.documents import read_document
 from kokoro_cli.documents.pls import languages, parse
 from kokoro_cli.text.lexicon import Lexicon, combined
 from kokoro_cli.text.lexicon import parse as parse_lexicon
-from tests.book_fixtures import write_zip
+from tests.book_fixtures import CONTAINER, write_zip
 from tests.cli_helpers import Kokoro
 
 PLS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -81,10 +81,7 @@ def make_epub(path: Path, *, pls: str = PLS, soup_only: bool = False) -> Path:
 <spine><itemref idref="one"/><itemref idref="two"/></spine>
 </package>"""
     files = {
-        "META-INF/container.xml": '<?xml version="1.0"?><container version="1.0" '
-        'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
-        '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
-        "</rootfiles></container>",
+        "META-INF/container.xml": CONTAINER.format("OEBPS/content.opf"),
         "OEBPS/content.opf": opf,
         "OEBPS/nav.xhtml": nav,
         "OEBPS/text/one.xhtml": one,
