@@ -165,11 +165,15 @@ class Part:
     or one group of an SSML document (text/ssml.py), whose text is then our inline markup."""
 
     text: str
-    config: SynthesisConfig
-    gain: float = 1.0  # on the audio (SSML volume); 0 is silent
+    config: SynthesisConfig  # SSML's prosody is in it: speed, pitch, volume_db
     source: Mapped | None = None  # where each character of `text` comes from in the input
     marks: list[tuple[int, str]] = field(default_factory=list)  # SSML marks: (position, name)
     emphasis: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, level)
+
+    @property
+    def gain(self) -> float:
+        """The part's volume as a factor on its audio (0: silent)."""
+        return 10.0 ** (self.config.volume_db / 20.0)
 
 
 @dataclass
@@ -216,13 +220,13 @@ def plan(text: str, config: SynthesisConfig) -> Script:
         if speed != config.speed * style.rate:
             warnings.append(f"SSML: a rate gives speed {config.speed * style.rate:.3g}; "
                             f"{speed:g} is used (the model takes 0.25 to 4)")  # fmt: skip
-        gain = 0.0 if style.volume == -math.inf else 10.0 ** (style.volume / 20.0)
         pitch = min(max(config.pitch + style.pitch, -MAX_PITCH), MAX_PITCH)
         if pitch != config.pitch + style.pitch:
             warnings.append(f"SSML: a pitch gives {config.pitch + style.pitch:+.3g} semitones; "
                             f"{pitch:+g} is used (at most {MAX_PITCH:g} either way)")  # fmt: skip
-        voiced = replace(config, voice=style.voice, lang=style.lang, speed=speed, pitch=pitch)
-        parts.append(Part(group.text.text, voiced, gain, group.text, group.marks, group.emphasis))
+        voiced = replace(config, voice=style.voice, lang=style.lang, speed=speed, pitch=pitch,
+                         volume_db=config.volume_db + style.volume)  # fmt: skip
+        parts.append(Part(group.text.text, voiced, group.text, group.marks, group.emphasis))
     for warning in dict.fromkeys(warnings):
         log.warning(warning)
     return Script(text, parts, list(dict.fromkeys(warnings)))
@@ -361,8 +365,7 @@ def _speak(
                 found.append((marks.pop()[2], word.start_sample))
         if part.source is not None:
             words = to_source(words, part.source, script.text)
-        clip = gain(cut.audio, config.volume_db)
-        clip = clip if part.gain == 1.0 else clip * np.float32(part.gain)
+        clip = gain(cut.audio, config.volume_db)  # SSML's volume included
         yield AudioChunk(
             clip, chunk.text, chunk.phonemes, position / SAMPLE_RATE, words, position, found
         )
