@@ -469,24 +469,14 @@ def synthesize_live(
     the pause is sent as soon as the next sentence arrives, so a player fills it while the
     sentence is synthesized. Word offsets point into the whole text received.
     """
-    from dataclasses import fields, replace
-
     from kokoro_cli.errors import UsageError
     from kokoro_cli.text.live import ends_paragraph
 
     sentence_pause = (
         pauses.SENTENCE_PAUSE if config.pause_sentence is None else config.pause_sentence
     )
-    # Where the config has margins (a lead-in before the output's speech, a tail after it),
-    # they are the stream's: the first sentence gets the lead-in, the end of the text the tail.
-    names = {f.name for f in fields(config)}
-    tail = float(getattr(config, "tail", 0.0) or 0.0)
-
-    def margins(spoken: bool) -> dict[str, float]:
-        found = {"tail": 0.0} if "tail" in names else {}
-        if "lead_in" in names and spoken:
-            found["lead_in"] = 0.0
-        return found
+    # The margins are the stream's: the first sentence gets the lead-in, the end the tail.
+    tail = config.tail
 
     position = 0
     owed = 0.0  # the pause owed before the next speech
@@ -504,7 +494,10 @@ def synthesize_live(
             yield _pause(gap, position)
             position += len(gap)
             gap = gap[:0]
-        this = replace(config, fast_start=config.fast_start and not spoken, **margins(spoken))
+        this = replace(
+            config, fast_start=config.fast_start and not spoken, tail=0.0,
+            lead_in=0.0 if spoken else config.lead_in,
+        )  # fmt: skip
         last: AudioChunk | None = None
         shift = 0  # samples of a pause sent after synthesis began (see `eager`)
         try:
