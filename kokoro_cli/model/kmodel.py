@@ -25,8 +25,8 @@ STYLE_DIM = 128  # ref_s[:, :128] conditions the decoder (timbre), ref_s[:, 128:
 SEMITONES_PER_OCTAVE = 12  # pitch shifts are in equal-tempered semitones: F0 * 2 ** (st / 12)
 
 
-def pitch_factor(semitones: float) -> float:
-    """The F0 multiplier for a shift of `semitones` (0 -> exactly 1.0)."""
+def pitch_factor(semitones: float | Tensor) -> float | Tensor:
+    """The F0 multiplier for a shift of `semitones` (0 -> exactly 1.0); elementwise on a tensor."""
     return 2.0 ** (semitones / SEMITONES_PER_OCTAVE)
 
 
@@ -202,7 +202,7 @@ class KModel(nn.Module):
         if local is not None:  # the pads keep their rate and pitch
             rates = torch.tensor([1.0, *local[0], 1.0], device=device)
             semitones = torch.tensor([0.0, *local[1], 0.0], device=device)
-            shape = (rates, 2.0 ** (semitones / 12.0))
+            shape = (rates, pitch_factor(semitones))
         # the noise seed ignores pitch: a shifted chunk draws the same noise as the plain one
         audio, durations = self.forward(
             ids, ref_s, speed, generator=generator, pitch=pitch, local=shape
