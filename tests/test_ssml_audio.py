@@ -255,3 +255,17 @@ def test_live_ssml_is_read_whole_and_sounds_as_the_document(model) -> None:
     literal = np.concatenate([c.audio for c in tts.stream_text([doc], ssml=False)])
     gaps = [(b - a) / SAMPLE_RATE for a, b in silences(literal, SAMPLE_RATE, db=-50, least=0.3)]
     assert all(g < 0.9 for g in gaps)
+
+
+def test_piped_ssml_is_spoken_whole_and_its_mistakes_are_one_line(kokoro: Kokoro) -> None:
+    """`... | kokoro say -o -` reads a pipe live; SSML on it is read to its end, then spoken
+    as SSML (the break is a real one), and malformed SSML is one line, exit 2, nothing out."""
+    doc = b'<speak>First part. <break time="1s"/> Second part.</speak>'
+    good = kokoro("say", "-o", "-", "--format", "raw", stdin=doc)
+    assert good.returncode == 0, good.stderr
+    audio = np.frombuffer(good.stdout, "<i2").astype(np.float32) / 32767
+    gaps = [(b - a) / SAMPLE_RATE for a, b in silences(audio, SAMPLE_RATE, db=-50, least=0.3)]
+    assert gaps == [pytest.approx(1.0, abs=0.05)]
+    bad = kokoro("say", "-o", "-", "--format", "raw", stdin=b"<speak>Hi <foo")
+    assert bad.returncode == 2 and bad.stdout == b""  # not even the lead-in
+    assert bad.stderr.strip().count("\n") == 0 and "not well-formed" in bad.stderr
