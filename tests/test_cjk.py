@@ -157,11 +157,35 @@ _WORD = st.from_regex(r"[a-z]{3,9}", fullmatch=True)
 @settings(max_examples=25, deadline=None)
 @given(word=_WORD, lang=st.sampled_from(["zh", "ja"]))
 def test_latin_words_are_spoken_never_dropped(word: str, lang: str) -> None:
-    """The canary: any Latin word inside CJK text comes out as its English phonemes."""
+    """The canary: any Latin word inside CJK text comes out as its English phonemes, or in
+    Japanese as the loanword OpenJTalk's dictionary knows it as (www, tv, on)."""
     text = {"zh": f"我喜欢{word}这个词。", "ja": f"私は{word}という言葉が好きです。"}[lang]
-    (english,) = g2p_many([word], "en-us")
     ps = phonemize(text, lang)
+    known = _dictionary_reading(word) if lang == "ja" else None
+    if known is not None:
+        assert ja.kana_ipa(known, long_u=True) in ps, (word, known, ps)
+        return
+    (english,) = g2p_many([word], "en-us")
     assert english in ps, (word, english, ps)
+
+
+def _dictionary_reading(word: str) -> str | None:
+    """The kana OpenJTalk reads `word` as when its dictionary has the whole word as one."""
+    import pyopenjtalk
+
+    found = pyopenjtalk.run_frontend(word)
+    if len(found) == 1 and found[0]["mora_size"] > 0 and found[0]["pos"] != "フィラー":
+        return found[0]["pron"]
+    return None
+
+
+@pytest.mark.parametrize("word", ["aon", "xon", "abon", "tvon"])
+def test_a_latin_word_openjtalk_cuts_in_pieces_is_read_whole(word: str) -> None:
+    """OpenJTalk reads "aon" as ａ (エイ) + ｏｎ (オン): one word in the text, one in English."""
+    (english,) = g2p_many([word], "en-us")
+    assert english in phonemize(f"私は{word}という言葉が好きです。", "ja")
+    assert "ei oɴ" not in phonemize("私はaonが好き。", "ja")
+    assert "eːai" in phonemize("AIについて話します。", "ja")  # a run in capitals stays as it was
 
 
 @pytest.mark.parametrize("lang, text", [("zh", "我去过{}。"), ("ja", "{}に行きました。")])

@@ -157,12 +157,36 @@ def _binds(word: dict[str, Any], before: str) -> bool:
     return word["pos"] == _AUXILIARY or word["string"] in ("て", "で")
 
 
+def _rejoin_latin(text: str, words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Put back together a Latin word OpenJTalk cut into pieces it knows ("aon" -> ａ エイ +
+    ｏｎ オン, "xon" -> ｘ + ｏｎ): pieces that touch in `text` are one word, read in English.
+    A run in capitals stays cut (NHKCD: acronyms, spelled as OpenJTalk spells them)."""
+    plain = unicodedata.normalize("NFKC", text)
+    out: list[dict[str, Any]] = []
+    cursor, end_of_last = 0, -1  # where the last Latin piece ended in `plain`
+    for w in words:
+        surface = unicodedata.normalize("NFKC", w["string"])
+        at = plain.find(surface, cursor) if surface else -1
+        if at >= 0:
+            cursor = at + len(surface)
+        latin = _latin(w["string"])
+        if latin and at >= 0 and at == end_of_last and out and _latin(out[-1]["string"]):
+            joined = out[-1]["string"] + latin
+            if not joined.isupper():
+                out[-1] = {**out[-1], "string": joined, "pos": _FILLER, "mora_size": 0}
+                end_of_last = cursor
+                continue
+        out.append(w)
+        end_of_last = cursor if latin and at >= 0 else -1
+    return out
+
+
 def _pieces(text: str) -> list[tuple[str, str]]:
     """(kind, phonemes-or-text) pieces: "ps" phonemes, "en" English text, "punct"."""
     out: list[tuple[str, str]] = []  # ("kana", pron) until the words bound together are known
     jtalk = _openjtalk()
     with _LOCK:
-        words = jtalk.run_frontend(text)
+        words = _rejoin_latin(text, jtalk.run_frontend(text))
     for k, w in enumerate(words):
         surface, pron = w["string"], w["pron"]
         before = words[k - 1]["pos"] if k else ""
