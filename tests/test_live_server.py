@@ -8,6 +8,7 @@ import json
 import os
 import re
 import select
+import shutil
 import subprocess
 import sys
 import threading
@@ -112,6 +113,77 @@ def test_the_websocket_wants_the_api_key(served: Served) -> None:
     assert refused.value.response.status_code == 403
     status, _ = served.post({"input": "Hi."})  # HTTP says the same
     assert status == 401
+
+
+async def _with_subprotocols(served: Served, offered: list[str]) -> tuple[str | None, dict]:
+    """A session whose key (if any) rides in the offered subprotocols: no Authorization."""
+    got: dict[str, Any] = {"audio": b"", "events": []}
+    async with websockets.connect(url(served), subprotocols=offered) as ws:
+        await ws.send(json.dumps({"text": "Hi there."}))
+        await ws.send(json.dumps({"end": True}))
+        async for reply in ws:
+            if isinstance(reply, bytes):
+                got["audio"] += reply
+            else:
+                got["events"].append(json.loads(reply))
+        return ws.subprotocol, got
+
+
+def test_a_browser_sends_the_key_as_a_subprotocol(served: Served) -> None:
+    """Browsers cannot set headers on a WebSocket; they offer subprotocols, and the server
+    must pick one of them or the browser fails the handshake."""
+    chosen, got = asyncio.run(_with_subprotocols(served, ["kokoro", f"kokoro-key.{KEY}"]))
+    assert chosen == "kokoro"
+    assert got["events"][-1] == {"type": "done"} and len(got["audio"]) > SAMPLE_RATE // 2
+    chosen, _ = asyncio.run(_with_subprotocols(served, [f"kokoro-key.{KEY}"]))
+    assert chosen == f"kokoro-key.{KEY}"  # only the key offered: it is the one picked
+    for offered in (["kokoro", "kokoro-key.wrong"], ["kokoro"], [f"other-key.{KEY}"]):
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            asyncio.run(_with_subprotocols(served, offered))
+        assert refused.value.response.status_code == 403, offered
+
+
+# The WHATWG WebSocket, the browser's own API (Node.js has it behind a flag in 20, built in
+# from 22): no way to send a header, only subprotocols.
+BROWSER = """
+const ws = new WebSocket(process.argv[1], ["kokoro", "kokoro-key." + process.argv[2]]);
+ws.binaryType = "arraybuffer";
+let bytes = 0, events = [];
+ws.onopen = () => {
+  ws.send(JSON.stringify({voice: "af_heart"}));
+  ws.send(JSON.stringify({text: "Hello from a browser."}));
+  ws.send(JSON.stringify({end: true}));
+};
+ws.onmessage = (m) => {
+  if (typeof m.data === "string") events.push(JSON.parse(m.data).type);
+  else bytes += m.data.byteLength;
+};
+ws.onerror = () => { console.log(JSON.stringify({error: true})); process.exit(1); };
+ws.onclose = (e) => {
+  console.log(JSON.stringify({protocol: ws.protocol, code: e.code, bytes, events}));
+};
+"""
+
+
+def test_the_browser_websocket_api_speaks_with_a_key(served: Served) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js runs the browser's WebSocket API here")
+    flags = [] if _node_has_websocket(node) else ["--experimental-websocket"]
+    r = subprocess.run(
+        [node, *flags, "-e", BROWSER, url(served), KEY],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    got = json.loads(r.stdout.strip().splitlines()[-1])
+    assert got["protocol"] == "kokoro" and got["code"] == 1000
+    assert got["events"][-1] == "done" and "cue" in got["events"]
+    assert got["bytes"] > SAMPLE_RATE  # over half a second of 16-bit audio
+
+
+def _node_has_websocket(node: str) -> bool:
+    r = subprocess.run([node, "-e", "process.exit(typeof WebSocket === 'function' ? 0 : 1)"])
+    return r.returncode == 0
 
 
 def test_sessions_at_once_do_not_mix(served: Served) -> None:

@@ -46,21 +46,40 @@ from kokoro_cli.serve.session import (
 # ---------------------------------------------------------------- the WebSocket
 
 
-def authorized(headers: Any, api_key: str | None) -> bool:
+# A browser's WebSocket cannot send an Authorization header; what it can send is the
+# subprotocols it offers. `new WebSocket(url, ["kokoro", "kokoro-key." + KEY])` carries the key.
+SUBPROTOCOL = "kokoro"
+KEY_PROTOCOL = "kokoro-key."
+
+
+def authorized(headers: Any, api_key: str | None, offered: list[str] | None = None) -> bool:
+    """The request's key, from `Authorization: Bearer KEY` or an offered `kokoro-key.KEY`."""
     import hmac
 
     if not api_key:
         return True
-    given = headers.get("authorization", "").encode()
-    return hmac.compare_digest(given, f"Bearer {api_key}".encode())
+    given = [headers.get("authorization", "").encode()]
+    given += [f"Bearer {p[len(KEY_PROTOCOL) :]}".encode() for p in offered or []
+              if p.startswith(KEY_PROTOCOL)]  # fmt: skip
+    expected = f"Bearer {api_key}".encode()
+    return any(hmac.compare_digest(g, expected) for g in given)
+
+
+def chosen_subprotocol(offered: list[str]) -> str | None:
+    """The subprotocol to answer with: a browser that offered some fails the handshake
+    unless the server picks one. "kokoro" when offered, else the key's own."""
+    if SUBPROTOCOL in offered:
+        return SUBPROTOCOL
+    return next((p for p in offered if p.startswith(KEY_PROTOCOL)), None)
 
 
 def websocket_route(api_key: str | None) -> Callable[[WebSocket], Any]:
     async def live_socket(ws: WebSocket) -> None:
-        if not authorized(ws.headers, api_key):
+        offered = list(ws.scope.get("subprotocols") or [])
+        if not authorized(ws.headers, api_key, offered):
             await ws.close(code=CLOSE_REFUSED)  # before accept: the handshake gets a 403
             return
-        await ws.accept()
+        await ws.accept(subprotocol=chosen_subprotocol(offered))
         try:
             await _socket_session(ws)
         except (WebSocketDisconnect, Gone):
