@@ -286,3 +286,56 @@ def test_a_slow_writer_is_heard_through_the_server(served: Served, tmp_path: Pat
     rest = proc.stdout.read()
     assert proc.wait(timeout=120) == 0 and done.is_set()
     assert len(first + rest) / 2 / SAMPLE_RATE > 3
+
+
+# ---------------------------------------------------------------- stopping a server with live text
+
+
+def test_stopping_the_server_ends_live_sessions_instead_of_waiting_for_their_writers(
+    model,
+    tmp_path: Path,  # noqa: ANN001
+) -> None:
+    """`tail -f log | kokoro say` never closes its pipe: a SIGTERM must not wait for it. The
+    server speaks what it received, tells `say` the rest was not spoken, and exits 0; an idle
+    WebSocket gets 1012 (service restart), the code that tells a client to come back."""
+    (tmp_path / "stopping").mkdir()
+    server = start_server(tmp_path / "stopping")
+    env = {**os.environ, "KOKORO_SERVER": f"unix:{server.socket}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kokoro_cli", "say", "-o", "-", "--format", "raw"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+        env=env,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    try:
+        proc.stdin.write(b"The first sentence arrives early. The second ")
+        proc.stdin.flush()
+        assert select.select([proc.stdout], [], [], 120)[0], "no audio while the writer writes"
+        first = proc.stdout.read1(1 << 20)
+
+        async def idle_socket() -> int | None:
+            url = f"ws://127.0.0.1:{server.port}/v1/audio/speech/live"
+            async with websockets.connect(url) as ws:
+                await ws.send(json.dumps({"text": "Nothing ends this"}))
+                await asyncio.sleep(0.3)
+                server.proc.terminate()  # SIGTERM, with the pipe and the socket still open
+                with pytest.raises(websockets.ConnectionClosed):
+                    while True:
+                        await ws.recv()
+                return ws.close_code
+
+        assert asyncio.run(idle_socket()) == 1012
+        # the old server waited for the writer forever; 120 s is a hang, not a slow machine
+        assert server.proc.wait(timeout=120) == 0, server.stderr()
+        rest = proc.stdout.read()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 1
+        assert (
+            err.startswith("kokoro: error: the server stopped mid-stream") and err.count("\n") == 1
+        )
+        # "The second" was received: spoken before the answer ended, after the first sentence
+        assert len(rest) > 0 and len(first + rest) / 2 / SAMPLE_RATE > 2.5
+        assert "a live session ended before its text did" in server.stderr()
+    finally:
+        proc.kill()
+        server.stop()

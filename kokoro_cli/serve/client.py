@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 SERVER_ENV = "KOKORO_SERVER"  # unix:PATH, http://HOST:PORT, or off
 API_KEY_ENV = "KOKORO_API_KEY"
 SPEECH_PATH = "/v1/audio/speech"
+SHUTDOWN_ERROR = "server_shutdown"  # a live answer cut short by the server stopping
 LIVE_PATH = "/v1/audio/speech/live"  # text streaming in: NDJSON over HTTP, or a WebSocket
 FRAMES = "x-kokoro"  # the response_format of our chunk frames
 FILE = "x-kokoro-file"  # the response_format of a whole output file
@@ -194,7 +195,8 @@ def read_raw_frames(response: http.client.HTTPResponse) -> Iterator[tuple[dict[s
         if "error" in header:
             error = header["error"]
             kind = UsageError if error.get("type") == "invalid_request_error" else KokoroError
-            where = "" if kind is UsageError else "the server failed mid-stream: "
+            plain = kind is UsageError or error.get("type") == SHUTDOWN_ERROR
+            where = "" if plain else "the server failed mid-stream: "
             raise kind(f"{where}{error['message']}")
         if header.get("file"):
             yield header, _Payload(response, int(header["bytes"]))
@@ -305,8 +307,15 @@ def request_live(
             for piece in pieces():
                 _send_line(sock, {"flush": True} if piece is FLUSH else {"text": piece})
             _send_line(sock, {"end": True})
-            sock.sendall(b"0\r\n\r\n")
-        except BaseException as exc:  # the reader raises it (see live_error)
+            try:
+                sock.sendall(b"0\r\n\r\n")
+            except OSError as exc:
+                raise _Unsent from exc
+        except _Unsent:
+            # the server stopped reading (it shut down, or refused a message): the reader
+            # hears why in the answer, or that it was cut off
+            return
+        except BaseException as exc:  # the input's own (not UTF-8...): the reader raises it
             failure.append(exc)
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
@@ -324,7 +333,14 @@ def live_error(response: Any) -> BaseException | None:
     return failure[0] if failure else None
 
 
+class _Unsent(OSError):
+    """The socket took no more of the request body."""
+
+
 def _send_line(sock: socket.socket, message: dict[str, Any]) -> None:
     """One NDJSON line as one chunk of a chunked request body."""
     line = json.dumps(message, ensure_ascii=False).encode() + b"\n"
-    sock.sendall(b"%x\r\n%s\r\n" % (len(line), line))
+    try:
+        sock.sendall(b"%x\r\n%s\r\n" % (len(line), line))
+    except OSError as exc:
+        raise _Unsent from exc

@@ -73,8 +73,10 @@ def bind_tcp(host: str, port: int, option: str = "--port") -> socket.socket:
 def run(app: Any, sockets: list[socket.socket], verbose: bool, wyoming: Any = None) -> None:
     """Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return.
 
-    `wyoming` (a serve.wyoming.WyomingService) runs on the same event loop, so that it shares
-    the app's job slots; it drains when uvicorn does.
+    Live sessions over HTTP (`say` streaming a pipe) are told at once, through
+    app.state.closing: a writer that never stops (`tail -f log | kokoro say`) would hold the
+    drain forever. `wyoming` (a serve.wyoming.WyomingService) runs on the same event loop, so
+    that it shares the app's job slots; it drains when uvicorn does.
     """
     import asyncio
 
@@ -93,17 +95,17 @@ def run(app: Any, sockets: list[socket.socket], verbose: bool, wyoming: Any = No
         timeout_graceful_shutdown=None,  # drain: wait for every response in flight
     )
     server = Server(config)
-    if wyoming is None:
-        server.run(sockets=sockets)
-        return
 
     async def drain_on_exit() -> None:
         while not server.should_exit:  # set by SIGTERM/Ctrl-C (uvicorn polls it the same way)
             await asyncio.sleep(0.1)
-        await wyoming.drain()
+        app.state.closing.set()
+        if wyoming is not None:
+            await wyoming.drain()
 
-    async def serve_both() -> None:
-        await wyoming.start()
+    async def serve() -> None:
+        if wyoming is not None:
+            await wyoming.start()
         draining = asyncio.ensure_future(drain_on_exit())
         try:
             await server.serve(sockets=sockets)
@@ -111,7 +113,7 @@ def run(app: Any, sockets: list[socket.socket], verbose: bool, wyoming: Any = No
             server.should_exit = True  # also when uvicorn stopped on its own
             await draining
 
-    asyncio.run(serve_both())
+    asyncio.run(serve())
 
 
 DEFAULT_PORT = 8880  # Kokoro-FastAPI's port, so clients set up for it find us

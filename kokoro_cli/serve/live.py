@@ -13,6 +13,7 @@ The session itself (text in, chunks out, job slots) is session.py's.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -157,6 +158,11 @@ async def _to_socket(ws: WebSocket, encoder: Any, kind: str, value: Any) -> bool
 
 # ---------------------------------------------------------------- NDJSON over HTTP (for `say`)
 
+SHUTDOWN = (
+    "the server stopped mid-stream (it is shutting down): the text it had received was spoken,"
+    " the rest was not; run the command again, or add --no-server"
+)
+
 
 async def _lines(request: Request) -> AsyncIterator[str]:
     """The body's lines as they arrive (a line over MAX_MESSAGE is refused)."""
@@ -197,6 +203,7 @@ class _LiveAnswer(Response):
         super().__init__(media_type="application/octet-stream")
         self.session, self.lines, self.first = session, lines, first
         self.encoder: Any = None
+        self.cut_short = False  # the server stopped before the client's text ended
         fmt = session.req.fmt
         if session.req.file is not None:
             self.encoder = FileEncoder(session.req.file)
@@ -213,15 +220,23 @@ class _LiveAnswer(Response):
         async def body() -> None:
             if self.first is not None:
                 session.take(self.first)
+            closing = asyncio.ensure_future(session.state.closing.wait())
             try:
-                async for line in self.lines:
-                    session.take(read_message(line))
-                    if session.ended:
+                while not session.ended:
+                    line = asyncio.ensure_future(anext(self.lines, None))
+                    await asyncio.wait({line, closing}, return_when=asyncio.FIRST_COMPLETED)
+                    if not line.done():  # the server stops: speak what came, read no more
+                        line.cancel()
+                        self.cut_short = True
+                        session.take({"end": True})
                         return
+                    if line.result() is None:
+                        raise Refused(f'the body ended without {{"end": true}}; send {MESSAGES}')
+                    session.take(read_message(line.result()))
             except ClientDisconnect:
                 raise Gone from None
-            if not session.ended:
-                raise Refused(f'the body ended without {{"end": true}}; send {MESSAGES}')
+            finally:
+                closing.cancel()
 
         async def out(kind: str, value: Any) -> bool:
             return await self._frame(send, kind, value)
@@ -250,6 +265,14 @@ class _LiveAnswer(Response):
             message, code = error_of(value)
             log(f"kokoro: a live session failed: {message}")
             error = _error(message, code == CLOSE_REFUSED)
+            await self._put(send, client.encode_bytes({"error": error}))
+            return True
+        if kind == "end" and self.cut_short:
+            if self.encoder is not None and not isinstance(self.encoder, FileEncoder):
+                if data := self.encoder.finish():
+                    await self._put(send, client.encode_bytes({"text": ""}, data))
+            log("kokoro: stopping: a live session ended before its text did")
+            error = {"message": SHUTDOWN, "type": client.SHUTDOWN_ERROR}
             await self._put(send, client.encode_bytes({"error": error}))
             return True
         if kind == "end":

@@ -519,6 +519,7 @@ def create_app(engine: Engine, jobs: int, api_key: str | None = None) -> Starlet
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     app.state.engine = engine
     app.state.slots = Slots(jobs)
+    app.state.closing = asyncio.Event()  # set when the server stops: live sessions end (listen.py)
     return app
 
 
