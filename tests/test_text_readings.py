@@ -180,3 +180,41 @@ def test_british_readings_match_too() -> None:
     for written in ("World War II", "room 4B", "v1.9 is out", "call 555-0199", "a 2:1 ratio"):
         got, want = _same(written, EN[written], "en-gb")
         assert got == want, written
+
+
+# --- Roman numerals in Spanish, French and Portuguese (espeak: "Louis quatorze romain") --------
+
+ROMANS = [
+    ("fr-fr", "Louis XIV régna.", "Louis quatorze régna."),
+    ("fr-fr", "Napoléon I mourut.", "Napoléon premier mourut."),
+    ("fr-fr", "Élisabeth I régna.", "Élisabeth première régna."),
+    ("fr-fr", "Le pape Jean XXIII.", "Le pape Jean vingt-trois."),
+    ("fr-fr", "Charles X, roi.", "Charles dix, roi."),
+    ("fr-fr", "Le chapitre IV commence.", "Le chapitre quatre commence."),
+    ("fr-fr", "CHAPITRE II", "CHAPITRE deux"),
+    ("fr-fr", "Le XV de France gagne.", "Le quinze de France gagne."),
+    ("fr-fr", "Malcolm X parle.", "Malcolm X parle."),  # a name, and a letter
+    ("fr-fr", "la vitamine C", "la vitamine C"),
+    ("fr-fr", "Le XIXe siècle.", "Le dix-neuvième siècle."),
+    ("es", "Felipe II reinó.", "Felipe segundo reinó."),
+    ("es", "Isabel II habló.", "Isabel segunda habló."),
+    ("es", "Carlos V fue rey.", "Carlos quinto fue rey."),
+    ("es", "Alfonso XIII reinó.", "Alfonso trece reinó."),
+    ("es", "Juan Pablo II viajó.", "Juan Pablo segundo viajó."),
+    ("es", "El capítulo V empieza.", "El capítulo cinco empieza."),
+    ("pt-br", "Dom João VI chegou.", "Dom João sexto chegou."),
+    ("pt-br", "Dom Pedro II reinou.", "Dom Pedro segundo reinou."),
+    ("pt-br", "Maria I reinou.", "Maria primeira reinou."),
+    ("pt-br", "Papa Bento XVI renunciou.", "Papa Bento dezesseis renunciou."),
+    ("it", "Luigi XIV regnò.", "Luigi XIV regnò."),  # espeak says "quattordicesimo" itself
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "said"), ROMANS)
+def test_roman_numerals_are_read_as_readers_of_each_language_read_them(
+    lang: str, text: str, said: str
+) -> None:
+    from kokoro_cli.text.normalize import normalize
+
+    assert normalize(text, lang) == said
+    assert "ʁomˈɛ̃" not in phonemize(text, lang)  # espeak's "romain" is never said

@@ -19,6 +19,18 @@ NUM2WORDS_LANG = {
 
 MAX_DIGITS = 15  # beyond this nobody says the number; digits are read one by one instead
 
+ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+_ROMAN_VALUE = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+def roman(text: str) -> int:
+    """The value of a Roman numeral that ROMAN matches whole ("XIV" -> 14)."""
+    total = 0
+    for a, b in zip(text, text[1:] + " ", strict=True):
+        v = _ROMAN_VALUE[a]
+        total += -v if b != " " and _ROMAN_VALUE[b] > v else v
+    return total
+
 
 def _clean(words: str, lang: str) -> str:
     # num2words writes "one thousand, two hundred and fifty": the comma would become a pause, and

@@ -22,8 +22,8 @@ MONTHS = [
 
 # Letter names for letters standing alone; espeak reads a lone "A" as the article.
 LETTER = {"A": "eigh"}
-_ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
-_ROMAN_VALUE = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+_ROMAN = nums.ROMAN
+_roman = nums.roman
 # After these, a lone X is the letter: "Figure X", "Exhibit X" (but "Chapter X" is ten).
 LETTER_LABELS = {"Figure", "Fig.", "Exhibit", "Plate", "Form", "Schedule", "Table"}
 # Given names take a regnal number like kings do: "Sam II" is "Sam the Second" (issue 26); a
@@ -64,14 +64,6 @@ _COUNTED = {*COUNTED, *(w.upper() for w in COUNTED)}
 
 # Capitalized words before a ratio that are not the name of a book ("A 2:1 split").
 _NOT_BOOKS = {"A", "An", "The", "At", "In", "On", "By", "Of", "With", "For", "To", "Ratio", "Odds"}
-
-
-def _roman(text: str) -> int:
-    total = 0
-    for a, b in zip(text, text[1:] + " ", strict=True):
-        v = _ROMAN_VALUE[a]
-        total += -v if b != " " and _ROMAN_VALUE[b] > v else v
-    return total
 
 
 def _numeral(text: str) -> bool:

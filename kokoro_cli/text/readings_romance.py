@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kokoro_cli.text.numbers import cardinal, decimal, ordinal
+from kokoro_cli.text import romance_romans
+from kokoro_cli.text.numbers import ROMAN, cardinal, decimal, ordinal, roman
 
 Rule = Callable[[re.Match[str]], str]
 
@@ -273,6 +274,8 @@ class RomanceReadings:
                     self._french_century,
                 )
             )
+        if lang in romance_romans.LANGS:  # Louis XIV, Felipe II, capítulo IV
+            self.centuries += romance_romans.roman_rules(lang)
         if lang == "it":  # il 3° posto: Italian writes ordinals with a degree sign too
             self.rules.append(
                 (
@@ -343,11 +346,9 @@ class RomanceReadings:
         return french_ordinal(int(m[1]), m[2]) or m[0]
 
     def _french_century(self, m: re.Match[str]) -> str:
-        value = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-        digits = [value[ch] for ch in m[1]]
-        total = sum(-v if k + 1 < len(digits) and digits[k + 1] > v else v
-                    for k, v in enumerate(digits))  # fmt: skip
-        return french_ordinal(total, m[2]) or m[0]
+        if not ROMAN.fullmatch(m[1]):
+            return m[0]
+        return french_ordinal(roman(m[1]), m[2]) or m[0]
 
     def _h_time(self, m: re.Match[str]) -> str:
         hours, minutes = int(m[1]), int(m[2] or m[3] or 0)
