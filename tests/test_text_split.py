@@ -274,3 +274,20 @@ def test_one_megabyte_without_newline() -> None:
     text = "".join(parts)
     got = list(chunks(text, "en-us"))
     check(text, got)
+
+
+def test_a_long_clause_is_cut_where_both_sides_read_as_they_do_together() -> None:
+    """A clause over the chunk limit is cut in word groups phonemized apart; cut by size alone,
+    this one was cut after "4528 N" and read "four thousand five hundred twenty-eight N"."""
+    from kokoro_cli.text import chunks
+
+    filler = "we kept walking down the long and quiet road".split()
+    words = [filler[k % len(filler)] for k in range(39)]
+    text = f"{' '.join(words)} on Jan 17 we met at 4528 N Elm Ave and {' '.join(words[:30])}."
+    got = list(chunks(text, "en-us", fast_start=False))
+    assert len(got) == 2
+    said = " ".join(c.phonemes for c in got)
+    assert "ʤˈænjuˌɛɹi sˈɛvəntˌinθ" in said  # January seventeenth
+    assert "fˈɔɹTifˈIv twˈɛntiˈAt nˈɔɹθ ˈɛlm ˈævənˌu" in said  # forty-five twenty-eight North
+    for c in got:  # and each chunk reads as its own text does
+        assert [a.phonemes for a in chunks(c.text, "en-us", fast_start=False)] == [c.phonemes]

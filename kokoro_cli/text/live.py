@@ -120,12 +120,19 @@ class SentenceStream:
         # a line break alone ends no sentence ("Sr.\nSmith"). One space per character keeps
         # the offsets.
         window = _SPACE.sub(" ", window)
-        found = sentences(window, self.lang, self.raw_phonemes)
+        # Whole text joins runs of spaces into one (markup.parse), and pysbd reads "Ave.  and"
+        # (two spaces) as two sentences, "Ave. and" as one: it decides on the joined text.
+        keep = [i for i, ch in enumerate(window) if ch != " " or not i or window[i - 1] != " "]
+        joined = "".join(window[i] for i in keep)
+        found = sentences(joined, self.lang, self.raw_phonemes)
         if len(found) < 2:
             return None
-        first = window.find(found[0])
-        cut = window.find(found[1], first + len(found[0]))
-        if cut <= 0 or self._in_tag(window, cut):
+        first = joined.find(found[0])
+        at = joined.find(found[1], first + len(found[0]))
+        if at <= 0:
+            return None
+        cut = keep[at]
+        if self._in_tag(window, cut):
             return None
         if not final:
             # The sentence after must have begun with a whole word (CJK: any character),

@@ -219,7 +219,39 @@ class Splitter:
                 out.append(Piece(clause, ps))
             else:
                 out.extend(self._words(clause.split()))
-        return _merge(out, limit)
+        return self._whole(_merge(out, limit), len(out), limit)
+
+    def _settle(self, words: list[str], groups: list[list[str]]) -> list[list[str]]:
+        """Move each cut between groups up to _MAX_DEFER words on, to the first place where
+        the words on either side read apart as they read together: each group is phonemized
+        on its own, and a cut inside "Jan 17" or "4528 N | Elm Ave" would read "Jan
+        seventeen", "four thousand ... N". Where no place nearby does, the cut stays."""
+        starts = [sum(len(g) for g in groups[:k]) for k in range(1, len(groups))]
+        settled: list[int] = []
+        for start in starts:
+            low = settled[-1] + 1 if settled else 1
+            for at in range(max(start, low), min(start + _MAX_DEFER, len(words) - 1) + 1):
+                left = " ".join(words[max(at - SEAM_WORDS, 0) : at])
+                right = " ".join(words[at : at + SEAM_WORDS])
+                apart_l, apart_r, together = self.phonemize([left, right, f"{left} {right}"])
+                if join_parts([apart_l, apart_r]) == together:
+                    settled.append(at)
+                    break
+            else:
+                if start >= low:
+                    settled.append(start)
+        bounds = zip([0, *settled], [*settled, len(words)], strict=True)
+        return [words[a:b] for a, b in bounds if b > a]
+
+    def _whole(self, merged: list[Piece], pieces: int, limit: int) -> list[Piece]:
+        """Pieces that _merge joined were phonemized apart: a reader or espeak saw each part
+        without the other ("Elm Ave." without "4528 N"). Read each such chunk again whole,
+        and keep that where it still fits."""
+        if len(merged) == pieces:
+            return merged
+        again = self.phonemize([p.text for p in merged])
+        return [Piece(p.text, ps) if len(ps) <= limit else p
+                for p, ps in zip(merged, again, strict=True)]  # fmt: skip
 
     def _words(self, words: list[str], ps: str | None = None) -> list[Piece]:
         text = " ".join(words)
@@ -234,19 +266,29 @@ class Splitter:
         # Cut into groups sized by this clause's characters-per-token ratio and phonemize them in
         # one batch; only a group that still overflows recurses. Keeps long input linear.
         target = WORD_GROUP_TOKENS * len(text) / len(ps)
-        groups: list[list[str]] = [[]]
-        size = 0
-        for w in words:
-            if groups[-1] and size + len(w) + 1 > target:
-                groups.append([])
-                size = 0
-            groups[-1].append(w)
-            size += len(w) + 1
+        groups = self._settle(words, _groups(words, target))
         texts = [" ".join(g) for g in groups]
         out: list[Piece] = []
         for g, t, p in zip(groups, texts, self.phonemize(texts), strict=True):
             out.extend([Piece(t, p)] if len(p) <= CHUNK_TOKENS else self._words(g, p))
         return out
+
+
+def _groups(words: list[str], target: float) -> list[list[str]]:
+    """Words in groups of about `target` characters."""
+    groups: list[list[str]] = [[]]
+    size = 0
+    for w in words:
+        if groups[-1] and size + len(w) + 1 > target:
+            groups.append([])
+            size = 0
+        groups[-1].append(w)
+        size += len(w) + 1
+    return groups
+
+
+_MAX_DEFER = 6  # words a cut in a long clause may move on to find a place that reads the same
+SEAM_WORDS = 4  # words on each side of a cut that _settle reads apart and together
 
 
 def _merge(pieces: list[Piece], limit: int) -> list[Piece]:
