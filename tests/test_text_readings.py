@@ -218,3 +218,26 @@ def test_roman_numerals_are_read_as_readers_of_each_language_read_them(
 
     assert normalize(text, lang) == said
     assert "ʁomˈɛ̃" not in phonemize(text, lang)  # espeak's "romain" is never said
+
+
+# --- a number agrees with the noun it counts (Spanish, Portuguese) ----------------------------
+
+AGREEMENT = [
+    ("es", "Tengo 21 años y 1 hora.", "Tengo veintiún años y una hora."),
+    ("es", "Son 200 personas y 31 días.", "Son doscientas personas y treinta y un días."),
+    ("es", "Son 1.200 personas.", "Son mil doscientas personas."),
+    ("es", "Hace 101 años.", "Hace ciento un años."),
+    ("es", "Cuesta £200.", "Cuesta doscientas libras."),
+    ("es", "Llegaron 21 ayer.", "Llegaron veintiuno ayer."),  # no noun: the number alone
+    ("es", "En 2021 llegaron.", "En dos mil veintiuno llegaron."),
+    ("pt-br", "São 2 horas e 22 pessoas.", "São duas horas e vinte e duas pessoas."),
+    ("pt-br", "Há 1 semana e 200 páginas.", "Há uma semana e duzentas páginas."),
+    ("pt-br", "Tenho 21 anos.", "Tenho vinte e um anos."),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "said"), AGREEMENT)
+def test_a_number_agrees_with_the_noun_it_counts(lang: str, text: str, said: str) -> None:
+    from kokoro_cli.text.normalize import normalize
+
+    assert normalize(text, lang) == said

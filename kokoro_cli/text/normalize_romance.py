@@ -77,6 +77,7 @@ class Romance:
             ),
             (re.compile(rf"(?<![\w.,]){_EU_AMOUNT}\s?({units})(?![\w/²³'’])"), self._unit),
             (re.compile(r"(\d)\s?%"), lambda m: f"{m[1]} {PERCENT[lang]}"),
+            *readings.counted,  # 21 años, 1 hora: the number agrees with its noun
             (_EU_NUM, lambda m: self.amount(m[1], m[2])),
         ])  # fmt: skip
 

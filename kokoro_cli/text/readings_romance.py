@@ -117,6 +117,39 @@ UNITS: dict[str, dict[str, tuple[str, str, bool]]] = {
 }  # fmt: skip
 _UNIT_SPELLINGS = {"L": "l", "mL": "ml", "KG": "kg", "Kg": "kg", "KM": "km", "kb": "kB",
                    "kmh": "km/h", "km/hr": "km/h"}  # fmt: skip
+# Common nouns that are counted, by gender (singular and plural), where the number agrees:
+# "1 hora" is "una hora", "21 años" "veintiún años", "200 personas" "doscientas personas",
+# "2 horas" "duas horas". A list, not a guess from the ending: "21 llegaron" stays veintiuno.
+_COUNT_NOUNS = {
+    "es": (
+        "hora horas vez veces persona personas semana semanas página páginas línea líneas"
+        " palabra palabras casa casas noche noches mujer mujeres niña niñas cosa cosas vida"
+        " vidas parte partes clase clases ciudad ciudades calle calles puerta puertas botella"
+        " botellas taza tazas mesa mesas carta cartas foto fotos pregunta preguntas respuesta"
+        " respuestas razón razones opción opciones canción canciones edición ediciones versión"
+        " versiones estrella estrellas isla islas libra libras tonelada toneladas caloría calorías"
+        " manzana manzanas hoja hojas víctima víctimas empresa empresas escuela escuelas",
+        "año años día días mes meses minuto minutos segundo segundos libro libros hombre hombres"
+        " niño niños punto puntos siglo siglos grado grados paso pasos caso casos ejemplo"
+        " ejemplos capítulo capítulos kilo kilos voto votos país países perro perros gato gatos"
+        " coche coches dólar dólares peso pesos kilómetro kilómetros metro metros jugador"
+        " jugadores equipo equipos habitante habitantes millar millares asiento asientos",
+    ),
+    "pt-br": (
+        "hora horas vez vezes pessoa pessoas semana semanas página páginas linha linhas palavra"
+        " palavras casa casas noite noites mulher mulheres menina meninas coisa coisas vida vidas"
+        " parte partes aula aulas cidade cidades rua ruas porta portas garrafa garrafas mesa"
+        " mesas cadeira cadeiras carta cartas foto fotos pergunta perguntas resposta respostas"
+        " razão razões opção opções canção canções edição edições versão versões estrela"
+        " estrelas ilha ilhas libra libras tonelada toneladas caloria calorias maçã maçãs folha"
+        " folhas vítima vítimas empresa empresas escola escolas",
+        "ano anos dia dias mês meses minuto minutos segundo segundos livro livros homem homens"
+        " menino meninos ponto pontos século séculos grau graus passo passos caso casos exemplo"
+        " exemplos capítulo capítulos quilo quilos voto votos país países cachorro cachorros gato"
+        " gatos carro carros dólar dólares quilômetro quilômetros metro metros jogador jogadores"
+        " habitante habitantes",
+    ),
+}
 # "un", "una", "une", "um", "uma": one before a masculine or feminine noun.
 _ONE = {"es": ("un", "una"), "fr-fr": ("un", "une"), "it": ("un", "una"), "pt-br": ("um", "uma")}
 # French ordinal endings: 1er, 1re, 1ère, 2e, 2ème, 2nd, 2nde.
@@ -129,14 +162,19 @@ def one(lang: str, feminine: bool = False) -> str:
 
 
 def count(n: str, lang: str, feminine: bool = False) -> str:
-    """A whole number before a noun: 21 -> "veintiún" (es), "vingt et une" (fr, feminine)."""
+    """A whole number before a noun: 21 -> "veintiún" (es), "vingt et une" (fr, feminine);
+    hundreds agree too: "doscientas personas", "duzentas horas"."""
     words = cardinal(n, lang)
     if lang == "es" and words.endswith("uno"):  # veintiún kilómetros, treinta y una horas
-        return words[:-3] + ("una" if feminine else "ún" if words != "uno" else "un")
+        head = words[:-3]
+        words = head + ("una" if feminine else "ún" if head and head[-1] != " " else "un")
     if lang == "it" and words == "uno":
         return "una" if feminine else "un"
+    if lang == "es" and feminine:
+        words = re.sub(r"ientos\b", "ientas", words)
     if lang == "pt-br" and feminine:
-        return re.sub(r"\bdois$", "duas", re.sub(r"\bum$", "uma", words))
+        words = re.sub(r"\bdois$", "duas", re.sub(r"\bum$", "uma", words))
+        words = re.sub(r"entos\b", "entas", words)  # duzentas, quinhentas
     if lang == "fr-fr" and feminine:
         return re.sub(r"\bun$", "une", words)
     return words
@@ -262,6 +300,21 @@ class RomanceReadings:
             ),
             (re.compile(r"(?<![\w.,])(\d{1,4})\.?\s?([ºª])(?![\w])"), self._ordinal_sign),
         ]
+        # 21 años, 1 hora, 200 personas: the number agrees with the noun it counts
+        self.counted: list[tuple[re.Pattern[str], Rule]] = []
+        if lang in _COUNT_NOUNS:
+            feminine = set(_COUNT_NOUNS[lang][0].split())
+            words = {*feminine, *_COUNT_NOUNS[lang][1].split()}
+            nouns = "|".join(sorted(words, key=len, reverse=True))  # "horas" before "hora"
+            self.counted.append(
+                (
+                    re.compile(
+                        rf"(?<![\w.,])(\d{{1,3}}(?:[.\u202f ]\d{{3}})+|\d+)(?![\w]|[.,]\d)"
+                        rf"(?=\s+((?i:{nouns}))\b)"
+                    ),
+                    lambda m: count(re.sub(r"\D", "", m[1]), lang, m[2].lower() in feminine),
+                )
+            )
         self.centuries: list[tuple[re.Pattern[str], Rule]] = []  # no digit needed: XXIe siècle
         if lang == "fr-fr":
             self.rules.append(
