@@ -64,21 +64,6 @@ def main() -> None:
     space = default_config().vocab[" "]
     dec = model.decoder
 
-    def frame_rate(asr, F0_curve, N, s):  # Decoder.forward up to the generator
-        dtype = dec.asr_res[0].bias.dtype
-        asr, N, s = asr.to(dtype), N.to(dtype), s.to(dtype)
-        F0 = dec.F0_conv(F0_curve.to(dtype).unsqueeze(1))
-        N = dec.N_conv(N.unsqueeze(1))
-        x = dec.encode(torch.cat([asr, F0, N], dim=1), s)
-        asr_res = dec.asr_res(asr)
-        res = True
-        for block in dec.decode:
-            if res:
-                x = torch.cat([x, asr_res, F0, N], dim=1)
-            x = block(x, s)
-            res = res and not block.upsample
-        return x
-
     def mel(a):
         m = librosa.feature.melspectrogram(
             y=a.astype(np.float32), sr=24_000, n_fft=1024, hop_length=240, n_mels=80
@@ -118,7 +103,7 @@ def main() -> None:
                 ]
                 cut = min(cuts, key=lambda f: abs(f - HEAD * 24_000 / FRAME))
                 stop = min(asr.shape[-1], cut + CONTEXT)
-                x = frame_rate(asr, F0, N, s)
+                x = dec.frame_rate(asr, F0, N, s)
                 out = dec.generator(x[..., : 2 * stop], s, src[..., : stop * FRAME], False)
                 return out.squeeze(0).float().numpy(), cut * FRAME
 

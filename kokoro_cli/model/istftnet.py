@@ -229,6 +229,10 @@ class Decoder(nn.Module):
     ) -> Tensor:
         """asr (B, 512, frames), F0/N (B, 2 * frames), s (B, 128) timbre, source (B, 600 * frames)
         from generator.source(F0_curve) -> audio (B, 600 * frames); `trim` as for Generator."""
+        return self.generator(self.frame_rate(asr, F0_curve, N, s), s, source, trim)
+
+    def frame_rate(self, asr: Tensor, F0_curve: Tensor, N: Tensor, s: Tensor) -> Tensor:
+        """The blocks before the generator: its input (B, 512, 2 * frames)."""
         dtype = self.asr_res[0].bias.dtype
         asr, N, s = asr.to(dtype), N.to(dtype), s.to(dtype)
         F0 = self.F0_conv(F0_curve.to(dtype).unsqueeze(1))
@@ -241,4 +245,4 @@ class Decoder(nn.Module):
                 x = torch.cat([x, asr_res, F0, N], dim=1)
             x = block(x, s)
             res = res and not block.upsample
-        return self.generator(x, s, source, trim)
+        return x
