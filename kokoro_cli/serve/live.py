@@ -267,22 +267,19 @@ class _LiveAnswer(Response):
             error = _error(message, code == CLOSE_REFUSED)
             await self._put(send, client.encode_bytes({"error": error}))
             return True
-        if kind == "end" and self.cut_short:
-            if self.encoder is not None and not isinstance(self.encoder, FileEncoder):
+        if kind == "end":
+            whole_file = isinstance(self.encoder, FileEncoder)
+            if self.encoder is not None and not whole_file:  # a stream's last bytes
                 if data := self.encoder.finish():
                     await self._put(send, client.encode_bytes({"text": ""}, data))
-            log("kokoro: stopping: a live session ended before its text did")
-            error = {"message": SHUTDOWN, "type": client.SHUTDOWN_ERROR}
-            await self._put(send, client.encode_bytes({"error": error}))
-            return True
-        if kind == "end":
-            if self.encoder is None:
+            if self.cut_short:  # the server stops: no file of half the text
+                log("kokoro: stopping: a live session ended before its text did")
+                error = {"message": SHUTDOWN, "type": client.SHUTDOWN_ERROR}
+                await self._put(send, client.encode_bytes({"error": error}))
                 return True
-            data = self.encoder.finish()
-            if isinstance(self.encoder, FileEncoder):
+            if whole_file:
+                self.encoder.finish()
                 return await self._file(send, self.encoder)
-            if data:
-                await self._put(send, client.encode_bytes({"text": ""}, data))
             return True
         chunk = value
         header = {"text": chunk.text, "phonemes": chunk.phonemes, "start": chunk.start}
