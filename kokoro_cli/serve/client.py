@@ -307,10 +307,7 @@ def request_live(
             for piece in pieces():
                 _send_line(sock, {"flush": True} if piece is FLUSH else {"text": piece})
             _send_line(sock, {"end": True})
-            try:
-                sock.sendall(b"0\r\n\r\n")
-            except OSError as exc:
-                raise _Unsent from exc
+            _send(sock, b"0\r\n\r\n")  # the chunked body's end
         except _Unsent:
             # the server stopped reading (it shut down, or refused a message): the reader
             # hears why in the answer, or that it was cut off
@@ -340,7 +337,11 @@ class _Unsent(OSError):
 def _send_line(sock: socket.socket, message: dict[str, Any]) -> None:
     """One NDJSON line as one chunk of a chunked request body."""
     line = json.dumps(message, ensure_ascii=False).encode() + b"\n"
+    _send(sock, b"%x\r\n%s\r\n" % (len(line), line))
+
+
+def _send(sock: socket.socket, data: bytes) -> None:
     try:
-        sock.sendall(b"%x\r\n%s\r\n" % (len(line), line))
+        sock.sendall(data)
     except OSError as exc:
         raise _Unsent from exc
